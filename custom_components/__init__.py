@@ -1,0 +1,1 @@
+"""Custom integrations (the package exists so tests import the repository copy first)."""

@@ -1,0 +1,63 @@
+"""Errors raised by the gateway client.
+
+Every failure the client can meet is one of these; callers never see an
+``aiohttp`` or ``json`` exception.
+"""
+
+from __future__ import annotations
+
+
+class PowerwallError(Exception):
+    """Base class for every error of the gateway client."""
+
+
+class PowerwallConnectionError(PowerwallError):
+    """The gateway could not be reached: refused, reset, unreachable or timed out."""
+
+
+class PowerwallTimeoutError(PowerwallConnectionError):
+    """The gateway did not answer within the request timeout."""
+
+
+class PowerwallCertificateError(PowerwallConnectionError):
+    """The gateway's TLS certificate does not match the pinned fingerprint."""
+
+    def __init__(self, message: str, *, expected: str, actual: str | None) -> None:
+        """Keep both fingerprints so a caller can show them to a person."""
+        super().__init__(message)
+        self.expected = expected
+        self.actual = actual
+
+
+class PowerwallAuthenticationError(PowerwallError):
+    """The gateway rejected the password (or the session, after one re-login)."""
+
+
+class PowerwallRateLimitError(PowerwallError):
+    """The gateway answered HTTP 429; nothing is sent until ``retry_after`` passes."""
+
+    def __init__(self, message: str, *, retry_after: float) -> None:
+        """Remember how many seconds the caller must wait."""
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class PowerwallBusyError(PowerwallError):
+    """The site controller is stopped or busy (HTTP 409, 502 or 503)."""
+
+    def __init__(self, message: str, *, status: int) -> None:
+        """Remember the HTTP status the gateway answered."""
+        super().__init__(message)
+        self.status = status
+
+
+class PowerwallInvalidResponseError(PowerwallError):
+    """The gateway answered something that is not the JSON expected."""
+
+
+class PowerwallUnsupportedError(PowerwallError):
+    """The device has no such local API (a Powerwall 3, or not a Backup Gateway 2)."""
+
+
+class PowerwallNotGatewayError(PowerwallInvalidResponseError):
+    """The server that answered is not a Tesla gateway at all."""

@@ -1,0 +1,473 @@
+"""Typed models of the gateway's answers, and the one parser that knows their quirks.
+
+Firmware has changed these payloads for years, so parsing is tolerant: unknown
+keys are ignored, a missing or mistyped field becomes ``None``, an unknown enum
+value is kept as the string the gateway sent (it is then a plain ``str``, not
+an enum member), and a malformed battery or check costs only that entry. Only
+an answer that is not a JSON object at all raises
+:class:`PowerwallInvalidResponseError`.
+
+Field names are the snake_case spelling of the gateway's JSON keys, so a value
+can be followed from the wire to the screen by one word.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, fields
+from datetime import datetime
+from enum import StrEnum
+import hashlib
+import re
+from typing import Any
+
+from .exceptions import PowerwallInvalidResponseError
+
+
+class GridState(StrEnum):
+    """A battery's grid-compliance state (``grid_state`` of ``/api/powerwalls``)."""
+
+    GRID_COMPLIANT = "Grid_Compliant"
+    GRID_QUALIFYING = "Grid_Qualifying"
+    GRID_UNCOMPLIANT = "Grid_Uncompliant"
+
+
+class GridStatus(StrEnum):
+    """The site's live grid connection (``/api/system_status/grid_status``)."""
+
+    SYSTEM_GRID_CONNECTED = "SystemGridConnected"
+    SYSTEM_ISLANDED_ACTIVE = "SystemIslandedActive"
+    SYSTEM_ISLANDED_READY = "SystemIslandedReady"
+    SYSTEM_TRANSITION_TO_GRID = "SystemTransitionToGrid"
+    SYSTEM_TRANSITION_TO_ISLAND = "SystemTransitionToIsland"
+    SYSTEM_WAIT_FOR_USER = "SystemWaitForUser"
+
+
+class CheckStatus(StrEnum):
+    """The status of one diagnostic check, and of a diagnostic run as a whole."""
+
+    NOT_RUN = "not_run"
+    RUNNING = "running"
+    PASS = "pass"
+    FAIL = "fail"
+
+
+class BatteryType(StrEnum):
+    """The battery's ``type``, lower-cased (firmware sends ``ACPW`` or ``acpw``)."""
+
+    ACPW = "acpw"
+    SOLARPOWERWALL = "solarpowerwall"
+
+
+BATTERY_MODELS: dict[str, str] = {
+    BatteryType.ACPW: "Powerwall 2",
+    BatteryType.SOLARPOWERWALL: "Powerwall+",
+}
+
+# Worst first: the overall result of a diagnostic is its worst check.
+# An unknown status ranks just below "fail": it is kept, and it is not good news.
+_STATUS_RANK: dict[str, int] = {
+    CheckStatus.FAIL: 0,
+    CheckStatus.RUNNING: 2,
+    CheckStatus.NOT_RUN: 3,
+    CheckStatus.PASS: 4,
+}
+_UNKNOWN_STATUS_RANK = 1
+
+# The gateway writes nanoseconds; datetime.fromisoformat keeps six digits.
+_FRACTION_RE = re.compile(r"(\.\d{6})\d+")
+
+
+def _enum[E: StrEnum](enum: type[E], value: object, *, fold_case: bool) -> E | str | None:
+    """Return the enum member for ``value``, the raw string if unknown, else ``None``."""
+    if not isinstance(value, str):
+        return None
+    key = value.lower() if fold_case else value
+    for member in enum:
+        if (member.value.lower() if fold_case else member.value) == key:
+            return member
+    return value
+
+
+def _bool(data: Mapping[str, Any], key: str) -> bool | None:
+    value = data.get(key)
+    return value if isinstance(value, bool) else None
+
+
+def _str(data: Mapping[str, Any], key: str) -> str | None:
+    value = data.get(key)
+    return value if isinstance(value, str) else None
+
+
+def _number(data: Mapping[str, Any], key: str) -> float | None:
+    value = data.get(key)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if value != value or value in (float("inf"), float("-inf")):  # NaN, infinity
+        return None
+    return float(value)
+
+
+def _time(data: Mapping[str, Any], key: str) -> datetime | None:
+    value = data.get(key)
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(_FRACTION_RE.sub(r"\1", value))
+    except ValueError:
+        return None
+    # A time without a zone cannot be placed on the timeline; drop it rather than guess.
+    return parsed if parsed.tzinfo is not None else None
+
+
+def _object(value: object, what: str) -> Mapping[str, Any]:
+    if not isinstance(value, dict):
+        raise PowerwallInvalidResponseError(
+            f"{what}: expected a JSON object, got {type(value).__name__}"
+        )
+    return value
+
+
+def _mapping(data: Mapping[str, Any], key: str) -> Mapping[str, Any] | None:
+    value = data.get(key)
+    return value if isinstance(value, dict) else None
+
+
+def _list(data: Mapping[str, Any], key: str) -> list[Any]:
+    value = data.get(key)
+    return value if isinstance(value, list) else []
+
+
+def worst_status(statuses: Iterable[CheckStatus | str | None]) -> CheckStatus | str | None:
+    """Return the worst of ``statuses`` (fail, unknown, running, not run, pass)."""
+    worst: CheckStatus | str | None = None
+    worst_rank = len(_STATUS_RANK) + 1
+    for status in statuses:
+        if status is None:
+            continue
+        rank = _STATUS_RANK.get(status, _UNKNOWN_STATUS_RANK)
+        if rank < worst_rank:
+            worst, worst_rank = status, rank
+    return worst
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PowerwallStatus:
+    """The gateway-wide flags of ``/api/powerwalls/status`` (also in ``/api/powerwalls``)."""
+
+    enumerating: bool | None = None
+    updating: bool | None = None
+    checking_if_offgrid: bool | None = None
+    running_phase_detection: bool | None = None
+    phase_detection_last_error: str | None = None
+    bubble_shedding: bool | None = None
+    on_grid_check_error: str | None = None
+    grid_qualifying: bool | None = None
+    grid_code_validating: bool | None = None
+    phase_detection_not_available: bool | None = None
+
+    @property
+    def active(self) -> bool:
+        """Whether the gateway is doing something whose progress is worth watching."""
+        return any(
+            (
+                self.updating,
+                self.enumerating,
+                self.running_phase_detection,
+                self.grid_qualifying,
+                self.grid_code_validating,
+                self.checking_if_offgrid,
+            )
+        )
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> PowerwallStatus:
+        """Build the flags from a payload; missing or mistyped flags become ``None``."""
+        return cls(
+            enumerating=_bool(data, "enumerating"),
+            updating=_bool(data, "updating"),
+            checking_if_offgrid=_bool(data, "checking_if_offgrid"),
+            running_phase_detection=_bool(data, "running_phase_detection"),
+            phase_detection_last_error=_str(data, "phase_detection_last_error"),
+            bubble_shedding=_bool(data, "bubble_shedding"),
+            on_grid_check_error=_str(data, "on_grid_check_error"),
+            grid_qualifying=_bool(data, "grid_qualifying"),
+            grid_code_validating=_bool(data, "grid_code_validating"),
+            phase_detection_not_available=_bool(data, "phase_detection_not_available"),
+        )
+
+
+STATUS_FLAGS: tuple[str, ...] = tuple(field.name for field in fields(PowerwallStatus))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Check:
+    """One named check of a diagnostic run."""
+
+    name: str
+    status: CheckStatus | str | None = None
+    message: str | None = None
+    start_time: datetime | None = None
+    end_time: datetime | None = None
+    progress: float | None = None
+
+    @property
+    def progress_percent(self) -> float | None:
+        """Progress as a percentage.
+
+        The gateway reports a 0-1 fraction; a value above 1 can only be a
+        percentage already (seen on older firmware), so it is kept as one.
+        """
+        if self.progress is None:
+            return None
+        percent = self.progress * 100 if self.progress <= 1 else self.progress
+        return min(max(percent, 0.0), 100.0)
+
+    @classmethod
+    def from_dict(cls, data: object) -> Check | None:
+        """Build a check, or ``None`` when the entry is not a named object."""
+        if not isinstance(data, dict):
+            return None
+        name = _str(data, "name")
+        if not name or not name.strip():
+            return None
+        return cls(
+            name=name.strip(),
+            status=_enum(CheckStatus, data.get("status"), fold_case=True),
+            message=_str(data, "message"),
+            start_time=_time(data, "start_time"),
+            end_time=_time(data, "end_time"),
+            progress=_number(data, "progress"),
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Diagnostic:
+    """A diagnostic run (commissioning or firmware update) made of checks."""
+
+    name: str | None = None
+    category: str | None = None
+    disruptive: bool | None = None
+    alert: bool | None = None
+    checks: tuple[Check, ...] = ()
+
+    @property
+    def result(self) -> CheckStatus | str | None:
+        """The run's overall result: the worst status of its checks."""
+        return worst_status(check.status for check in self.checks)
+
+    @property
+    def progress_percent(self) -> float | None:
+        """Mean progress of the checks that report one, as a percentage."""
+        values = [p for check in self.checks if (p := check.progress_percent) is not None]
+        if not values:
+            return None
+        return sum(values) / len(values)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any] | None) -> Diagnostic | None:
+        """Build a diagnostic; ``None`` when the payload has none."""
+        if data is None:
+            return None
+        checks: list[Check] = []
+        seen: set[str] = set()
+        for raw in _list(data, "checks"):
+            check = Check.from_dict(raw)
+            # Two checks with one name would be one entity; the first one wins.
+            if check is not None and check.name not in seen:
+                seen.add(check.name)
+                checks.append(check)
+        return cls(
+            name=_str(data, "name"),
+            category=_str(data, "category"),
+            disruptive=_bool(data, "disruptive"),
+            alert=_bool(data, "alert"),
+            checks=tuple(checks),
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Battery:
+    """One Powerwall of ``/api/powerwalls``, identified by its package serial number."""
+
+    package_serial_number: str
+    package_part_number: str | None = None
+    type: BatteryType | str | None = None
+    grid_state: GridState | str | None = None
+    grid_reconnection_time_seconds: float | None = None
+    under_phase_detection: bool | None = None
+    updating: bool | None = None
+    in_config: bool | None = None
+    bc_type: str | None = None
+    commissioning_diagnostic: Diagnostic | None = None
+    update_diagnostic: Diagnostic | None = None
+
+    @property
+    def model(self) -> str:
+        """A model name a person recognises, derived from ``type``."""
+        if self.type is None:
+            return "Powerwall"
+        return BATTERY_MODELS.get(self.type, self.type)
+
+    @classmethod
+    def from_dict(cls, data: object) -> Battery | None:
+        """Build a battery, or ``None`` when the entry has no serial number."""
+        if not isinstance(data, dict):
+            return None
+        serial = _str(data, "PackageSerialNumber")
+        if not serial or not serial.strip():
+            return None
+        # Firmware spells it "type" (usually) or "Type" (sometimes empty beside it).
+        raw_type = _str(data, "type") or _str(data, "Type")
+        return cls(
+            package_serial_number=serial.strip(),
+            package_part_number=_str(data, "PackagePartNumber"),
+            type=_enum(BatteryType, raw_type, fold_case=True) if raw_type else None,
+            grid_state=_enum(GridState, data.get("grid_state"), fold_case=True),
+            grid_reconnection_time_seconds=_number(data, "grid_reconnection_time_seconds"),
+            under_phase_detection=_bool(data, "under_phase_detection"),
+            updating=_bool(data, "updating"),
+            in_config=_bool(data, "in_config"),
+            bc_type=_str(data, "bc_type"),
+            commissioning_diagnostic=Diagnostic.from_dict(
+                _mapping(data, "commissioning_diagnostic")
+            ),
+            update_diagnostic=Diagnostic.from_dict(_mapping(data, "update_diagnostic")),
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Sync:
+    """The gateway's synchronizer (``sync``): its update state and diagnostics."""
+
+    updating: bool | None = None
+    commissioning_diagnostic: Diagnostic | None = None
+    update_diagnostic: Diagnostic | None = None
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any] | None) -> Sync | None:
+        """Build the synchronizer block; ``None`` when the payload has none."""
+        if data is None:
+            return None
+        return cls(
+            updating=_bool(data, "updating"),
+            commissioning_diagnostic=Diagnostic.from_dict(
+                _mapping(data, "commissioning_diagnostic")
+            ),
+            update_diagnostic=Diagnostic.from_dict(_mapping(data, "update_diagnostic")),
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Powerwalls:
+    """``/api/powerwalls``: the status flags, every battery and the synchronizer."""
+
+    status: PowerwallStatus
+    powerwalls: tuple[Battery, ...] = ()
+    gateway_din: str | None = None
+    sync: Sync | None = None
+    states: tuple[str, ...] | None = None
+    # Entries of "powerwalls" that were not batteries (no serial, not an object).
+    # While this is non-zero the battery list is incomplete: don't treat a missing
+    # battery as removed.
+    skipped_powerwalls: int = 0
+
+    @property
+    def gateway_id(self) -> str | None:
+        """A stable identity: the DIN, else one derived from the battery serials."""
+        if self.gateway_din:
+            return self.gateway_din
+        if not self.powerwalls:
+            return None
+        serials = ",".join(sorted(b.package_serial_number for b in self.powerwalls))
+        return "serials-" + hashlib.sha256(serials.encode()).hexdigest()[:16]
+
+    @classmethod
+    def from_json(cls, data: object) -> Powerwalls:
+        """Parse a decoded ``/api/powerwalls`` answer."""
+        payload = _object(data, "/api/powerwalls")
+        batteries: list[Battery] = []
+        seen: set[str] = set()
+        skipped = 0
+        for raw in _list(payload, "powerwalls"):
+            battery = Battery.from_dict(raw)
+            if battery is None or battery.package_serial_number in seen:
+                skipped += 1
+                continue
+            seen.add(battery.package_serial_number)
+            batteries.append(battery)
+        raw_states = payload.get("states")
+        states = (
+            tuple(s for s in raw_states if isinstance(s, str))
+            if isinstance(raw_states, list)
+            else None
+        )
+        din = _str(payload, "gateway_din")
+        return cls(
+            status=PowerwallStatus.from_dict(payload),
+            powerwalls=tuple(batteries),
+            gateway_din=din.strip() or None if din else None,
+            sync=Sync.from_dict(_mapping(payload, "sync")),
+            states=states,
+            skipped_powerwalls=skipped,
+        )
+
+
+def parse_status(data: object) -> PowerwallStatus:
+    """Parse a decoded ``/api/powerwalls/status`` answer."""
+    return PowerwallStatus.from_dict(_object(data, "/api/powerwalls/status"))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GridStatusInfo:
+    """``/api/system_status/grid_status``: is the site on grid right now."""
+
+    grid_status: GridStatus | str | None = None
+    grid_services_active: bool | None = None
+
+    @property
+    def connected(self) -> bool | None:
+        """Whether the site is connected to the grid; ``None`` when not known."""
+        if self.grid_status is None or not isinstance(self.grid_status, GridStatus):
+            return None
+        return self.grid_status is GridStatus.SYSTEM_GRID_CONNECTED
+
+    @classmethod
+    def from_json(cls, data: object) -> GridStatusInfo:
+        """Parse a decoded ``/api/system_status/grid_status`` answer."""
+        payload = _object(data, "/api/system_status/grid_status")
+        return cls(
+            grid_status=_enum(GridStatus, payload.get("grid_status"), fold_case=True),
+            grid_services_active=_bool(payload, "grid_services_active"),
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GatewayInfo:
+    """``/api/status``: the gateway's identity and firmware (readable without login)."""
+
+    din: str | None = None
+    version: str | None = None
+    git_hash: str | None = None
+    device_type: str | None = None
+    up_time_seconds: str | None = None
+
+    @property
+    def firmware_version(self) -> str | None:
+        """The firmware version without the build hash ("24.36.2 46990655" -> "24.36.2")."""
+        if not self.version or not self.version.split():
+            return None
+        return self.version.split()[0]
+
+    @classmethod
+    def from_json(cls, data: object) -> GatewayInfo:
+        """Parse a decoded ``/api/status`` answer."""
+        payload = _object(data, "/api/status")
+        din = _str(payload, "din")
+        return cls(
+            din=din.strip() or None if din else None,
+            version=_str(payload, "version"),
+            git_hash=_str(payload, "git_hash"),
+            device_type=_str(payload, "device_type"),
+            up_time_seconds=_str(payload, "up_time_seconds"),
+        )

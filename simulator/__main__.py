@@ -1,0 +1,306 @@
+"""Command line: run the gateway simulator, or drive a running one (``control``)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from collections.abc import Sequence
+import contextlib
+import json
+import signal
+import sys
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiohttp
+
+from .app import (
+    DEFAULT_ENDPOINT_LIMIT,
+    DEFAULT_LOGIN_LIMIT,
+    DEFAULT_PASSWORD,
+    GatewaySimulator,
+    RateLimit,
+    loopback_host,
+)
+from .scenarios import SCENARIOS
+
+READY_PREFIX = "Gateway simulator ready:"
+
+
+def _out(text: str) -> None:
+    """Write a line to stdout at once: scripts wait for the ready line."""
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()
+
+
+def _scenario_lines() -> str:
+    width = max(len(name) for name in SCENARIOS)
+    lines = []
+    for name, scenario in SCENARIOS.items():
+        params = ", ".join(f"{key}={value!r}" for key, value in scenario.defaults.items())
+        suffix = f" [{params}]" if params else ""
+        lines.append(f"  {name:<{width}}  {scenario.description}{suffix}")
+    return "\n".join(lines)
+
+
+def _key_value(text: str) -> tuple[str, Any]:
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, not {text!r}")
+    try:
+        return key, json.loads(value)
+    except ValueError:
+        return key, value
+
+
+def _rate_limit(text: str) -> RateLimit:
+    requests, sep, window = text.partition("/")
+    try:
+        return RateLimit(int(requests), float(window) if sep else 60.0)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected REQUESTS/SECONDS, not {text!r}") from None
+
+
+def _retry_after(text: str) -> float | str | None:
+    if text in {"auto", "none"}:
+        return None if text == "none" else text
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("expected seconds, 'auto' or 'none'") from None
+
+
+def serve_parser() -> argparse.ArgumentParser:
+    """Return the parser of ``python -m simulator [options]``."""
+    parser = argparse.ArgumentParser(
+        prog="scripts/simulator",
+        description=(
+            "Simulated Tesla Backup Gateway 2: HTTPS on a loopback address with a "
+            "self-signed certificate. Prints one ready line (URL, password, fingerprint) "
+            "and serves until Ctrl-C or SIGTERM."
+        ),
+        epilog=(
+            f"scenarios:\n{_scenario_lines()}\n\n"
+            "drive a running simulator:\n"
+            "  scripts/simulator control --url https://127.0.0.1:PORT COMMAND ...\n"
+            "  (scripts/simulator control --help lists the commands)\n"
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add = parser.add_argument
+    add("--host", default="127.0.0.1", help="loopback address to bind (default: %(default)s)")
+    add("--port", type=int, default=8443, help="TCP port, 0 for a free one (default: %(default)s)")
+    add("--password", default=DEFAULT_PASSWORD, help="gateway password (default: %(default)s)")
+    add("--batteries", type=int, default=2, help="number of batteries, 1-12 (default: 2)")
+    add(
+        "--scenario",
+        default="normal",
+        choices=list(SCENARIOS),
+        metavar="NAME",
+        help="scenario to start in (default: normal; see below)",
+    )
+    add(
+        "--param",
+        action="append",
+        type=_key_value,
+        default=[],
+        metavar="KEY=VALUE",
+        help="scenario parameter (repeatable; VALUE is JSON or text)",
+    )
+    add(
+        "--powerwalls",
+        metavar="FILE",
+        help="replay: serve this JSON file (or HA diagnostics) as /api/powerwalls",
+    )
+    add(
+        "--status",
+        metavar="FILE",
+        help="replay: serve this JSON file as /api/powerwalls/status (default: derived from --powerwalls)",
+    )
+    add(
+        "--retry-after",
+        type=_retry_after,
+        default=None,
+        metavar="S",
+        help="Retry-After header of 429 answers: seconds, 'auto' or 'none' (default: none)",
+    )
+    add("--no-rate-limit", action="store_true", help="never answer 429")
+    add(
+        "--login-limit",
+        type=_rate_limit,
+        default=DEFAULT_LOGIN_LIMIT,
+        metavar="N/S",
+        help="login budget: N per S seconds (default: 10/300)",
+    )
+    add(
+        "--endpoint-limit",
+        type=_rate_limit,
+        default=DEFAULT_ENDPOINT_LIMIT,
+        metavar="N/S",
+        help="budget of every other endpoint (default: 60/60)",
+    )
+    add(
+        "--session-ttl",
+        type=float,
+        default=86400.0,
+        metavar="S",
+        help="session lifetime in seconds (default: 86400)",
+    )
+    add(
+        "--unauthorized-status",
+        type=int,
+        choices=[401, 403],
+        default=401,
+        help="status of requests without a valid session (default: 401)",
+    )
+    add(
+        "--slow-delay",
+        type=float,
+        default=30.0,
+        metavar="S",
+        help="answer delay of the 'slow' scenario (default: 30)",
+    )
+    add(
+        "--cert",
+        metavar="FILE",
+        help="PEM certificate to serve instead of a fresh self-signed one (with --key)",
+    )
+    add("--key", metavar="FILE", help="PEM private key of --cert")
+    add("--list-scenarios", action="store_true", help="list the scenarios and exit")
+    return parser
+
+
+def control_parser() -> argparse.ArgumentParser:
+    """Return the parser of ``python -m simulator control``."""
+    parser = argparse.ArgumentParser(
+        prog="scripts/simulator control",
+        description="Drive a running simulator through its /_sim/ control API; prints the JSON answer.",
+    )
+    parser.add_argument("--url", required=True, help="the simulator's URL, https://127.0.0.1:PORT")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands.add_parser("state", help="show the simulator's state")
+    scenario = commands.add_parser(
+        "scenario", help="switch scenario: scenario NAME [KEY=VALUE ...]"
+    )
+    scenario.add_argument("name", choices=list(SCENARIOS), metavar="NAME")
+    scenario.add_argument("params", nargs="*", type=_key_value, metavar="KEY=VALUE")
+    advance = commands.add_parser("advance", help="move the clock: advance SECONDS")
+    advance.add_argument("seconds", type=float)
+    commands.add_parser("expire-sessions", help="end every session")
+    commands.add_parser("add-battery", help="install a new battery")
+    remove = commands.add_parser("remove-battery", help="remove-battery SERIAL")
+    remove.add_argument("serial")
+    replace = commands.add_parser("replace-battery", help="replace-battery SERIAL")
+    replace.add_argument("serial")
+    commands.add_parser("requests", help="show the request log")
+    commands.add_parser("clear-requests", help="forget the request log")
+    password = commands.add_parser("password", help="change the gateway password: password NEW")
+    password.add_argument("password")
+    rate = commands.add_parser("rate-limit", help="rate-limit on|off")
+    rate.add_argument("enabled", choices=["on", "off"])
+    return parser
+
+
+def _control_request(args: argparse.Namespace) -> tuple[str, str, dict[str, Any] | None]:
+    command: str = args.command
+    if command == "scenario":
+        return "POST", "/_sim/scenario", {"name": args.name, **dict(args.params)}
+    if command == "advance":
+        return "POST", "/_sim/advance", {"seconds": args.seconds}
+    if command == "password":
+        return "POST", "/_sim/password", {"password": args.password}
+    if command == "rate-limit":
+        return "POST", "/_sim/rate_limit", {"enabled": args.enabled == "on"}
+    if command == "remove-battery":
+        return "DELETE", f"/_sim/batteries/{args.serial}", None
+    if command == "replace-battery":
+        return "POST", f"/_sim/batteries/{args.serial}/replace", None
+    return {
+        "state": ("GET", "/_sim/state", None),
+        "expire-sessions": ("POST", "/_sim/expire_sessions", None),
+        "add-battery": ("POST", "/_sim/batteries", None),
+        "requests": ("GET", "/_sim/requests", None),
+        "clear-requests": ("DELETE", "/_sim/requests", None),
+    }[command]
+
+
+async def control(argv: Sequence[str]) -> int:
+    """Run one control command against a running simulator; return the exit status."""
+    parser = control_parser()
+    args = parser.parse_args(argv)
+    url = urlsplit(args.url)
+    try:
+        loopback_host(url.hostname or "")
+    except ValueError as err:
+        parser.error(str(err))
+    method, path, body = _control_request(args)
+    async with (
+        aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session,
+        session.request(method, args.url.rstrip("/") + path, json=body, ssl=False) as response,
+    ):
+        text = await response.text()
+    _out(text or f"{response.status} {response.reason}")
+    return 0 if response.status < 400 else 1
+
+
+async def serve(args: argparse.Namespace, stop: asyncio.Event | None = None) -> int:
+    """Run the simulator until SIGINT or SIGTERM (or until ``stop`` is set, if given)."""
+    sim = GatewaySimulator(
+        password=args.password,
+        batteries=args.batteries,
+        scenario=args.scenario,
+        host=args.host,
+        port=args.port,
+        session_ttl=args.session_ttl,
+        rate_limit=not args.no_rate_limit,
+        retry_after=args.retry_after,
+        slow_delay=args.slow_delay,
+        powerwalls_file=args.powerwalls,
+        status_file=args.status,
+        scenario_params=dict(args.param),
+        login_limit=args.login_limit,
+        endpoint_limit=args.endpoint_limit,
+        unauthorized_status=args.unauthorized_status,
+        cert_file=args.cert,
+        key_file=args.key,
+    )
+    if stop is None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+    await sim.start()
+    try:
+        _out(
+            f"{READY_PREFIX} url={sim.url} password={sim.password} "
+            f"fingerprint={sim.fingerprint} scenario={sim.scenario}"
+        )
+        await stop.wait()
+    finally:
+        await sim.stop()
+    _out("Gateway simulator stopped.")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``python -m simulator``."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["control"]:
+        return asyncio.run(control(argv[1:]))
+    parser = serve_parser()
+    args = parser.parse_args(argv)
+    if args.list_scenarios:
+        _out(_scenario_lines())
+        return 0
+    if (args.cert is None) != (args.key is None):
+        parser.error("--cert and --key go together")
+    try:
+        loopback_host(args.host)
+        return asyncio.run(serve(args))
+    except (TypeError, ValueError) as err:
+        parser.error(str(err))
+
+
+if __name__ == "__main__":
+    with contextlib.suppress(KeyboardInterrupt):
+        sys.exit(main())

@@ -1,0 +1,671 @@
+"""The simulated Backup Gateway: an aiohttp HTTPS server and its Python API."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import Awaitable, Callable, Mapping
+import contextlib
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
+import ipaddress
+import json
+import secrets
+import time
+from types import TracebackType
+from typing import Any, Literal, Self
+
+from aiohttp import web
+
+from .payloads import (
+    FIRMWARE_VERSION,
+    GATEWAY_DIN,
+    Fleet,
+    api_status_payload,
+    check_battery_count,
+    error_body,
+    grid_status_payload,
+    powerwalls_payload,
+    status_flags,
+)
+from .scenarios import (
+    DATA_ENDPOINTS,
+    Context,
+    Delay,
+    Endpoint,
+    Reply,
+    Reset,
+    Scenario,
+    Truncate,
+    View,
+    make_scenario,
+)
+from .tls import Certificate, generate_certificate, load_certificate
+
+DEFAULT_PASSWORD = "simulator-password"  # noqa: S105 - the documented test password
+UP_TIME_AT_START = 2 * 86400.0
+"""The simulated gateway has been running for two days when the simulator starts."""
+
+BAD_CREDENTIALS = error_body(401, "bad credentials", "Login Error")
+NO_ACCESS = error_body(
+    401, "Unable to GET to resource", "User does not have adequate access rights"
+)
+RATE_LIMITED = error_body(429, "Api Limit reached for this endpoint", "API Limit Reached")
+NOT_FOUND_TEXT = "404 page not found\n"
+
+type Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """One request the simulator received (control requests under ``/_sim/`` excluded)."""
+
+    method: str
+    path: str
+    authenticated: bool
+    """Whether the request carried a valid session."""
+    status: int
+    """The HTTP status answered; 0 when the connection was closed without an answer."""
+    at: float
+    """When it arrived, on the simulator's clock (:meth:`GatewaySimulator.now`)."""
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """At most ``requests`` accepted requests per endpoint in any ``window`` seconds."""
+
+    requests: int
+    window: float
+
+
+DEFAULT_LOGIN_LIMIT = RateLimit(10, 300.0)
+DEFAULT_ENDPOINT_LIMIT = RateLimit(60, 60.0)
+
+
+def loopback_host(host: str) -> str:
+    """Return ``host`` if it is a loopback address (``localhost`` means 127.0.0.1)."""
+    if host == "localhost":
+        return "127.0.0.1"
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        raise ValueError(f"the simulator binds only loopback addresses, not {host!r}") from None
+    if not address.is_loopback:
+        raise ValueError(f"the simulator binds only loopback addresses, not {host!r}")
+    return host
+
+
+class GatewaySimulator:
+    """A Tesla Backup Gateway 2 answering over HTTPS on a loopback address.
+
+    Time-based behaviour (sessions, rate-limit windows, scenario timelines)
+    follows :meth:`now`, which :meth:`advance` moves forward instantly.
+    """
+
+    def __init__(
+        self,
+        password: str = DEFAULT_PASSWORD,
+        *,
+        batteries: int = 2,
+        scenario: str = "normal",
+        host: str = "127.0.0.1",
+        port: int = 0,
+        session_ttl: float = 86400.0,
+        rate_limit: bool = True,
+        retry_after: float | Literal["auto"] | None = None,
+        slow_delay: float = 30.0,
+        powerwalls_file: str | None = None,
+        status_file: str | None = None,
+        scenario_params: Mapping[str, Any] | None = None,
+        login_limit: RateLimit = DEFAULT_LOGIN_LIMIT,
+        endpoint_limit: RateLimit = DEFAULT_ENDPOINT_LIMIT,
+        unauthorized_status: int = 401,
+        cert_file: str | None = None,
+        key_file: str | None = None,
+    ) -> None:
+        """Prepare a simulator; nothing listens until :meth:`start`.
+
+        ``powerwalls_file``/``status_file`` select the ``replay`` scenario.
+        ``retry_after`` is the ``Retry-After`` header of 429 answers: seconds,
+        ``"auto"`` (until the window frees a slot) or ``None`` (no header).
+        """
+        check_battery_count(batteries)
+        if unauthorized_status not in {401, 403}:
+            raise ValueError("unauthorized_status must be 401 or 403")
+        if (cert_file is None) != (key_file is None):
+            raise ValueError("give both cert_file and key_file, or neither")
+        self.bind_host = loopback_host(host)
+        self.requested_port = port
+        self.password = password
+        self.base_batteries = batteries
+        self.session_ttl = session_ttl
+        self.rate_limit = rate_limit
+        self.retry_after = retry_after
+        self.slow_delay = slow_delay
+        self.login_limit = login_limit
+        self.endpoint_limit = endpoint_limit
+        self.unauthorized_status = unauthorized_status
+        self.din = GATEWAY_DIN
+        self.certificate: Certificate = (
+            load_certificate(cert_file, key_file)
+            if cert_file is not None and key_file is not None
+            else generate_certificate()
+        )
+        self.fingerprint = self.certificate.fingerprint
+        self._t0 = time.monotonic()
+        self._offset = 0.0
+        self._wall0 = datetime.now(UTC)
+        self._fleet = Fleet.of(batteries)
+        self._sessions: dict[str, float] = {}
+        self._hits: dict[str, deque[float]] = {}
+        self._requests: list[RecordedRequest] = []
+        self._runner: web.AppRunner | None = None
+        self._port: int | None = None
+        self._stopping = asyncio.Event()
+        params = dict(scenario_params or {})
+        if powerwalls_file or status_file:
+            scenario = "replay"
+            params.update(powerwalls_file=powerwalls_file or "", status_file=status_file or "")
+        self._scenario: Scenario = make_scenario("normal", {})
+        self._scenario_start = 0.0
+        self.set_scenario(scenario, **params)
+
+    # -- lifecycle -----------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Start serving HTTPS."""
+        if self._runner is not None:
+            raise RuntimeError("the simulator is already running")
+        self._stopping = asyncio.Event()
+        runner = web.AppRunner(
+            self._make_app(), handler_cancellation=True, access_log=None, shutdown_timeout=1.0
+        )
+        await runner.setup()
+        site = web.TCPSite(
+            runner,
+            self.bind_host,
+            self.requested_port,
+            ssl_context=self.certificate.server_context(),
+            reuse_address=True,
+        )
+        try:
+            await site.start()
+        except BaseException:
+            await runner.cleanup()
+            raise
+        self._runner = runner
+        self._port = int(runner.addresses[0][1])
+
+    async def stop(self) -> None:
+        """Stop serving; answers being delayed by the ``slow`` scenario are sent at once."""
+        self._stopping.set()
+        runner, self._runner = self._runner, None
+        if runner is not None:
+            await runner.cleanup()
+
+    async def __aenter__(self) -> Self:
+        """Start, for ``async with GatewaySimulator() as sim``."""
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Stop."""
+        await self.stop()
+
+    @property
+    def port(self) -> int:
+        """The TCP port listened on (known once started)."""
+        if self._port is None:
+            raise RuntimeError("the simulator is not started")
+        return self._port
+
+    @property
+    def host(self) -> str:
+        """``host:port``, as a user would type it into the integration's form."""
+        address = f"[{self.bind_host}]" if ":" in self.bind_host else self.bind_host
+        return f"{address}:{self.port}"
+
+    @property
+    def url(self) -> str:
+        """``https://host:port``."""
+        return f"https://{self.host}"
+
+    # -- clock ---------------------------------------------------------------------
+
+    def now(self) -> float:
+        """Seconds on the simulator's clock: real time since creation plus :meth:`advance`."""
+        return time.monotonic() - self._t0 + self._offset
+
+    def advance(self, seconds: float) -> None:
+        """Move the simulator's clock forward instantly."""
+        if seconds < 0:
+            raise ValueError("the clock only moves forward")
+        self._offset += seconds
+
+    def wall_time(self, at: float | None = None) -> datetime:
+        """Return the wall-clock time at ``at`` (default: now) on the simulator's clock."""
+        return self._wall0 + timedelta(seconds=self.now() if at is None else at)
+
+    # -- scenarios and batteries ---------------------------------------------------
+
+    @property
+    def scenario(self) -> str:
+        """The name of the current scenario."""
+        return self._scenario.name
+
+    @property
+    def scenario_params(self) -> dict[str, Any]:
+        """The current scenario's parameters, defaults included."""
+        return dict(self._scenario.params)
+
+    @property
+    def scenario_elapsed(self) -> float:
+        """Seconds since the current scenario started, on the simulator's clock."""
+        return self.now() - self._scenario_start
+
+    def set_scenario(self, name: str, **params: Any) -> None:
+        """Switch to scenario ``name``; its timeline starts now.
+
+        Every scenario also takes ``batteries=N``: start from N batteries
+        numbered from 1 (battery_* scenarios then change that number's set).
+        """
+        batteries = params.pop("batteries", None)
+        scenario = make_scenario(name, params)
+        if batteries is not None:
+            count = int(batteries)
+            check_battery_count(count)
+            self.base_batteries = count
+            self._fleet.reset(count)
+        scenario.activate(self._fleet, self.base_batteries)
+        self._scenario = scenario
+        self._scenario_start = self.now()
+
+    @property
+    def serials(self) -> list[str]:
+        """The serial numbers of the installed batteries."""
+        return self._fleet.serials
+
+    def add_battery(self) -> str:
+        """Install a new battery; return its serial."""
+        return self._fleet.add()
+
+    def remove_battery(self, serial: str) -> None:
+        """Take out a battery (KeyError if there is none with this serial)."""
+        self._fleet.remove(serial)
+
+    def replace_battery(self, serial: str) -> str:
+        """Replace a battery by a new one in the same place; return the new serial."""
+        return self._fleet.replace(serial)
+
+    def view(self) -> View:
+        """Return what the gateway answers right now (payloads before any fault)."""
+        view = View(
+            powerwalls=powerwalls_payload(self._fleet, self.din),
+            grid_status=grid_status_payload(),
+            api_status=api_status_payload(
+                din=self.din,
+                start=self._wall0 - timedelta(seconds=UP_TIME_AT_START),
+                up_time=UP_TIME_AT_START + self.now(),
+                version=FIRMWARE_VERSION,
+            ),
+        )
+        self._scenario.shape(view, self._context())
+        if view.powerwalls_status is None:
+            view.powerwalls_status = status_flags(view.powerwalls)
+        return view
+
+    def _context(self) -> Context:
+        start = self._scenario_start
+        return Context(
+            t=self.now() - start,
+            wall=lambda seconds: self.wall_time(start + seconds),
+            slow_delay=self.slow_delay,
+        )
+
+    # -- sessions ------------------------------------------------------------------
+
+    def set_password(self, password: str) -> None:
+        """Change the gateway password (existing sessions stay valid)."""
+        self.password = password
+
+    def expire_sessions(self) -> int:
+        """End every session, as the gateway does after about a day; return how many."""
+        count = len(self._sessions)
+        self._sessions.clear()
+        return count
+
+    @property
+    def sessions(self) -> int:
+        """The number of sessions currently valid."""
+        now = self.now()
+        return sum(1 for expiry in self._sessions.values() if expiry > now)
+
+    def _session_of(self, request: web.Request) -> str | None:
+        header = request.headers.get("Authorization", "")
+        scheme, _, value = header.partition(" ")
+        token = value.strip() if scheme.lower() == "bearer" else request.cookies.get("AuthCookie")
+        if not token:
+            return None
+        expiry = self._sessions.get(token)
+        if expiry is None:
+            return None
+        if expiry <= self.now():
+            del self._sessions[token]
+            return None
+        return token
+
+    # -- request log ---------------------------------------------------------------
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        """Every request received so far, oldest first."""
+        return list(self._requests)
+
+    def count(
+        self, path: str | None = None, *, method: str | None = None, status: int | None = None
+    ) -> int:
+        """Count recorded requests matching every filter given."""
+        return sum(
+            1
+            for recorded in self._requests
+            if (path is None or recorded.path == path)
+            and (method is None or recorded.method == method.upper())
+            and (status is None or recorded.status == status)
+        )
+
+    @property
+    def logins(self) -> int:
+        """The number of login attempts (``POST /api/login/Basic``), whatever their answer."""
+        return self.count(Endpoint.LOGIN, method="POST")
+
+    def clear_requests(self) -> None:
+        """Forget the recorded requests."""
+        self._requests.clear()
+
+    # -- rate limiting ---------------------------------------------------------------
+
+    def _throttle(self, endpoint: Endpoint) -> web.Response | None:
+        """Return a 429 answer if ``endpoint`` is over its budget, else count this request."""
+        if not self.rate_limit:
+            return None
+        limit = self.login_limit if endpoint is Endpoint.LOGIN else self.endpoint_limit
+        now = self.now()
+        hits = self._hits.setdefault(endpoint, deque())
+        while hits and hits[0] <= now - limit.window:
+            hits.popleft()
+        if len(hits) < limit.requests:
+            hits.append(now)
+            return None
+        headers = {}
+        if self.retry_after == "auto":
+            wait = hits[0] + limit.window - now if hits else limit.window
+            headers["Retry-After"] = str(max(1, int(wait + 0.999)))
+        elif self.retry_after is not None:
+            headers["Retry-After"] = str(int(self.retry_after))
+        return _json(RATE_LIMITED, status=429, headers=headers)
+
+    # -- HTTP ------------------------------------------------------------------------
+
+    def _make_app(self) -> web.Application:
+        app = web.Application(middlewares=[self._record])
+        for endpoint in Endpoint:
+            method = "POST" if endpoint is Endpoint.LOGIN else "GET"
+            app.router.add_route(method, endpoint, self._gateway_handler(endpoint))
+        control = ControlApi(self)
+        control.register(app.router)
+        app.router.add_route("*", "/{tail:.*}", _not_found)
+        return app
+
+    @web.middleware
+    async def _record(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.path.startswith("/_sim/"):
+            return await handler(request)
+        at = self.now()
+        authenticated = self._session_of(request) is not None
+        status = 0
+        try:
+            response = await handler(request)
+        except web.HTTPException as err:
+            status = err.status
+            raise
+        else:
+            if not request.get("reset"):
+                status = response.status
+            return response
+        finally:
+            self._requests.append(
+                RecordedRequest(request.method, request.path, authenticated, status, at)
+            )
+
+    def _gateway_handler(self, endpoint: Endpoint) -> Handler:
+        async def handle(request: web.Request) -> web.StreamResponse:
+            return await self._serve(endpoint, request)
+
+        return handle
+
+    async def _serve(self, endpoint: Endpoint, request: web.Request) -> web.StreamResponse:
+        view = self.view()
+        if not view.local_api and endpoint is not Endpoint.STATUS:
+            return _not_found_response()
+        throttled = self._throttle(endpoint)
+        if throttled is not None:
+            return throttled
+        if endpoint.needs_session and self._session_of(request) is None:
+            return _json(
+                {**NO_ACCESS, "code": self.unauthorized_status}, status=self.unauthorized_status
+            )
+        fault = self._scenario.fault(endpoint, self._context())
+        if isinstance(fault, Reply):
+            return web.Response(
+                status=fault.status, text=fault.body, content_type=fault.content_type
+            )
+        if isinstance(fault, Reset):
+            request["reset"] = True
+            if request.transport is not None:
+                request.transport.abort()
+            return web.Response()
+        if isinstance(fault, Delay):
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), fault.seconds)
+            view = self.view()
+        if endpoint is Endpoint.LOGIN:
+            return await self._login(request)
+        if endpoint is Endpoint.LOGOUT:
+            return self._logout(request)
+        body = {
+            Endpoint.STATUS: view.api_status,
+            Endpoint.POWERWALLS: view.powerwalls,
+            Endpoint.POWERWALLS_STATUS: view.powerwalls_status,
+            Endpoint.GRID_STATUS: view.grid_status,
+        }[endpoint]
+        text = json.dumps(body)
+        if isinstance(fault, Truncate) and endpoint in DATA_ENDPOINTS:
+            text = text[: len(text) // 2]
+        return web.Response(text=text, content_type="application/json")
+
+    async def _login(self, request: web.Request) -> web.Response:
+        try:
+            credentials = await request.json()
+        except ValueError:
+            return _json(error_body(400, "Bad Request", "invalid JSON body"), status=400)
+        if not isinstance(credentials, dict) or not isinstance(credentials.get("password"), str):
+            return _json(error_body(400, "Bad Request", "password required"), status=400)
+        if credentials.get("username", "customer") != "customer" or not secrets.compare_digest(
+            credentials["password"].encode(), self.password.encode()
+        ):
+            return _json(BAD_CREDENTIALS, status=401)
+        token = secrets.token_urlsafe(64)
+        self._sessions[token] = self.now() + self.session_ttl
+        response = _json(
+            {
+                "email": credentials.get("email", ""),
+                "firstname": "Tesla",
+                "lastname": "Energy",
+                "roles": ["Home_Owner"],
+                "token": token,
+                "provider": "Basic",
+                "loginTime": self.wall_time().isoformat(),
+            }
+        )
+        response.set_cookie("AuthCookie", token, path="/")
+        response.set_cookie("UserRecord", secrets.token_urlsafe(32), path="/")
+        return response
+
+    def _logout(self, request: web.Request) -> web.Response:
+        token = self._session_of(request)
+        if token is not None:
+            del self._sessions[token]
+        response = web.Response(status=204)
+        response.del_cookie("AuthCookie", path="/")
+        response.del_cookie("UserRecord", path="/")
+        return response
+
+
+def _json(
+    body: Any, *, status: int = 200, headers: Mapping[str, str] | None = None
+) -> web.Response:
+    return web.Response(
+        text=json.dumps(body), status=status, content_type="application/json", headers=headers
+    )
+
+
+def _not_found_response() -> web.Response:
+    return web.Response(status=404, text=NOT_FOUND_TEXT, content_type="text/plain")
+
+
+async def _not_found(request: web.Request) -> web.Response:
+    return _not_found_response()
+
+
+class ControlApi:
+    """The ``/_sim/`` endpoints that drive the simulator from outside (no auth, loopback)."""
+
+    def __init__(self, sim: GatewaySimulator) -> None:
+        """Control ``sim``."""
+        self.sim = sim
+
+    def register(self, router: web.UrlDispatcher) -> None:
+        """Add the control routes."""
+        routes: list[tuple[str, str, Handler]] = [
+            ("GET", "/_sim/state", self.state),
+            ("POST", "/_sim/scenario", self.scenario),
+            ("POST", "/_sim/advance", self.advance),
+            ("POST", "/_sim/expire_sessions", self.expire_sessions),
+            ("POST", "/_sim/batteries", self.add_battery),
+            ("DELETE", "/_sim/batteries/{serial}", self.remove_battery),
+            ("POST", "/_sim/batteries/{serial}/replace", self.replace_battery),
+            ("GET", "/_sim/requests", self.requests),
+            ("DELETE", "/_sim/requests", self.clear_requests),
+            ("POST", "/_sim/password", self.password),
+            ("POST", "/_sim/rate_limit", self.rate_limit),
+        ]
+        for method, path, handler in routes:
+            router.add_route(method, path, self._guarded(handler))
+
+    def _guarded(self, handler: Handler) -> Handler:
+        async def guarded(request: web.Request) -> web.StreamResponse:
+            remote = request.remote or ""
+            try:
+                loopback = ipaddress.ip_address(remote).is_loopback
+            except ValueError:
+                loopback = False
+            if not loopback:
+                return _json({"error": "the control API answers loopback clients only"}, status=403)
+            try:
+                return await handler(request)
+            except (KeyError, TypeError, ValueError) as err:
+                return _json({"error": str(err)}, status=400)
+
+        return guarded
+
+    def snapshot(self) -> dict[str, Any]:
+        """Return the simulator's state as JSON."""
+        sim = self.sim
+        return {
+            "url": sim.url,
+            "din": sim.din,
+            "fingerprint": sim.fingerprint,
+            "password": sim.password,
+            "scenario": sim.scenario,
+            "params": sim.scenario_params,
+            "scenario_elapsed": sim.scenario_elapsed,
+            "now": sim.now(),
+            "batteries": sim.serials,
+            "sessions": sim.sessions,
+            "rate_limit": sim.rate_limit,
+            "requests": len(sim.requests),
+            "logins": sim.logins,
+        }
+
+    async def state(self, request: web.Request) -> web.Response:
+        """``GET /_sim/state``."""
+        return _json(self.snapshot())
+
+    async def scenario(self, request: web.Request) -> web.Response:
+        """``POST /_sim/scenario`` ``{"name": ..., **params}``."""
+        params = await _body(request)
+        self.sim.set_scenario(str(params.pop("name")), **params)
+        return _json(self.snapshot())
+
+    async def advance(self, request: web.Request) -> web.Response:
+        """``POST /_sim/advance`` ``{"seconds": N}``."""
+        self.sim.advance(float((await _body(request))["seconds"]))
+        return _json(self.snapshot())
+
+    async def expire_sessions(self, request: web.Request) -> web.Response:
+        """``POST /_sim/expire_sessions``."""
+        return _json({"expired": self.sim.expire_sessions()})
+
+    async def add_battery(self, request: web.Request) -> web.Response:
+        """``POST /_sim/batteries``: add one battery."""
+        return _json({"serial": self.sim.add_battery(), "batteries": self.sim.serials}, status=201)
+
+    async def remove_battery(self, request: web.Request) -> web.Response:
+        """``DELETE /_sim/batteries/{serial}``."""
+        try:
+            self.sim.remove_battery(request.match_info["serial"])
+        except KeyError:
+            return _json({"error": "no such battery"}, status=404)
+        return _json({"batteries": self.sim.serials})
+
+    async def replace_battery(self, request: web.Request) -> web.Response:
+        """``POST /_sim/batteries/{serial}/replace``."""
+        try:
+            serial = self.sim.replace_battery(request.match_info["serial"])
+        except KeyError:
+            return _json({"error": "no such battery"}, status=404)
+        return _json({"serial": serial, "batteries": self.sim.serials})
+
+    async def requests(self, request: web.Request) -> web.Response:
+        """``GET /_sim/requests``: the request log."""
+        return _json([asdict(recorded) for recorded in self.sim.requests])
+
+    async def clear_requests(self, request: web.Request) -> web.Response:
+        """``DELETE /_sim/requests``."""
+        self.sim.clear_requests()
+        return web.Response(status=204)
+
+    async def password(self, request: web.Request) -> web.Response:
+        """``POST /_sim/password`` ``{"password": ...}``."""
+        password = (await _body(request))["password"]
+        if not isinstance(password, str):
+            raise TypeError("password must be a string")
+        self.sim.set_password(password)
+        return _json(self.snapshot())
+
+    async def rate_limit(self, request: web.Request) -> web.Response:
+        """``POST /_sim/rate_limit`` ``{"enabled": bool}``."""
+        self.sim.rate_limit = bool((await _body(request))["enabled"])
+        return _json(self.snapshot())
+
+
+async def _body(request: web.Request) -> dict[str, Any]:
+    body = await request.json()
+    if not isinstance(body, dict):
+        raise TypeError("the body must be a JSON object")
+    return body

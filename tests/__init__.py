@@ -1,0 +1,1 @@
+"""Tests of the Powerwall Gateway integration, its gateway client and the simulator."""
