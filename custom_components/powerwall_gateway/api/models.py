@@ -17,8 +17,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 from datetime import datetime
 from enum import StrEnum
+from functools import cache
 import hashlib
-import re
+import math
 from typing import Any
 
 from .exceptions import PowerwallInvalidResponseError
@@ -48,7 +49,7 @@ class CheckStatus(StrEnum):
 
     NOT_RUN = "not_run"
     RUNNING = "running"
-    PASS = "pass"
+    PASS = "pass"  # noqa: S105 - a check status, not a password
     FAIL = "fail"
 
 
@@ -74,19 +75,19 @@ _STATUS_RANK: dict[str, int] = {
 }
 _UNKNOWN_STATUS_RANK = 1
 
-# The gateway writes nanoseconds; datetime.fromisoformat keeps six digits.
-_FRACTION_RE = re.compile(r"(\.\d{6})\d+")
+
+@cache
+def _members(enum: type[StrEnum], *, fold_case: bool) -> dict[str, StrEnum]:
+    """Map each (optionally lower-cased) value of ``enum`` to its member, built once."""
+    return {(member.value.lower() if fold_case else member.value): member for member in enum}
 
 
 def _enum[E: StrEnum](enum: type[E], value: object, *, fold_case: bool) -> E | str | None:
     """Return the enum member for ``value``, the raw string if unknown, else ``None``."""
     if not isinstance(value, str):
         return None
-    key = value.lower() if fold_case else value
-    for member in enum:
-        if (member.value.lower() if fold_case else member.value) == key:
-            return member
-    return value
+    member = _members(enum, fold_case=fold_case).get(value.lower() if fold_case else value)
+    return member if member is not None else value
 
 
 def _bool(data: Mapping[str, Any], key: str) -> bool | None:
@@ -103,9 +104,11 @@ def _number(data: Mapping[str, Any], key: str) -> float | None:
     value = data.get(key)
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    if value != value or value in (float("inf"), float("-inf")):  # NaN, infinity
+    try:
+        number = float(value)
+    except OverflowError:  # JSON integers have no size limit; floats do
         return None
-    return float(value)
+    return number if math.isfinite(number) else None
 
 
 def _time(data: Mapping[str, Any], key: str) -> datetime | None:
@@ -113,7 +116,8 @@ def _time(data: Mapping[str, Any], key: str) -> datetime | None:
     if not isinstance(value, str):
         return None
     try:
-        parsed = datetime.fromisoformat(_FRACTION_RE.sub(r"\1", value))
+        # The gateway writes nanoseconds; fromisoformat keeps the first six digits.
+        parsed = datetime.fromisoformat(value)
     except ValueError:
         return None
     # A time without a zone cannot be placed on the timeline; drop it rather than guess.
