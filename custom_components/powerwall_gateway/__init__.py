@@ -1,0 +1,56 @@
+"""The Powerwall Gateway integration: a Tesla Backup Gateway's local API in Home Assistant."""
+
+from __future__ import annotations
+
+from homeassistant.const import CONF_EMAIL, CONF_HOST, CONF_PASSWORD, Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+
+from .api import PowerwallClient
+from .const import CONF_SESSION, DOMAIN, REQUEST_TIMEOUT
+from .coordinator import PowerwallGatewayConfigEntry, PowerwallGatewayCoordinator
+from .entity import gateway_device_info
+
+PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.SENSOR]
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: PowerwallGatewayConfigEntry) -> bool:
+    """Set up a gateway: restore its session, read it once, then add its entities."""
+    client = PowerwallClient(
+        entry.data[CONF_HOST],
+        entry.data[CONF_PASSWORD],
+        email=entry.data.get(CONF_EMAIL, ""),
+        session=async_get_clientsession(hass, verify_ssl=False),
+        request_timeout=REQUEST_TIMEOUT,
+        # Cooldowns run on the event loop's monotonic clock.
+        monotonic=hass.loop.time,
+    )
+    if session := entry.data.get(CONF_SESSION):
+        client.restore_session(session)
+    coordinator = PowerwallGatewayCoordinator(hass, entry, client)
+    await coordinator.async_config_entry_first_refresh()
+    entry.runtime_data = coordinator
+    # Registered first: every battery device links to it.
+    dr.async_get(hass).async_get_or_create(
+        config_entry_id=entry.entry_id, **gateway_device_info(coordinator)
+    )
+    entry.async_on_unload(coordinator.async_add_listener(coordinator.remove_stale_devices))
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    return True
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: PowerwallGatewayConfigEntry) -> bool:
+    """Unload a gateway."""
+    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_remove_config_entry_device(
+    hass: HomeAssistant, entry: PowerwallGatewayConfigEntry, device: dr.DeviceEntry
+) -> bool:
+    """Let the user delete a battery device the gateway no longer lists."""
+    coordinator = entry.runtime_data
+    identifiers = {ident for domain, ident in device.identifiers if domain == DOMAIN}
+    if coordinator.gateway_id in identifiers:
+        return False
+    return not any(coordinator.data.battery(serial) for serial in identifiers)

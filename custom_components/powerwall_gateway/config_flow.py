@@ -1,0 +1,347 @@
+"""Config flow: add a gateway by hand or when DHCP finds one; re-authenticate; reconfigure."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+import math
+import time
+from typing import Any, override
+
+from homeassistant.config_entries import (
+    ConfigEntry,
+    ConfigFlow,
+    ConfigFlowResult,
+    OptionsFlowWithReload,
+)
+from homeassistant.const import CONF_EMAIL, CONF_HOST, CONF_MAC, CONF_PASSWORD
+from homeassistant.core import callback
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.device_registry import format_mac
+from homeassistant.helpers.selector import (
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+    TextSelector,
+    TextSelectorConfig,
+    TextSelectorType,
+)
+from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
+import probatio as vol
+
+from .api import (
+    PowerwallAuthenticationError,
+    PowerwallBusyError,
+    PowerwallClient,
+    PowerwallConnectionError,
+    PowerwallError,
+    PowerwallNotGatewayError,
+    PowerwallRateLimitError,
+    PowerwallUnsupportedError,
+    normalize_host,
+)
+from .const import (
+    CONF_POWERWALLS_INTERVAL,
+    CONF_SCAN_INTERVAL,
+    CONF_SESSION,
+    DEFAULT_POWERWALLS_INTERVAL,
+    DEFAULT_SCAN_INTERVAL,
+    DOMAIN,
+    LOGGER,
+    MAX_POWERWALLS_INTERVAL,
+    MAX_SCAN_INTERVAL,
+    MIN_POWERWALLS_INTERVAL,
+    MIN_SCAN_INTERVAL,
+    REQUEST_TIMEOUT,
+)
+
+_PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
+_EMAIL = TextSelector(TextSelectorConfig(type=TextSelectorType.EMAIL))
+CREDENTIALS_SCHEMA = vol.Schema(
+    {vol.Required(CONF_PASSWORD): _PASSWORD, vol.Optional(CONF_EMAIL): _EMAIL}
+)
+USER_SCHEMA = vol.Schema({vol.Required(CONF_HOST): TextSelector()}).extend(
+    CREDENTIALS_SCHEMA.schema
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Gateway:
+    """A gateway that answered and accepted the password."""
+
+    host: str
+    unique_id: str
+    title: str
+    session: dict[str, str] | None
+
+
+class PowerwallGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
+    """Add a Tesla Backup Gateway."""
+
+    VERSION = 1
+    MINOR_VERSION = 1
+
+    def __init__(self) -> None:
+        """Start with nothing discovered."""
+        self._discovered_host: str | None = None
+        self._discovered_mac: str | None = None
+        # A rate-limited gateway is not asked again, from this flow, before it allows it.
+        self._retry_at = 0.0
+
+    @staticmethod
+    @callback
+    @override
+    def async_get_options_flow(config_entry: ConfigEntry) -> PowerwallGatewayOptionsFlow:
+        """Options: how often to poll."""
+        return PowerwallGatewayOptionsFlow()
+
+    async def _async_connect(
+        self,
+        host: str,
+        user_input: Mapping[str, Any],
+        errors: dict[str, str],
+        placeholders: dict[str, str],
+    ) -> _Gateway | None:
+        """Check that ``host`` is a gateway that takes this password; fill ``errors`` if not."""
+        try:
+            host = normalize_host(host)
+        except ValueError as err:
+            errors[CONF_HOST] = "invalid_host"
+            placeholders["error"] = str(err)
+            return None
+        if (wait := self._retry_at - time.monotonic()) > 0:
+            errors["base"] = "rate_limited"
+            placeholders["minutes"] = str(math.ceil(wait / 60))
+            return None
+        client = PowerwallClient(
+            host,
+            user_input[CONF_PASSWORD],
+            email=user_input.get(CONF_EMAIL, ""),
+            session=async_get_clientsession(self.hass, verify_ssl=False),
+            request_timeout=REQUEST_TIMEOUT,
+        )
+        try:
+            info = await client.get_gateway_info()
+            await client.login()
+            powerwalls = await client.get_powerwalls()
+        except PowerwallNotGatewayError:
+            errors["base"] = "not_gateway"
+        except PowerwallConnectionError:
+            errors["base"] = "cannot_connect"
+        except PowerwallAuthenticationError:
+            errors["base"] = "invalid_auth"
+        except PowerwallRateLimitError as err:
+            self._retry_at = time.monotonic() + err.retry_after
+            errors["base"] = "rate_limited"
+            placeholders["minutes"] = str(math.ceil(err.retry_after / 60))
+        except PowerwallBusyError:
+            errors["base"] = "busy"
+        except PowerwallUnsupportedError:
+            errors["base"] = "unsupported"
+        except PowerwallError as err:
+            LOGGER.warning("Unexpected answer from %s: %s", host, err)
+            errors["base"] = "unknown"
+        else:
+            unique_id = info.din or powerwalls.gateway_id or host
+            return _Gateway(
+                host=host,
+                unique_id=unique_id.upper(),
+                title=f"Backup Gateway {unique_id.rsplit('--', 1)[-1]}",
+                session=client.export_session(),
+            )
+        return None
+
+    def _entry_data(self, gateway: _Gateway, user_input: Mapping[str, Any]) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            CONF_HOST: gateway.host,
+            CONF_PASSWORD: user_input[CONF_PASSWORD],
+            CONF_EMAIL: user_input.get(CONF_EMAIL, ""),
+            CONF_SESSION: gateway.session,
+        }
+        if self._discovered_mac:
+            data[CONF_MAC] = self._discovered_mac
+        return data
+
+    async def _async_create(
+        self, gateway: _Gateway, user_input: Mapping[str, Any]
+    ) -> ConfigFlowResult:
+        await self.async_set_unique_id(gateway.unique_id, raise_on_progress=False)
+        self._abort_if_unique_id_configured(updates={CONF_HOST: gateway.host})
+        return self.async_create_entry(
+            title=gateway.title, data=self._entry_data(gateway, user_input)
+        )
+
+    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Ask for the gateway's address and password."""
+        errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {}
+        if user_input is not None:
+            gateway = await self._async_connect(
+                user_input[CONF_HOST], user_input, errors, placeholders
+            )
+            if gateway is not None:
+                return await self._async_create(gateway, user_input)
+        return self.async_show_form(
+            step_id="user",
+            data_schema=self.add_suggested_values_to_schema(
+                USER_SCHEMA, _without_password(user_input)
+            ),
+            errors=errors,
+            description_placeholders=placeholders,
+        )
+
+    async def async_step_dhcp(self, discovery_info: DhcpServiceInfo) -> ConfigFlowResult:
+        """A gateway joined the network: update a known one, or offer to add it."""
+        self._discovered_host = discovery_info.ip
+        self._discovered_mac = format_mac(discovery_info.macaddress)
+        # Its hostname is its DIN; a known gateway that moved only needs its new address.
+        await self.async_set_unique_id(discovery_info.hostname.upper())
+        self._abort_if_unique_id_configured(
+            updates={CONF_HOST: discovery_info.ip, CONF_MAC: self._discovered_mac}
+        )
+        # Unknown so far: ask the gateway who it is (no login, so no password guessing).
+        client = PowerwallClient(
+            discovery_info.ip,
+            "",
+            session=async_get_clientsession(self.hass, verify_ssl=False),
+            request_timeout=REQUEST_TIMEOUT,
+        )
+        try:
+            info = await client.get_gateway_info()
+        except PowerwallNotGatewayError:
+            return self.async_abort(reason="not_gateway")
+        except PowerwallError:
+            return self.async_abort(reason="cannot_connect")
+        if info.din:
+            await self.async_set_unique_id(info.din.upper())
+            self._abort_if_unique_id_configured(
+                updates={CONF_HOST: discovery_info.ip, CONF_MAC: self._discovered_mac}
+            )
+        self.context["title_placeholders"] = {"name": info.din or discovery_info.ip}
+        return await self.async_step_discovery_confirm()
+
+    async def async_step_discovery_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for the password of a discovered gateway."""
+        assert self._discovered_host is not None
+        errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {"host": self._discovered_host}
+        if user_input is not None:
+            gateway = await self._async_connect(
+                self._discovered_host, user_input, errors, placeholders
+            )
+            if gateway is not None:
+                return await self._async_create(gateway, user_input)
+        return self.async_show_form(
+            step_id="discovery_confirm",
+            data_schema=self.add_suggested_values_to_schema(
+                CREDENTIALS_SCHEMA, _without_password(user_input)
+            ),
+            errors=errors,
+            description_placeholders=placeholders,
+        )
+
+    async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
+        """The gateway stopped accepting the stored password."""
+        return await self.async_step_reauth_confirm()
+
+    async def async_step_reauth_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for the new password."""
+        entry = self._get_reauth_entry()
+        errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {"host": entry.data[CONF_HOST]}
+        if user_input is not None:
+            gateway = await self._async_connect(
+                entry.data[CONF_HOST], user_input, errors, placeholders
+            )
+            if gateway is not None:
+                await self.async_set_unique_id(gateway.unique_id)
+                self._abort_if_unique_id_mismatch(reason="wrong_gateway")
+                return self.async_update_reload_and_abort(
+                    entry, data_updates=self._entry_data(gateway, user_input)
+                )
+        return self.async_show_form(
+            step_id="reauth_confirm",
+            data_schema=self.add_suggested_values_to_schema(
+                CREDENTIALS_SCHEMA, {CONF_EMAIL: entry.data.get(CONF_EMAIL, "")}
+            ),
+            errors=errors,
+            description_placeholders=placeholders,
+        )
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change the gateway's address or password."""
+        entry = self._get_reconfigure_entry()
+        errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {}
+        if user_input is not None:
+            gateway = await self._async_connect(
+                user_input[CONF_HOST], user_input, errors, placeholders
+            )
+            if gateway is not None:
+                await self.async_set_unique_id(gateway.unique_id)
+                self._abort_if_unique_id_mismatch(reason="wrong_gateway")
+                return self.async_update_reload_and_abort(
+                    entry, data_updates=self._entry_data(gateway, user_input)
+                )
+        suggested = _without_password(user_input) or {
+            CONF_HOST: entry.data[CONF_HOST],
+            CONF_EMAIL: entry.data.get(CONF_EMAIL, ""),
+        }
+        return self.async_show_form(
+            step_id="reconfigure",
+            data_schema=self.add_suggested_values_to_schema(USER_SCHEMA, suggested),
+            errors=errors,
+            description_placeholders=placeholders,
+        )
+
+
+def _without_password(user_input: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """What to show again in a form after an error: everything but the password."""
+    if user_input is None:
+        return None
+    return {key: value for key, value in user_input.items() if key != CONF_PASSWORD}
+
+
+class PowerwallGatewayOptionsFlow(OptionsFlowWithReload):
+    """How often to poll, within bounds that keep the gateway safe."""
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Show and store the polling intervals."""
+        if user_input is not None:
+            return self.async_create_entry(
+                data={key: int(value) for key, value in user_input.items()}
+            )
+        schema = vol.Schema(
+            {
+                vol.Required(CONF_SCAN_INTERVAL, default=DEFAULT_SCAN_INTERVAL): NumberSelector(
+                    NumberSelectorConfig(
+                        min=MIN_SCAN_INTERVAL,
+                        max=MAX_SCAN_INTERVAL,
+                        step=1,
+                        unit_of_measurement="s",
+                        mode=NumberSelectorMode.BOX,
+                    )
+                ),
+                vol.Required(
+                    CONF_POWERWALLS_INTERVAL, default=DEFAULT_POWERWALLS_INTERVAL
+                ): NumberSelector(
+                    NumberSelectorConfig(
+                        min=MIN_POWERWALLS_INTERVAL,
+                        max=MAX_POWERWALLS_INTERVAL,
+                        step=1,
+                        unit_of_measurement="s",
+                        mode=NumberSelectorMode.BOX,
+                    )
+                ),
+            }
+        )
+        return self.async_show_form(
+            step_id="init",
+            data_schema=self.add_suggested_values_to_schema(schema, self.config_entry.options),
+        )

@@ -1,0 +1,266 @@
+"""The one place that polls the gateway and turns client errors into Home Assistant ones."""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import override
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.helpers import device_registry as dr, issue_registry as ir
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.util import dt as dt_util
+
+from .api import (
+    Battery,
+    CheckStatus,
+    GatewayInfo,
+    GridState,
+    GridStatus,
+    GridStatusInfo,
+    PowerwallAuthenticationError,
+    PowerwallBusyError,
+    PowerwallClient,
+    PowerwallConnectionError,
+    PowerwallError,
+    PowerwallRateLimitError,
+    Powerwalls,
+    PowerwallStatus,
+    PowerwallUnsupportedError,
+)
+from .const import (
+    CONF_POWERWALLS_INTERVAL,
+    CONF_SCAN_INTERVAL,
+    CONF_SESSION,
+    DEFAULT_POWERWALLS_INTERVAL,
+    DEFAULT_SCAN_INTERVAL,
+    DOMAIN,
+    ISSUE_RATE_LIMITED,
+    LOGGER,
+    REPEATED_RATE_LIMIT_COUNT,
+    REPEATED_RATE_LIMIT_WINDOW,
+    STALE_AFTER,
+)
+
+type PowerwallGatewayConfigEntry = ConfigEntry[PowerwallGatewayCoordinator]
+
+
+@dataclass(frozen=True, slots=True)
+class GatewayData:
+    """What one poll knows about the gateway."""
+
+    status: PowerwallStatus
+    grid: GridStatusInfo | None
+    powerwalls: Powerwalls | None
+
+    def battery(self, serial: str) -> Battery | None:
+        """Return the battery with this serial number, if the gateway still lists it."""
+        if self.powerwalls is None:
+            return None
+        for battery in self.powerwalls.powerwalls:
+            if battery.package_serial_number == serial:
+                return battery
+        return None
+
+
+class PowerwallGatewayCoordinator(DataUpdateCoordinator[GatewayData]):
+    """Poll the gateway: small endpoints every time, the full battery list when needed."""
+
+    config_entry: PowerwallGatewayConfigEntry
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: PowerwallGatewayConfigEntry,
+        client: PowerwallClient,
+    ) -> None:
+        """Set the coordinator up with the intervals the user chose."""
+        super().__init__(
+            hass,
+            LOGGER,
+            config_entry=entry,
+            name=f"{DOMAIN} {client.host}",
+            update_interval=timedelta(
+                seconds=entry.options.get(CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL)
+            ),
+            always_update=False,
+        )
+        self.client = client
+        self.gateway_info = GatewayInfo()
+        self.powerwalls_interval = timedelta(
+            seconds=entry.options.get(CONF_POWERWALLS_INTERVAL, DEFAULT_POWERWALLS_INTERVAL)
+        )
+        self.gateway_id: str = entry.unique_id or entry.entry_id
+        self._powerwalls_fetched_at = dt_util.utcnow() - self.powerwalls_interval
+        self._last_success_at = dt_util.utcnow()
+        self._throttled: PowerwallError | None = None
+        self._rate_limit_episodes: deque[float] = deque()
+        self._unknown_values_logged: set[tuple[str, str]] = set()
+        self._auth_failed = False
+
+    @override
+    async def _async_setup(self) -> None:
+        """Read the gateway's identity and firmware once (no login needed)."""
+        try:
+            self.gateway_info = await self.client.get_gateway_info()
+        except PowerwallError as err:
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="cannot_connect",
+                translation_placeholders={"error": str(err)},
+            ) from err
+
+    @override
+    async def _async_update_data(self) -> GatewayData:
+        """Fetch what this poll needs, and keep the session for the next start."""
+        # After a rejected password, only re-authentication (which reloads the
+        # entry) may log in again: repeated failed logins lock the gateway.
+        if self._auth_failed:
+            raise ConfigEntryAuthFailed(translation_domain=DOMAIN, translation_key="invalid_auth")
+        try:
+            data = await self._fetch()
+        except PowerwallAuthenticationError as err:
+            self._auth_failed = True
+            raise ConfigEntryAuthFailed(
+                translation_domain=DOMAIN, translation_key="invalid_auth"
+            ) from err
+        except (PowerwallRateLimitError, PowerwallBusyError) as err:
+            return self._hold_last_data(err)
+        except PowerwallConnectionError as err:
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="cannot_connect",
+                translation_placeholders={"error": str(err)},
+            ) from err
+        except PowerwallUnsupportedError as err:
+            raise UpdateFailed(translation_domain=DOMAIN, translation_key="unsupported") from err
+        except PowerwallError as err:
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="invalid_response",
+                translation_placeholders={"error": str(err)},
+            ) from err
+        self._last_success_at = dt_util.utcnow()
+        if self._throttled is not None:
+            LOGGER.info("The gateway at %s answers again", self.client.host)
+            self._throttled = None
+        self._expire_rate_limit_issue()
+        self._save_session()
+        self._log_unknown_values(data)
+        return data
+
+    async def _fetch(self) -> GatewayData:
+        status = await self.client.get_status()
+        grid = await self.client.get_grid_status()
+        previous = self.data.powerwalls if self.data is not None else None
+        was_active = self.data is not None and self.data.status.active
+        due = dt_util.utcnow() - self._powerwalls_fetched_at >= self.powerwalls_interval
+        # One more full read after the activity ends shows its final result.
+        if previous is None or due or status.active or was_active:
+            powerwalls = await self.client.get_powerwalls()
+            self._powerwalls_fetched_at = dt_util.utcnow()
+        else:
+            powerwalls = previous
+        return GatewayData(status=status, grid=grid, powerwalls=powerwalls)
+
+    def _hold_last_data(self, err: PowerwallRateLimitError | PowerwallBusyError) -> GatewayData:
+        """Keep the last values through a rate limit or a busy spell, until they are stale."""
+        rate_limited = isinstance(err, PowerwallRateLimitError)
+        if self._throttled is None:
+            LOGGER.warning("The gateway at %s is not answering data: %s", self.client.host, err)
+            if rate_limited:
+                self._note_rate_limit_episode()
+        self._throttled = err
+        retry_after = err.retry_after if isinstance(err, PowerwallRateLimitError) else None
+        stale = dt_util.utcnow() - self._last_success_at >= STALE_AFTER
+        if self.data is None or stale:
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="rate_limited" if rate_limited else "busy",
+                translation_placeholders={"error": str(err)},
+                retry_after=retry_after,
+            ) from err
+        return self.data
+
+    def _note_rate_limit_episode(self) -> None:
+        now = dt_util.utcnow().timestamp()
+        window = REPEATED_RATE_LIMIT_WINDOW.total_seconds()
+        self._rate_limit_episodes.append(now)
+        while self._rate_limit_episodes[0] < now - window:
+            self._rate_limit_episodes.popleft()
+        if len(self._rate_limit_episodes) >= REPEATED_RATE_LIMIT_COUNT:
+            ir.async_create_issue(
+                self.hass,
+                DOMAIN,
+                f"{ISSUE_RATE_LIMITED}_{self.config_entry.entry_id}",
+                is_fixable=False,
+                severity=ir.IssueSeverity.WARNING,
+                translation_key=ISSUE_RATE_LIMITED,
+                translation_placeholders={
+                    "host": self.client.host,
+                    "count": str(len(self._rate_limit_episodes)),
+                },
+            )
+
+    def _expire_rate_limit_issue(self) -> None:
+        """Drop the repair issue once a full window has passed without a rate limit."""
+        window = REPEATED_RATE_LIMIT_WINDOW.total_seconds()
+        if (
+            self._rate_limit_episodes
+            and self._rate_limit_episodes[-1] < dt_util.utcnow().timestamp() - window
+        ):
+            self._rate_limit_episodes.clear()
+            ir.async_delete_issue(
+                self.hass, DOMAIN, f"{ISSUE_RATE_LIMITED}_{self.config_entry.entry_id}"
+            )
+
+    def _save_session(self) -> None:
+        """Store a new gateway session so a restart does not cost a login."""
+        session = self.client.export_session()
+        if session != self.config_entry.data.get(CONF_SESSION):
+            self.hass.config_entries.async_update_entry(
+                self.config_entry, data={**self.config_entry.data, CONF_SESSION: session}
+            )
+
+    def _log_unknown_values(self, data: GatewayData) -> None:
+        """Log each enum value this integration does not know, once."""
+        seen: list[tuple[str, str | None]] = []
+        if data.grid is not None:
+            seen.append(("grid_status", data.grid.grid_status))
+        if data.powerwalls is not None:
+            for battery in data.powerwalls.powerwalls:
+                seen.append(("grid_state", battery.grid_state))
+                for diagnostic in (battery.commissioning_diagnostic, battery.update_diagnostic):
+                    if diagnostic is not None:
+                        seen.extend(("check status", check.status) for check in diagnostic.checks)
+        known = {*GridStatus, *GridState, *CheckStatus}
+        for field, value in seen:
+            if value is None or value in known or (field, value) in self._unknown_values_logged:
+                continue
+            self._unknown_values_logged.add((field, value))
+            LOGGER.warning(
+                "The gateway reported a %s this integration does not know: %r. "
+                "It is shown as it is; please report it so it can be translated",
+                field,
+                value,
+            )
+
+    @callback
+    def remove_stale_devices(self) -> None:
+        """Remove the devices of batteries the gateway no longer lists."""
+        powerwalls = self.data.powerwalls
+        # An incomplete list (a malformed entry was skipped) proves nothing.
+        if powerwalls is None or powerwalls.skipped_powerwalls:
+            return
+        current = {battery.package_serial_number for battery in powerwalls.powerwalls}
+        registry = dr.async_get(self.hass)
+        for device in dr.async_entries_for_config_entry(registry, self.config_entry.entry_id):
+            serials = {ident for domain, ident in device.identifiers if domain == DOMAIN}
+            if self.gateway_id in serials or serials & current:
+                continue
+            registry.async_update_device(
+                device.id, remove_config_entry_id=self.config_entry.entry_id
+            )

@@ -1,0 +1,59 @@
+"""Diagnostics download: what a bug report needs, with no secret and no serial number."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.const import CONF_EMAIL, CONF_MAC, CONF_PASSWORD
+from homeassistant.core import HomeAssistant
+
+from .const import CONF_SESSION
+from .coordinator import PowerwallGatewayConfigEntry
+
+TO_REDACT = {
+    CONF_PASSWORD,
+    CONF_EMAIL,
+    CONF_SESSION,
+    CONF_MAC,
+    "token",
+    "AuthCookie",
+    "UserRecord",
+    "din",
+    "gateway_din",
+    "package_serial_number",
+    "PackageSerialNumber",
+    "serial_number",
+    "unique_id",
+    "title",
+}
+
+
+async def async_get_config_entry_diagnostics(
+    hass: HomeAssistant, entry: PowerwallGatewayConfigEntry
+) -> dict[str, Any]:
+    """The entry, the gateway's last answers and the coordinator's state, redacted."""
+    coordinator = entry.runtime_data
+    client = coordinator.client
+    data = coordinator.data
+    return async_redact_data(
+        {
+            "entry": entry.as_dict(),
+            "gateway_info": asdict(coordinator.gateway_info),
+            "payloads": client.last_payloads,
+            "data": asdict(data) if data is not None else None,
+            "coordinator": {
+                "last_update_success": coordinator.last_update_success,
+                "last_exception": repr(coordinator.last_exception),
+                "update_interval_seconds": coordinator.update_interval.total_seconds()
+                if coordinator.update_interval
+                else None,
+                "powerwalls_interval_seconds": coordinator.powerwalls_interval.total_seconds(),
+                "logins": client.login_count,
+                "rate_limited_for_seconds": client.rate_limited_for,
+                "certificate_fingerprint": client.certificate_fingerprint,
+            },
+        },
+        TO_REDACT,
+    )

@@ -1,0 +1,304 @@
+"""Run the gateway simulator and a development Home Assistant with this integration set up.
+
+Started by ``scripts/develop`` inside the project's toolchain. It:
+
+1. starts the bundled gateway simulator on https://127.0.0.1:<sim port>;
+2. links the integration from the checkout into ``config/custom_components``;
+3. pins Home Assistant's HTTP server to 127.0.0.1 in ``config/.storage/http``
+   (a YAML ``http:`` block would only be a five-minute trial since 2026.10);
+4. starts ``hass -c config``, finishes onboarding with a development user, and
+   adds the integration pointed at the simulator, all over Home Assistant's API;
+5. prints the URL and the credentials, then waits until Ctrl-C and stops both.
+
+``--check`` stops after printing what Home Assistant shows, for CI and smoke tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from collections.abc import Mapping
+from datetime import UTC, datetime
+import json
+import os
+from pathlib import Path
+import re
+import signal
+import sys
+import time
+from typing import Any
+
+import aiohttp
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIG = ROOT / "config"
+DOMAIN = "powerwall_gateway"
+HOST = "127.0.0.1"
+DEV_USER = "dev"
+DEV_PASSWORD = "dev-password"  # noqa: S105 - a development instance on loopback
+SIM_PASSWORD = "simulator-password"  # noqa: S105
+READY_TIMEOUT = 300.0
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    """Command-line options."""
+    parser = argparse.ArgumentParser(prog="scripts/develop", description=__doc__.split("\n")[0])
+    parser.add_argument("--port", type=int, default=8123, help="Home Assistant port (8123)")
+    parser.add_argument("--sim-port", type=int, default=8443, help="simulator port (8443)")
+    parser.add_argument("--scenario", default="normal", help="simulator scenario (normal)")
+    parser.add_argument("--batteries", type=int, default=2, help="simulated batteries (2)")
+    parser.add_argument(
+        "--reset", action="store_true", help="start from an empty Home Assistant configuration"
+    )
+    parser.add_argument(
+        "--check", action="store_true", help="exit once the integration's entities are up"
+    )
+    return parser.parse_args(argv)
+
+
+def prepare_config(port: int, reset: bool) -> None:
+    """Link the integration in and pin the HTTP server to loopback."""
+    if reset:
+        for child in CONFIG.iterdir():
+            if child.name != "configuration.yaml":
+                _remove(child)
+    links = CONFIG / "custom_components"
+    links.mkdir(parents=True, exist_ok=True)
+    link = links / DOMAIN
+    if not link.is_symlink():
+        _remove(link)
+        link.symlink_to(Path("..", "..", "custom_components", DOMAIN))
+    storage = CONFIG / ".storage"
+    storage.mkdir(exist_ok=True)
+    stable = {
+        "server_host": [HOST],
+        "server_port": port,
+        "cors_allowed_origins": ["https://cast.home-assistant.io"],
+        "login_attempts_threshold": -1,
+        "ip_ban_enabled": True,
+        "ssl_profile": "modern",
+        "use_x_frame_options": True,
+        "created_at": datetime.now(UTC).isoformat(),
+        "error": None,
+        "error_message": None,
+    }
+    document = {
+        "version": 2,
+        "minor_version": 2,
+        "key": "http",
+        "data": {"stable": stable, "pending": None, "yaml_migration_done": True},
+    }
+    (storage / "http").write_text(json.dumps(document, indent=2))
+
+
+def _remove(path: Path) -> None:
+    if path.is_symlink() or path.is_file():
+        path.unlink()
+    elif path.is_dir():
+        for child in path.iterdir():
+            _remove(child)
+        path.rmdir()
+
+
+async def start_simulator(args: argparse.Namespace) -> tuple[asyncio.subprocess.Process, str]:
+    """Start the simulator and wait for its ready line; return it and its host:port."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "simulator",
+        "--host",
+        HOST,
+        "--port",
+        str(args.sim_port),
+        "--password",
+        SIM_PASSWORD,
+        "--batteries",
+        str(args.batteries),
+        "--scenario",
+        args.scenario,
+        cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    assert process.stdout is not None
+    async with asyncio.timeout(30):
+        while line := (await process.stdout.readline()).decode():
+            print(f"    simulator: {line.rstrip()}")
+            if match := re.search(r"https://([\d.]+:\d+)", line):
+                return process, match.group(1)
+    raise SystemExit("The gateway simulator did not start; see its output above.")
+
+
+async def wait_for_home_assistant(http: aiohttp.ClientSession, base: str) -> None:
+    """Wait until Home Assistant's HTTP API answers."""
+    deadline = time.monotonic() + READY_TIMEOUT
+    while time.monotonic() < deadline:
+        try:
+            async with http.get(f"{base}/api/onboarding") as response:
+                if response.status < 500:
+                    return
+        except aiohttp.ClientError:
+            pass
+        await asyncio.sleep(1)
+    raise SystemExit(f"Home Assistant did not answer on {base} within {READY_TIMEOUT:.0f} s")
+
+
+async def _json(response: aiohttp.ClientResponse) -> Any:
+    body = await response.text()
+    if response.status >= 400:
+        raise SystemExit(f"{response.method} {response.url.path}: HTTP {response.status}: {body}")
+    return json.loads(body) if body else None
+
+
+async def get_token(http: aiohttp.ClientSession, base: str) -> str:
+    """Onboard a development user on first start, or log in as it later; return a token."""
+    client_id = f"{base}/"
+    async with http.get(f"{base}/api/onboarding") as response:
+        steps = await _json(response)
+    pending = {step["step"] for step in steps if not step["done"]}
+    if "user" in pending:
+        async with http.post(
+            f"{base}/api/onboarding/users",
+            json={
+                "client_id": client_id,
+                "name": "Developer",
+                "username": DEV_USER,
+                "password": DEV_PASSWORD,
+                "language": "en",
+            },
+        ) as response:
+            code = (await _json(response))["auth_code"]
+    else:
+        async with http.post(
+            f"{base}/auth/login_flow",
+            json={
+                "client_id": client_id,
+                "handler": ["homeassistant", None],
+                "redirect_uri": client_id,
+            },
+        ) as response:
+            flow = await _json(response)
+        async with http.post(
+            f"{base}/auth/login_flow/{flow['flow_id']}",
+            json={"client_id": client_id, "username": DEV_USER, "password": DEV_PASSWORD},
+        ) as response:
+            result = await _json(response)
+        if result.get("type") != "create_entry":
+            raise SystemExit(
+                "Cannot log in as the development user; run scripts/develop --reset "
+                "to start from an empty configuration."
+            )
+        code = result["result"]
+    async with http.post(
+        f"{base}/auth/token",
+        data={"grant_type": "authorization_code", "code": code, "client_id": client_id},
+    ) as response:
+        token: str = (await _json(response))["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    for step, payload in (
+        ("core_config", {}),
+        ("analytics", {}),
+        ("integration", {"client_id": client_id, "redirect_uri": client_id}),
+    ):
+        if step in pending:
+            async with http.post(
+                f"{base}/api/onboarding/{step}", json=payload, headers=headers
+            ) as response:
+                await _json(response)
+    return token
+
+
+async def add_integration(
+    http: aiohttp.ClientSession, base: str, token: str, sim_host: str
+) -> None:
+    """Add the integration pointed at the simulator, unless it is there already."""
+    headers = {"Authorization": f"Bearer {token}"}
+    async with http.get(
+        f"{base}/api/config/config_entries/entry", params={"domain": DOMAIN}, headers=headers
+    ) as response:
+        entries = await _json(response)
+    if entries:
+        return
+    async with http.post(
+        f"{base}/api/config/config_entries/flow", json={"handler": DOMAIN}, headers=headers
+    ) as response:
+        flow = await _json(response)
+    async with http.post(
+        f"{base}/api/config/config_entries/flow/{flow['flow_id']}",
+        json={"host": sim_host, "password": SIM_PASSWORD},
+        headers=headers,
+    ) as response:
+        result = await _json(response)
+    if result.get("type") != "create_entry":
+        raise SystemExit(f"Adding the integration failed: {result}")
+
+
+async def wait_for_entities(
+    http: aiohttp.ClientSession, base: str, token: str
+) -> list[Mapping[str, Any]]:
+    """Wait until the integration's entities have states; return them."""
+    headers = {"Authorization": f"Bearer {token}"}
+    deadline = time.monotonic() + 60
+    while True:
+        async with http.get(f"{base}/api/states", headers=headers) as response:
+            states = await _json(response)
+        ours = [s for s in states if "grid" in s["entity_id"] and s["state"] != "unavailable"]
+        if ours or time.monotonic() > deadline:
+            return ours
+        await asyncio.sleep(1)
+
+
+async def main(argv: list[str]) -> int:
+    """Run everything until Ctrl-C (or, with --check, until the entities are up)."""
+    args = parse_args(argv)
+    started = time.monotonic()
+    base = f"http://{HOST}:{args.port}"
+    prepare_config(args.port, args.reset)
+    simulator, sim_host = await start_simulator(args)
+    hass = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "homeassistant", "-c", str(CONFIG), cwd=ROOT
+    )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        async with aiohttp.ClientSession() as http:
+            await wait_for_home_assistant(http, base)
+            token = await get_token(http, base)
+            await add_integration(http, base, token, sim_host)
+            entities = await wait_for_entities(http, base, token)
+        elapsed = time.monotonic() - started
+        print(
+            f"\n==> Home Assistant is ready at {base} after {elapsed:.0f} s "
+            f"({len(entities)} gateway entities)\n"
+            f"    Log in as {DEV_USER} / {DEV_PASSWORD}\n"
+            f"    Gateway simulator: https://{sim_host} (password {SIM_PASSWORD}, "
+            f"scenario {args.scenario})\n"
+            f"    Switch scenarios: scripts/simulator control --url https://{sim_host} "
+            "scenario grid_outage\n"
+            "    Ctrl-C stops both.\n",
+            flush=True,
+        )
+        if args.check:
+            for state in sorted(entities, key=lambda s: s["entity_id"]):
+                print(f"    {state['entity_id']}: {state['state']}")
+            if not entities:
+                return 1
+        else:
+            await stop.wait()
+    finally:
+        for process in (hass, simulator):
+            if process.returncode is None:
+                process.terminate()
+        for process in (hass, simulator):
+            try:
+                async with asyncio.timeout(60):
+                    await process.wait()
+            except TimeoutError:
+                process.kill()
+    return 0
+
+
+if __name__ == "__main__":
+    os.chdir(ROOT)
+    sys.exit(asyncio.run(main(sys.argv[1:])))

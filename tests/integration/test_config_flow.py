@@ -1,0 +1,367 @@
+"""The config flow: by hand, by DHCP discovery, re-authentication, reconfiguration, options."""
+
+from __future__ import annotations
+
+from unittest.mock import MagicMock
+
+from homeassistant.config_entries import SOURCE_DHCP, SOURCE_USER
+from homeassistant.const import CONF_EMAIL, CONF_HOST, CONF_MAC, CONF_PASSWORD
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType, InvalidData
+from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.powerwall_gateway.api import (
+    GatewayInfo,
+    PowerwallAuthenticationError,
+    PowerwallBusyError,
+    PowerwallConnectionError,
+    PowerwallError,
+    PowerwallInvalidResponseError,
+    PowerwallNotGatewayError,
+    PowerwallRateLimitError,
+    PowerwallTimeoutError,
+    PowerwallUnsupportedError,
+)
+from custom_components.powerwall_gateway.const import (
+    CONF_POWERWALLS_INTERVAL,
+    CONF_SCAN_INTERVAL,
+    CONF_SESSION,
+    DOMAIN,
+)
+from simulator import GatewaySimulator
+from simulator.pytest_plugin import SimulatorFactory
+
+from .conftest import DIN, HOST, PASSWORD, SESSION
+
+DHCP = DhcpServiceInfo(ip="192.168.1.77", hostname=DIN.lower(), macaddress="aabbccddeeff")
+
+
+async def test_user_flow_against_simulator(
+    hass: HomeAssistant, simulator: GatewaySimulator
+) -> None:
+    """A person types the address and password; the entry keeps the session it got."""
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_HOST: simulator.host, CONF_PASSWORD: simulator.password}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "Backup Gateway TG123456789A4M"
+    assert result["result"].unique_id == simulator.din.upper()
+    data = result["data"]
+    assert data[CONF_HOST] == simulator.host
+    assert data[CONF_PASSWORD] == simulator.password
+    assert data[CONF_EMAIL] == ""
+    assert set(data[CONF_SESSION]) >= {"token"}
+    await hass.async_block_till_done()
+    # Setting up right after the flow reuses the flow's session.
+    assert simulator.logins == 1
+
+
+@pytest.mark.parametrize(
+    ("scenario", "error"),
+    [("powerwall3", "unsupported"), ("busy", "busy"), ("html_error", "unknown")],
+)
+async def test_user_flow_gateway_errors(
+    hass: HomeAssistant, gateway_simulator_factory: SimulatorFactory, scenario: str, error: str
+) -> None:
+    """A Powerwall 3, a busy site controller and garbage answers each get their own message."""
+    sim = await gateway_simulator_factory(scenario=scenario)
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN,
+        context={"source": SOURCE_USER},
+        data={CONF_HOST: sim.host, CONF_PASSWORD: sim.password},
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": error}
+
+
+async def test_user_flow_wrong_password_then_right(
+    hass: HomeAssistant, simulator: GatewaySimulator
+) -> None:
+    """A wrong password shows an error, keeps the host, and the next try succeeds."""
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN,
+        context={"source": SOURCE_USER},
+        data={CONF_HOST: simulator.host, CONF_PASSWORD: "wrong"},
+    )
+    assert result["errors"] == {"base": "invalid_auth"}
+    schema_keys = {str(key): key for key in result["data_schema"].schema}
+    assert schema_keys[CONF_HOST].description == {"suggested_value": simulator.host}
+    assert schema_keys[CONF_PASSWORD].description is None
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_HOST: simulator.host, CONF_PASSWORD: simulator.password}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+async def test_user_flow_not_a_gateway(hass: HomeAssistant, mock_client: MagicMock) -> None:
+    """Some other web server at the address is named as such."""
+    mock_client.get_gateway_info.side_effect = PowerwallNotGatewayError("nope")
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}, data={CONF_HOST: HOST, CONF_PASSWORD: PASSWORD}
+    )
+    assert result["errors"] == {"base": "not_gateway"}
+
+
+@pytest.mark.parametrize(
+    ("exception", "error"),
+    [
+        (PowerwallConnectionError("refused"), "cannot_connect"),
+        (PowerwallTimeoutError("slow"), "cannot_connect"),
+        (PowerwallAuthenticationError("bad"), "invalid_auth"),
+        (PowerwallBusyError("busy", status=503), "busy"),
+        (PowerwallUnsupportedError("pw3"), "unsupported"),
+        (PowerwallInvalidResponseError("html"), "unknown"),
+        (PowerwallError("odd"), "unknown"),
+    ],
+)
+async def test_user_flow_login_errors(
+    hass: HomeAssistant, mock_client: MagicMock, exception: Exception, error: str
+) -> None:
+    """Each failure of the login gets its own message, and the flow recovers from it."""
+    mock_client.login.side_effect = exception
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}, data={CONF_HOST: HOST, CONF_PASSWORD: PASSWORD}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": error}
+    mock_client.login.side_effect = None
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_HOST: HOST, CONF_PASSWORD: PASSWORD}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_SESSION] == SESSION
+
+
+async def test_user_flow_rate_limited_waits(hass: HomeAssistant, mock_client: MagicMock) -> None:
+    """A rate-limited login says how long to wait, and the flow does not ask again before."""
+    mock_client.login.side_effect = PowerwallRateLimitError("429", retry_after=290)
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}, data={CONF_HOST: HOST, CONF_PASSWORD: PASSWORD}
+    )
+    assert result["errors"] == {"base": "rate_limited"}
+    assert result["description_placeholders"]["minutes"] == "5"
+    mock_client.login.side_effect = None
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_HOST: HOST, CONF_PASSWORD: PASSWORD}
+    )
+    assert result["errors"] == {"base": "rate_limited"}
+    assert mock_client.login.call_count == 1
+
+
+@pytest.mark.parametrize("host", ["", "gateway/path", "host:99999", "two words"])
+async def test_user_flow_invalid_host(
+    hass: HomeAssistant, mock_client: MagicMock, host: str
+) -> None:
+    """An address that cannot be a host is refused before anything is sent."""
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}, data={CONF_HOST: host, CONF_PASSWORD: PASSWORD}
+    )
+    assert result["errors"] == {CONF_HOST: "invalid_host"}
+    assert result["description_placeholders"]["error"]
+    mock_client.get_gateway_info.assert_not_called()
+
+
+async def test_user_flow_already_configured(
+    hass: HomeAssistant, mock_client: MagicMock, mock_config_entry: MockConfigEntry
+) -> None:
+    """The same gateway cannot be added twice; its address is updated instead."""
+    mock_config_entry.add_to_hass(hass)
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN,
+        context={"source": SOURCE_USER},
+        data={CONF_HOST: "192.168.1.99", CONF_PASSWORD: PASSWORD},
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+    assert mock_config_entry.data[CONF_HOST] == "192.168.1.99"
+
+
+async def test_user_flow_without_din(hass: HomeAssistant, mock_client: MagicMock) -> None:
+    """Older firmware without a DIN still gets a stable unique id."""
+    mock_client.get_gateway_info.return_value = GatewayInfo(version="20.49.0")
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}, data={CONF_HOST: HOST, CONF_PASSWORD: PASSWORD}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["result"].unique_id == "1234567-00-E--TG123456789A4M"
+
+
+async def test_dhcp_discovery_asks_for_password(
+    hass: HomeAssistant, mock_client: MagicMock
+) -> None:
+    """A discovered gateway is confirmed with its password; none is guessed."""
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_DHCP}, data=DHCP
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "discovery_confirm"
+    assert result["description_placeholders"] == {"host": "192.168.1.77"}
+    mock_client.login.assert_not_called()
+    mock_client.login.side_effect = PowerwallAuthenticationError("bad")
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_PASSWORD: "wrong"}
+    )
+    assert result["errors"] == {"base": "invalid_auth"}
+    mock_client.login.side_effect = None
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_PASSWORD: PASSWORD}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_HOST] == "192.168.1.77"
+    assert result["data"][CONF_MAC] == "aa:bb:cc:dd:ee:ff"
+
+
+async def test_dhcp_known_gateway_moves(
+    hass: HomeAssistant, mock_client: MagicMock, mock_config_entry: MockConfigEntry
+) -> None:
+    """A known gateway at a new address is updated without asking anything."""
+    mock_config_entry.add_to_hass(hass)
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_DHCP}, data=DHCP
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+    assert mock_config_entry.data[CONF_HOST] == "192.168.1.77"
+    mock_client.get_gateway_info.assert_not_called()
+
+
+async def test_dhcp_known_gateway_other_hostname(
+    hass: HomeAssistant, mock_client: MagicMock, mock_config_entry: MockConfigEntry
+) -> None:
+    """A "teslapw_" hostname is matched by the DIN the gateway reports."""
+    mock_config_entry.add_to_hass(hass)
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN,
+        context={"source": SOURCE_DHCP},
+        data=DhcpServiceInfo(ip="192.168.1.78", hostname="teslapw_abc", macaddress="aabbccddeeff"),
+    )
+    assert result["reason"] == "already_configured"
+    assert mock_config_entry.data[CONF_HOST] == "192.168.1.78"
+
+
+@pytest.mark.parametrize(
+    ("exception", "reason"),
+    [
+        (PowerwallNotGatewayError("web server"), "not_gateway"),
+        (PowerwallConnectionError("refused"), "cannot_connect"),
+    ],
+)
+async def test_dhcp_not_a_gateway(
+    hass: HomeAssistant, mock_client: MagicMock, exception: Exception, reason: str
+) -> None:
+    """A discovered device that is not a reachable gateway is dropped quietly."""
+    mock_client.get_gateway_info.side_effect = exception
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_DHCP}, data=DHCP
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == reason
+
+
+async def test_reauth(
+    hass: HomeAssistant, mock_client: MagicMock, mock_config_entry: MockConfigEntry
+) -> None:
+    """A new password is checked and stored, and the entry reloads."""
+    mock_config_entry.add_to_hass(hass)
+    result = await mock_config_entry.start_reauth_flow(hass)
+    assert result["step_id"] == "reauth_confirm"
+    assert result["description_placeholders"]["host"] == HOST
+    mock_client.login.side_effect = PowerwallAuthenticationError("bad")
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_PASSWORD: "still-wrong"}
+    )
+    assert result["errors"] == {"base": "invalid_auth"}
+    mock_client.login.side_effect = None
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_PASSWORD: "new-password"}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reauth_successful"
+    assert mock_config_entry.data[CONF_PASSWORD] == "new-password"
+
+
+async def test_reauth_other_gateway(
+    hass: HomeAssistant, mock_client: MagicMock, mock_config_entry: MockConfigEntry
+) -> None:
+    """A password that opens a different gateway is refused."""
+    mock_config_entry.add_to_hass(hass)
+    mock_client.get_gateway_info.return_value = GatewayInfo(din="1232100-00-E--TG999999999XXX")
+    result = await mock_config_entry.start_reauth_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_PASSWORD: "new-password"}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "wrong_gateway"
+    assert mock_config_entry.data[CONF_PASSWORD] == PASSWORD
+
+
+async def test_reconfigure(
+    hass: HomeAssistant, mock_client: MagicMock, mock_config_entry: MockConfigEntry
+) -> None:
+    """The address and password can change; the form starts from the current ones."""
+    mock_config_entry.add_to_hass(hass)
+    result = await mock_config_entry.start_reconfigure_flow(hass)
+    assert result["step_id"] == "reconfigure"
+    schema_keys = {str(key): key for key in result["data_schema"].schema}
+    assert schema_keys[CONF_HOST].description == {"suggested_value": HOST}
+    mock_client.get_gateway_info.side_effect = PowerwallConnectionError("refused")
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_HOST: "192.168.1.60", CONF_PASSWORD: "new"}
+    )
+    assert result["errors"] == {"base": "cannot_connect"}
+    mock_client.get_gateway_info.side_effect = None
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_HOST: "192.168.1.60", CONF_PASSWORD: "new"}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    assert mock_config_entry.data[CONF_HOST] == "192.168.1.60"
+    assert mock_config_entry.data[CONF_PASSWORD] == "new"
+
+
+async def test_reconfigure_other_gateway(
+    hass: HomeAssistant, mock_client: MagicMock, mock_config_entry: MockConfigEntry
+) -> None:
+    """Pointing an entry at a different gateway is refused."""
+    mock_config_entry.add_to_hass(hass)
+    mock_client.get_gateway_info.return_value = GatewayInfo(din="1232100-00-E--TG999999999XXX")
+    result = await mock_config_entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_HOST: "192.168.1.60", CONF_PASSWORD: "new"}
+    )
+    assert result["reason"] == "wrong_gateway"
+    assert mock_config_entry.data[CONF_HOST] == HOST
+
+
+async def test_options(
+    hass: HomeAssistant, init_integration: MockConfigEntry, mock_client: MagicMock
+) -> None:
+    """The polling intervals can be changed, and the entry reloads with them."""
+    result = await hass.config_entries.options.async_init(init_integration.entry_id)
+    assert result["type"] is FlowResultType.FORM
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_SCAN_INTERVAL: 15.0, CONF_POWERWALLS_INTERVAL: 600.0}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    assert init_integration.options == {CONF_SCAN_INTERVAL: 15, CONF_POWERWALLS_INTERVAL: 600}
+    coordinator = init_integration.runtime_data
+    assert coordinator.update_interval.total_seconds() == 15
+    assert coordinator.powerwalls_interval.total_seconds() == 600
+
+
+@pytest.mark.parametrize("value", [5, 301])
+async def test_options_out_of_bounds(
+    hass: HomeAssistant, init_integration: MockConfigEntry, value: int
+) -> None:
+    """An interval outside the safe bounds is refused."""
+    result = await hass.config_entries.options.async_init(init_integration.entry_id)
+    with pytest.raises(InvalidData, match="scan_interval"):
+        await hass.config_entries.options.async_configure(
+            result["flow_id"], {CONF_SCAN_INTERVAL: value, CONF_POWERWALLS_INTERVAL: 600}
+        )

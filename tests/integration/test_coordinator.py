@@ -1,0 +1,329 @@
+"""Polling and every fault a gateway can throw at it, over real HTTPS against the simulator."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+import logging
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import SOURCE_REAUTH
+from homeassistant.const import STATE_UNAVAILABLE
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr, entity_registry as er, issue_registry as ir
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.powerwall_gateway.const import DOMAIN
+from simulator import GatewaySimulator
+from simulator.app import RateLimit
+from simulator.pytest_plugin import SimulatorFactory
+
+from .conftest import simulator_entry
+
+GRID_CONNECTED = "binary_sensor.backup_gateway_grid_connected"
+GRID_STATUS = "sensor.backup_gateway_grid_status"
+STATUS = "/api/powerwalls/status"
+GRID = "/api/system_status/grid_status"
+POWERWALLS = "/api/powerwalls"
+
+
+def battery_entity(sim: GatewaySimulator, suffix: str, index: int = 0) -> str:
+    return f"sensor.powerwall_2_{sim.serials[index].lower()}_{suffix}"
+
+
+async def poll(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float = 30) -> None:
+    """Move Home Assistant's clock on by ``seconds`` and run the poll that is then due.
+
+    The poll is run directly rather than by firing timers: firing every timer
+    due within the jump would also fire the network stack's own timeouts.
+    """
+    freezer.tick(timedelta(seconds=seconds))
+    for entry in hass.config_entries.async_entries(DOMAIN):
+        await entry.runtime_data.async_refresh()
+    await hass.async_block_till_done()
+
+
+async def setup(hass: HomeAssistant, sim: GatewaySimulator) -> MockConfigEntry:
+    entry = simulator_entry(sim)
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return entry
+
+
+async def test_poll_cadence(
+    hass: HomeAssistant,
+    sim_entry: MockConfigEntry,
+    simulator: GatewaySimulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Status and grid every 30 s; the full battery list every 5 minutes while idle."""
+    simulator.clear_requests()
+    for _ in range(9):
+        await poll(hass, freezer)
+    assert simulator.count(STATUS) == 9
+    assert simulator.count(GRID) == 9
+    assert simulator.count(POWERWALLS) == 0
+    await poll(hass, freezer)
+    assert simulator.count(POWERWALLS) == 1
+    assert simulator.logins == 0
+
+
+async def test_unchanged_poll_writes_no_state(
+    hass: HomeAssistant,
+    sim_entry: MockConfigEntry,
+    simulator: GatewaySimulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A poll that changes nothing writes nothing."""
+    before = hass.states.get(GRID_STATUS)
+    await poll(hass, freezer)
+    after = hass.states.get(GRID_STATUS)
+    assert before is not None
+    assert after is not None
+    assert after.last_reported == before.last_reported
+
+
+async def test_firmware_update_is_followed_every_poll(
+    hass: HomeAssistant,
+    sim_entry: MockConfigEntry,
+    simulator: GatewaySimulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """While the gateway updates, every poll reads the batteries, so progress shows promptly."""
+    progress = battery_entity(simulator, "firmware_update_progress")
+    result = battery_entity(simulator, "firmware_update_diagnostic")
+    simulator.set_scenario("update", duration=600)
+    simulator.clear_requests()
+    await poll(hass, freezer)
+    assert hass.states.get("binary_sensor.backup_gateway_updating").state == "on"
+    assert simulator.count(POWERWALLS) == 1
+    simulator.advance(300)
+    await poll(hass, freezer)
+    assert simulator.count(POWERWALLS) == 2
+    halfway = float(hass.states.get(progress).state)
+    assert 0 < halfway < 100
+    simulator.advance(400)
+    await poll(hass, freezer)
+    # The poll that sees the update end reads the batteries once more, for the result.
+    assert hass.states.get("binary_sensor.backup_gateway_updating").state == "off"
+    assert simulator.count(POWERWALLS) == 3
+    assert float(hass.states.get(progress).state) == 100
+    assert hass.states.get(result).state == "pass"
+    await poll(hass, freezer)
+    assert simulator.count(POWERWALLS) == 3
+
+
+async def test_grid_outage_and_return(
+    hass: HomeAssistant,
+    sim_entry: MockConfigEntry,
+    simulator: GatewaySimulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Off grid within one poll; reconnection counts down; back on grid by itself."""
+    simulator.set_scenario("grid_outage", outage=120, reconnect=300)
+    await poll(hass, freezer)
+    assert hass.states.get(GRID_CONNECTED).state == "off"
+    assert hass.states.get(GRID_STATUS).state == "system_islanded_active"
+    simulator.advance(130)
+    await poll(hass, freezer)
+    assert hass.states.get(GRID_STATUS).state == "system_transition_to_grid"
+    assert hass.states.get(battery_entity(simulator, "grid_compliance")).state == "grid_qualifying"
+    first = float(hass.states.get(battery_entity(simulator, "grid_reconnection_time")).state)
+    simulator.advance(60)
+    await poll(hass, freezer)
+    second = float(hass.states.get(battery_entity(simulator, "grid_reconnection_time")).state)
+    assert 0 < second < first
+    simulator.advance(400)
+    await poll(hass, freezer)
+    assert hass.states.get(GRID_CONNECTED).state == "on"
+    assert hass.states.get(battery_entity(simulator, "grid_compliance")).state == "grid_compliant"
+
+
+async def test_session_expiry_costs_one_login(
+    hass: HomeAssistant,
+    sim_entry: MockConfigEntry,
+    simulator: GatewaySimulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """An expired session is replaced with exactly one login; nothing goes unavailable."""
+    simulator.expire_sessions()
+    await poll(hass, freezer)
+    assert simulator.logins == 2
+    assert hass.states.get(GRID_STATUS).state == "system_grid_connected"
+    await poll(hass, freezer)
+    assert simulator.logins == 2
+
+
+async def test_password_changed_asks_user_once(
+    hass: HomeAssistant,
+    sim_entry: MockConfigEntry,
+    simulator: GatewaySimulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A changed password starts re-authentication after a single failed login."""
+    simulator.set_password("changed")
+    simulator.expire_sessions()
+    await poll(hass, freezer)
+    assert simulator.logins == 2
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
+    await poll(hass, freezer)
+    assert simulator.logins == 2
+
+
+async def test_rate_limit_keeps_values_until_stale(
+    hass: HomeAssistant,
+    gateway_simulator_factory: SimulatorFactory,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """429: last values stay, nothing is sent during the cooldown, stale data goes unavailable."""
+    sim = await gateway_simulator_factory(endpoint_limit=RateLimit(2, 3600), retry_after=60)
+    await setup(hass, sim)
+    await poll(hass, freezer)
+    caplog.clear()
+    await poll(hass, freezer)  # third status request within the gateway's window: 429
+    assert hass.states.get(GRID_STATUS).state == "system_grid_connected"
+    assert caplog.text.count("is not answering data") == 1
+    sent = len(sim.requests)
+    await poll(hass, freezer)  # 30 s into the 60 s cooldown: nothing is sent
+    assert len(sim.requests) == sent
+    assert hass.states.get(GRID_STATUS).state == "system_grid_connected"
+    await poll(hass, freezer, seconds=11 * 60)  # still limited, and the data is now stale
+    assert len(sim.requests) == sent + 1
+    assert hass.states.get(GRID_STATUS).state == STATE_UNAVAILABLE
+    assert caplog.text.count("is not answering data") == 1
+    sim.advance(3600)
+    await poll(hass, freezer, seconds=61)
+    assert hass.states.get(GRID_STATUS).state == "system_grid_connected"
+    assert "answers again" in caplog.text
+
+
+async def test_repeated_rate_limits_raise_repair_issue(
+    hass: HomeAssistant,
+    gateway_simulator_factory: SimulatorFactory,
+    freezer: FrozenDateTimeFactory,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """Three rate-limit episodes within an hour tell the user something else hammers the gateway."""
+    sim = await gateway_simulator_factory(endpoint_limit=RateLimit(1, 60), retry_after=1)
+    entry = await setup(hass, sim)
+    issue_id = f"rate_limited_{entry.entry_id}"
+    for episode in range(1, 4):
+        await poll(hass, freezer)  # a second status request within the gateway's minute: 429
+        sim.advance(61)
+        await poll(hass, freezer)  # a new minute: fine again, the episode ends
+        raised = issue_registry.async_get_issue(DOMAIN, issue_id) is not None
+        assert raised == (episode == 3)
+    issue = issue_registry.async_get_issue(DOMAIN, issue_id)
+    assert issue is not None
+    assert issue.translation_placeholders == {"host": sim.host, "count": "3"}
+    sim.advance(3700)
+    await poll(hass, freezer, seconds=3700)
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
+
+
+@pytest.mark.parametrize(
+    ("scenario", "log"),
+    [
+        ("connection_reset", "Cannot reach the gateway"),
+        ("html_error", "unexpected answer"),
+        ("truncated_json", "unexpected answer"),
+        ("wrong_types", "unexpected answer"),
+        ("powerwall3", "no longer offers"),
+    ],
+)
+async def test_fault_makes_entities_unavailable_then_recovers(
+    hass: HomeAssistant,
+    sim_entry: MockConfigEntry,
+    simulator: GatewaySimulator,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+    scenario: str,
+    log: str,
+) -> None:
+    """A fault: unavailable, one log line however long it lasts, and recovery by itself."""
+    caplog.set_level(logging.INFO)
+    simulator.set_scenario(scenario)
+    for _ in range(3):
+        await poll(hass, freezer)
+    assert hass.states.get(GRID_STATUS).state == STATE_UNAVAILABLE
+    assert caplog.text.count(log) == 1
+    assert "Traceback" not in caplog.text
+    simulator.set_scenario("normal")
+    await poll(hass, freezer)
+    assert hass.states.get(GRID_STATUS).state == "system_grid_connected"
+    assert caplog.text.count("recovered") == 1
+
+
+async def test_busy_keeps_last_values(
+    hass: HomeAssistant,
+    sim_entry: MockConfigEntry,
+    simulator: GatewaySimulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A busy site controller (503) is waited out with the last values, until they are stale."""
+    simulator.set_scenario("busy")
+    await poll(hass, freezer)
+    assert hass.states.get(GRID_STATUS).state == "system_grid_connected"
+    await poll(hass, freezer, seconds=11 * 60)
+    assert hass.states.get(GRID_STATUS).state == STATE_UNAVAILABLE
+    simulator.set_scenario("normal")
+    await poll(hass, freezer)
+    assert hass.states.get(GRID_STATUS).state == "system_grid_connected"
+
+
+async def test_unknown_values_are_shown_and_logged_once(
+    hass: HomeAssistant,
+    sim_entry: MockConfigEntry,
+    simulator: GatewaySimulator,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A value new firmware invents is shown as it is, and logged once."""
+    simulator.set_scenario("future_firmware")
+    await poll(hass, freezer, seconds=300)
+    await poll(hass, freezer, seconds=300)
+    state = hass.states.get(battery_entity(simulator, "grid_compliance"))
+    assert state.state == "grid_islanded"
+    assert "grid_islanded" in state.attributes["options"]
+    assert caplog.text.count("'Grid_Islanded'") == 1
+
+
+async def test_batteries_come_and_go(
+    hass: HomeAssistant,
+    sim_entry: MockConfigEntry,
+    simulator: GatewaySimulator,
+    freezer: FrozenDateTimeFactory,
+    device_registry: dr.DeviceRegistry,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """A new battery gets a device without a reload; a removed one loses its device."""
+    serial = simulator.add_battery()
+    await poll(hass, freezer, seconds=300)
+    device = device_registry.async_get_device_by_identifier((DOMAIN, serial), sim_entry.entry_id)
+    assert device is not None
+    assert hass.states.get(f"sensor.powerwall_2_{serial.lower()}_grid_compliance").state == (
+        "grid_compliant"
+    )
+    gone = simulator.serials[0]
+    simulator.remove_battery(gone)
+    await poll(hass, freezer, seconds=300)
+    assert (
+        device_registry.async_get_device_by_identifier((DOMAIN, gone), sim_entry.entry_id) is None
+    )
+    assert entity_registry.async_get_entity_id("sensor", DOMAIN, f"{gone}_grid_state") is None
+
+
+async def test_malformed_battery_keeps_the_others(
+    hass: HomeAssistant,
+    sim_entry: MockConfigEntry,
+    simulator: GatewaySimulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A battery with most fields missing costs only its own values."""
+    simulator.set_scenario("battery_missing_fields")
+    await poll(hass, freezer, seconds=300)
+    states = [hass.states.get(battery_entity(simulator, "grid_compliance", i)) for i in (0, 1)]
+    assert sorted(s.state for s in states) == ["grid_compliant", "unknown"]

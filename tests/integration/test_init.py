@@ -1,0 +1,133 @@
+"""Setting a gateway up and down, against the simulator over real HTTPS."""
+
+from __future__ import annotations
+
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.powerwall_gateway import async_remove_config_entry_device
+from custom_components.powerwall_gateway.const import CONF_SESSION, DOMAIN
+from simulator import GatewaySimulator
+from simulator.pytest_plugin import SimulatorFactory
+
+from .conftest import simulator_entry
+
+
+async def test_setup_and_unload(
+    hass: HomeAssistant, sim_entry: MockConfigEntry, simulator: GatewaySimulator
+) -> None:
+    """A gateway sets up with one login, and unloads cleanly."""
+    assert sim_entry.state is ConfigEntryState.LOADED
+    assert simulator.logins == 1
+    assert hass.states.get("binary_sensor.backup_gateway_grid_connected").state == "on"
+    assert await hass.config_entries.async_unload(sim_entry.entry_id)
+    assert sim_entry.state is ConfigEntryState.NOT_LOADED
+
+
+async def test_session_survives_restart(
+    hass: HomeAssistant, sim_entry: MockConfigEntry, simulator: GatewaySimulator
+) -> None:
+    """The stored session is reused after a restart: no second login."""
+    assert sim_entry.data[CONF_SESSION]
+    await hass.config_entries.async_reload(sim_entry.entry_id)
+    await hass.async_block_till_done()
+    assert sim_entry.state is ConfigEntryState.LOADED
+    assert simulator.logins == 1
+
+
+async def test_unreachable_gateway_retries_setup(
+    hass: HomeAssistant, gateway_simulator_factory: SimulatorFactory
+) -> None:
+    """A gateway that does not answer leaves the entry retrying, not failed."""
+    sim = await gateway_simulator_factory()
+    entry = simulator_entry(sim)
+    await sim.stop()
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+
+
+@pytest.mark.parametrize("scenario", ["busy", "stopped", "conflict"])
+async def test_busy_gateway_retries_setup(
+    hass: HomeAssistant, gateway_simulator_factory: SimulatorFactory, scenario: str
+) -> None:
+    """503 "current config mode is busy" at start-up retries later instead of failing for good."""
+    sim = await gateway_simulator_factory(scenario=scenario)
+    entry = simulator_entry(sim)
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+
+
+async def test_wrong_password_starts_reauth(
+    hass: HomeAssistant, simulator: GatewaySimulator
+) -> None:
+    """A password the gateway rejects asks the user for a new one, after one login attempt."""
+    entry = simulator_entry(simulator, password="wrong")
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.SETUP_ERROR
+    assert simulator.logins == 1
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
+
+
+async def test_powerwall3_is_not_supported(
+    hass: HomeAssistant, gateway_simulator_factory: SimulatorFactory
+) -> None:
+    """A Powerwall 3 (no /api/powerwalls) does not set up."""
+    sim = await gateway_simulator_factory(scenario="powerwall3")
+    entry = simulator_entry(sim)
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+
+
+async def test_devices(
+    hass: HomeAssistant,
+    sim_entry: MockConfigEntry,
+    simulator: GatewaySimulator,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    """One gateway device and one device per battery, linked to the gateway."""
+    gateway = device_registry.async_get_device_by_identifier(
+        (DOMAIN, simulator.din.upper()), sim_entry.entry_id
+    )
+    assert gateway is not None
+    assert gateway.manufacturer == "Tesla"
+    assert gateway.sw_version == "24.36.2"
+    for serial in simulator.serials:
+        battery = device_registry.async_get_device_by_identifier(
+            (DOMAIN, serial), sim_entry.entry_id
+        )
+        assert battery is not None
+        assert battery.via_device_id == gateway.id
+        assert battery.serial_number == serial
+        assert battery.model == "Powerwall 2"
+
+
+async def test_remove_device_only_when_gone(
+    hass: HomeAssistant,
+    sim_entry: MockConfigEntry,
+    simulator: GatewaySimulator,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    """A user may delete a battery device only once the gateway no longer lists it."""
+    gateway = device_registry.async_get_device_by_identifier(
+        (DOMAIN, simulator.din.upper()), sim_entry.entry_id
+    )
+    battery = device_registry.async_get_device_by_identifier(
+        (DOMAIN, simulator.serials[0]), sim_entry.entry_id
+    )
+    gone = device_registry.async_get_or_create(
+        config_entry_id=sim_entry.entry_id, identifiers={(DOMAIN, "TG000000000GONE")}
+    )
+    assert gateway is not None
+    assert battery is not None
+    assert not await async_remove_config_entry_device(hass, sim_entry, gateway)
+    assert not await async_remove_config_entry_device(hass, sim_entry, battery)
+    assert await async_remove_config_entry_device(hass, sim_entry, gone)
