@@ -153,7 +153,8 @@ async def get_token(http: aiohttp.ClientSession, base: str) -> str:
     """Onboard a development user on first start, or log in as it later; return a token."""
     client_id = f"{base}/"
     async with http.get(f"{base}/api/onboarding") as response:
-        steps = await _json(response)
+        # Once onboarding is complete, Home Assistant no longer serves this view.
+        steps = [] if response.status == 404 else await _json(response)
     pending = {step["step"] for step in steps if not step["done"]}
     if "user" in pending:
         async with http.post(
@@ -237,11 +238,18 @@ async def wait_for_entities(
 ) -> list[Mapping[str, Any]]:
     """Wait until the integration's entities have states; return them."""
     headers = {"Authorization": f"Bearer {token}"}
+    template = "{{ integration_entities('%s') | list | tojson }}" % DOMAIN  # noqa: UP031
     deadline = time.monotonic() + 60
     while True:
+        async with http.post(
+            f"{base}/api/template", json={"template": template}, headers=headers
+        ) as response:
+            entity_ids = set(json.loads(await response.text() or "[]"))
         async with http.get(f"{base}/api/states", headers=headers) as response:
             states = await _json(response)
-        ours = [s for s in states if "grid" in s["entity_id"] and s["state"] != "unavailable"]
+        ours = [
+            s for s in states if s["entity_id"] in entity_ids and s["state"] != "unavailable"
+        ]
         if ours or time.monotonic() > deadline:
             return ours
         await asyncio.sleep(1)
