@@ -130,23 +130,11 @@ class PowerwallBinarySensor[SubjectT](PowerwallGatewayEntity[SubjectT], BinarySe
 
     entity_description: PowerwallBinarySensorEntityDescription[SubjectT]
 
-    def __init__(
-        self,
-        coordinator: PowerwallGatewayCoordinator,
-        description: PowerwallBinarySensorEntityDescription[SubjectT],
-        scope: Scope[SubjectT],
-    ) -> None:
-        """Create the binary sensor for one description in one scope."""
-        super().__init__(coordinator, description.key, scope)
-        self.entity_description = description
-
     @property
     @override
     def is_on(self) -> bool | None:
         """The flag read from the subject."""
-        if (subject := self.subject) is None:
-            return None
-        return self.entity_description.value_fn(subject)
+        return self.read(self.entity_description.value_fn)
 
 
 def _described[SubjectT](

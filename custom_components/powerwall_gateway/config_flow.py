@@ -171,6 +171,16 @@ class PowerwallGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
             title=gateway.title, data=self._entry_data(gateway, user_input)
         )
 
+    async def _async_update(
+        self, entry: ConfigEntry, gateway: _Gateway, user_input: Mapping[str, Any]
+    ) -> ConfigFlowResult:
+        """Store new connection data in an entry, if it is still the same gateway."""
+        await self.async_set_unique_id(gateway.unique_id)
+        self._abort_if_unique_id_mismatch(reason="wrong_gateway")
+        return self.async_update_reload_and_abort(
+            entry, data_updates=self._entry_data(gateway, user_input)
+        )
+
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Ask for the gateway's address and password."""
         errors: dict[str, str] = {}
@@ -258,11 +268,7 @@ class PowerwallGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
                 entry.data[CONF_HOST], user_input, errors, placeholders
             )
             if gateway is not None:
-                await self.async_set_unique_id(gateway.unique_id)
-                self._abort_if_unique_id_mismatch(reason="wrong_gateway")
-                return self.async_update_reload_and_abort(
-                    entry, data_updates=self._entry_data(gateway, user_input)
-                )
+                return await self._async_update(entry, gateway, user_input)
         return self.async_show_form(
             step_id="reauth_confirm",
             data_schema=self.add_suggested_values_to_schema(
@@ -284,11 +290,7 @@ class PowerwallGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
                 user_input[CONF_HOST], user_input, errors, placeholders
             )
             if gateway is not None:
-                await self.async_set_unique_id(gateway.unique_id)
-                self._abort_if_unique_id_mismatch(reason="wrong_gateway")
-                return self.async_update_reload_and_abort(
-                    entry, data_updates=self._entry_data(gateway, user_input)
-                )
+                return await self._async_update(entry, gateway, user_input)
         suggested = _without_password(user_input) or {
             CONF_HOST: entry.data[CONF_HOST],
             CONF_EMAIL: entry.data.get(CONF_EMAIL, ""),

@@ -17,7 +17,7 @@ from homeassistant.const import CONF_HOST, CONF_MAC
 from homeassistant.core import callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import CONNECTION_NETWORK_MAC, DeviceInfo
-from homeassistant.helpers.entity import Entity
+from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 from homeassistant.util import slugify
@@ -114,18 +114,28 @@ class PowerwallGatewayEntity[SubjectT](CoordinatorEntity[PowerwallGatewayCoordin
     _attr_has_entity_name = True
 
     def __init__(
-        self, coordinator: PowerwallGatewayCoordinator, key: str, scope: Scope[SubjectT]
+        self,
+        coordinator: PowerwallGatewayCoordinator,
+        description: EntityDescription,
+        scope: Scope[SubjectT],
     ) -> None:
         """Bind the entity to its device; its unique id is ``<owner>_<JSON key>``."""
         super().__init__(coordinator)
+        self.entity_description = description
         self._scope = scope
-        self._attr_unique_id = f"{scope.owner}_{key}"
+        self._attr_unique_id = f"{scope.owner}_{description.key}"
         self._attr_device_info = scope.device_info
 
     @property
     def subject(self) -> SubjectT | None:
         """What this entity reads in the latest poll, or ``None`` when it is gone."""
         return self._scope.subject_fn(self.coordinator.data)
+
+    def read[ValueT](self, value_fn: Callable[[SubjectT], ValueT]) -> ValueT | None:
+        """Apply ``value_fn`` to the subject; ``None`` when the subject is gone."""
+        if (subject := self.subject) is None:
+            return None
+        return value_fn(subject)
 
     @property
     @override

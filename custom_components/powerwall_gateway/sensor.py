@@ -189,23 +189,11 @@ class PowerwallSensor[SubjectT](PowerwallGatewayEntity[SubjectT], SensorEntity):
 
     entity_description: PowerwallSensorEntityDescription[SubjectT]
 
-    def __init__(
-        self,
-        coordinator: PowerwallGatewayCoordinator,
-        description: PowerwallSensorEntityDescription[SubjectT],
-        scope: Scope[SubjectT],
-    ) -> None:
-        """Create the sensor for one description in one scope."""
-        super().__init__(coordinator, description.key, scope)
-        self.entity_description = description
-
     @property
     @override
     def native_value(self) -> StateType | datetime:
         """The value read from the subject."""
-        if (subject := self.subject) is None:
-            return None
-        return self.entity_description.value_fn(subject)
+        return self.read(self.entity_description.value_fn)
 
     @property
     @override
@@ -221,9 +209,7 @@ class PowerwallSensor[SubjectT](PowerwallGatewayEntity[SubjectT], SensorEntity):
     @override
     def extra_state_attributes(self) -> dict[str, Any] | None:
         """Details of the value (a check's message and times, the list of states)."""
-        if (subject := self.subject) is None:
-            return None
-        return self.entity_description.attributes_fn(subject)
+        return self.read(self.entity_description.attributes_fn)
 
 
 def _owner_sensors(
