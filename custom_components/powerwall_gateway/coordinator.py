@@ -164,7 +164,19 @@ class PowerwallGatewayCoordinator(DataUpdateCoordinator[GatewayData]):
             self._powerwalls_fetched_at = dt_util.utcnow()
         else:
             powerwalls = previous
+        if was_active and self.data.status.updating and not status.updating:
+            await self._refresh_firmware_version()
         return GatewayData(status=status, grid=grid, powerwalls=powerwalls)
+
+    async def _refresh_firmware_version(self) -> None:
+        """After a firmware update, show the gateway's new version on its device."""
+        self.gateway_info = await self.client.get_gateway_info()
+        registry = dr.async_get(self.hass)
+        device = registry.async_get_device_by_identifier(
+            (DOMAIN, self.gateway_id), self.config_entry.entry_id
+        )
+        if device is not None:
+            registry.async_update_device(device.id, sw_version=self.gateway_info.firmware_version)
 
     def _hold_last_data(self, err: PowerwallRateLimitError | PowerwallBusyError) -> GatewayData:
         """Keep the last values through a rate limit or a busy spell, until they are stale."""

@@ -89,8 +89,12 @@ async def test_firmware_update_is_followed_every_poll(
     sim_entry: MockConfigEntry,
     simulator: GatewaySimulator,
     freezer: FrozenDateTimeFactory,
+    device_registry: dr.DeviceRegistry,
 ) -> None:
-    """While the gateway updates, every poll reads the batteries, so progress shows promptly."""
+    """While the gateway updates, every poll reads the batteries, so progress shows promptly.
+
+    When it is done, the gateway device shows the new firmware version.
+    """
     progress = battery_entity(simulator, "firmware_update_progress")
     result = battery_entity(simulator, "firmware_update_diagnostic")
     simulator.set_scenario("update", duration=600)
@@ -110,6 +114,11 @@ async def test_firmware_update_is_followed_every_poll(
     assert simulator.count(POWERWALLS) == 3
     assert float(hass.states.get(progress).state) == 100
     assert hass.states.get(result).state == "pass"
+    gateway = device_registry.async_get_device_by_identifier(
+        (DOMAIN, simulator.din.upper()), sim_entry.entry_id
+    )
+    assert gateway is not None
+    assert gateway.sw_version == "24.44.1"
     await poll(hass, freezer)
     assert simulator.count(POWERWALLS) == 3
 
