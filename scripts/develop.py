@@ -247,9 +247,7 @@ async def wait_for_entities(
             entity_ids = set(json.loads(await response.text() or "[]"))
         async with http.get(f"{base}/api/states", headers=headers) as response:
             states = await _json(response)
-        ours = [
-            s for s in states if s["entity_id"] in entity_ids and s["state"] != "unavailable"
-        ]
+        ours = [s for s in states if s["entity_id"] in entity_ids and s["state"] != "unavailable"]
         if ours or time.monotonic() > deadline:
             return ours
         await asyncio.sleep(1)
