@@ -217,8 +217,16 @@ async def add_integration(
         f"{base}/api/config/config_entries/entry", params={"domain": DOMAIN}, headers=headers
     ) as response:
         entries = await _json(response)
-    if entries:
+    # The simulator host this instance was last set up with.
+    marker = CONFIG / ".develop-simulator"
+    if entries and marker.is_file() and marker.read_text() == sim_host:
         return
+    for entry in entries:
+        # Pointed at a simulator on another port: start over with this one.
+        async with http.delete(
+            f"{base}/api/config/config_entries/entry/{entry['entry_id']}", headers=headers
+        ) as response:
+            await _json(response)
     async with http.post(
         f"{base}/api/config/config_entries/flow", json={"handler": DOMAIN}, headers=headers
     ) as response:
@@ -231,6 +239,7 @@ async def add_integration(
         result = await _json(response)
     if result.get("type") != "create_entry":
         raise SystemExit(f"Adding the integration failed: {result}")
+    marker.write_text(sim_host)
 
 
 async def wait_for_entities(
@@ -263,10 +272,12 @@ async def main(argv: list[str]) -> int:
     hass = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "homeassistant", "-c", str(CONFIG), cwd=ROOT
     )
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
+    # Ctrl-C or SIGTERM cancels this task; the finally block below then stops
+    # Home Assistant and the simulator.
+    main_task = asyncio.current_task()
+    assert main_task is not None
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+        asyncio.get_running_loop().add_signal_handler(sig, main_task.cancel)
     try:
         async with aiohttp.ClientSession() as http:
             await wait_for_home_assistant(http, base)
@@ -291,7 +302,7 @@ async def main(argv: list[str]) -> int:
             if not entities:
                 return 1
         else:
-            await stop.wait()
+            await asyncio.Event().wait()
     finally:
         for process in (hass, simulator):
             if process.returncode is None:
@@ -307,4 +318,8 @@ async def main(argv: list[str]) -> int:
 
 if __name__ == "__main__":
     os.chdir(ROOT)
-    sys.exit(asyncio.run(main(sys.argv[1:])))
+    try:
+        sys.exit(asyncio.run(main(sys.argv[1:])))
+    except KeyboardInterrupt, asyncio.CancelledError:
+        print("\n==> Stopped Home Assistant and the gateway simulator.")
+        sys.exit(130)

@@ -6,6 +6,7 @@ from dataclasses import asdict
 from typing import Any
 
 from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_EMAIL, CONF_MAC, CONF_PASSWORD
 from homeassistant.core import HomeAssistant
 
@@ -34,6 +35,9 @@ async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: PowerwallGatewayConfigEntry
 ) -> dict[str, Any]:
     """The entry, the gateway's last answers and the coordinator's state, redacted."""
+    if entry.state is not ConfigEntryState.LOADED:
+        # A gateway that fails to set up is when a bug report needs this most.
+        return async_redact_data({"entry": entry.as_dict(), "state": entry.state}, TO_REDACT)
     coordinator = entry.runtime_data
     client = coordinator.client
     data = coordinator.data
