@@ -16,6 +16,7 @@ from homeassistant.util import dt as dt_util
 
 from .api import (
     Battery,
+    BatteryType,
     CheckStatus,
     GatewayInfo,
     GridState,
@@ -30,6 +31,7 @@ from .api import (
     Powerwalls,
     PowerwallStatus,
     PowerwallUnsupportedError,
+    Sync,
 )
 from .const import (
     CONF_POWERWALLS_INTERVAL,
@@ -242,13 +244,19 @@ class PowerwallGatewayCoordinator(DataUpdateCoordinator[GatewayData]):
         seen: list[tuple[str, str | None]] = []
         if data.grid is not None:
             seen.append(("grid_status", data.grid.grid_status))
+        owners: list[Battery | Sync] = []
         if data.powerwalls is not None:
-            for battery in data.powerwalls.powerwalls:
-                seen.append(("grid_state", battery.grid_state))
-                for diagnostic in (battery.commissioning_diagnostic, battery.update_diagnostic):
-                    if diagnostic is not None:
-                        seen.extend(("check status", check.status) for check in diagnostic.checks)
-        known = {*GridStatus, *GridState, *CheckStatus}
+            owners.extend(data.powerwalls.powerwalls)
+            if data.powerwalls.sync is not None:
+                owners.append(data.powerwalls.sync)
+        for owner in owners:
+            if isinstance(owner, Battery):
+                seen.append(("grid_state", owner.grid_state))
+                seen.append(("battery type", owner.type))
+            for diagnostic in (owner.commissioning_diagnostic, owner.update_diagnostic):
+                if diagnostic is not None:
+                    seen.extend(("check status", check.status) for check in diagnostic.checks)
+        known = {*GridStatus, *GridState, *CheckStatus, *BatteryType}
         for field, value in seen:
             if value is None or value in known or (field, value) in self._unknown_values_logged:
                 continue

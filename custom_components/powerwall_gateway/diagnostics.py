@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_EMAIL, CONF_MAC, CONF_PASSWORD
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers.json import json_dumps
+from homeassistant.util.json import json_loads
 
 from .const import CONF_SESSION
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 from .coordinator import PowerwallGatewayConfigEntry
 
 TO_REDACT = {
@@ -31,22 +36,27 @@ TO_REDACT = {
 }
 
 
+def _plain(model: DataclassInstance) -> Any:
+    """A model as plain JSON types: tuples become lists, so redaction reaches inside them."""
+    return json_loads(json_dumps(asdict(model)))
+
+
 async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: PowerwallGatewayConfigEntry
 ) -> dict[str, Any]:
     """The entry, the gateway's last answers and the coordinator's state, redacted."""
     if entry.state is not ConfigEntryState.LOADED:
         # A gateway that fails to set up is when a bug report needs this most.
-        return async_redact_data({"entry": entry.as_dict(), "state": entry.state}, TO_REDACT)
+        return async_redact_data({"entry": entry.as_dict(), "state": entry.state.value}, TO_REDACT)
     coordinator = entry.runtime_data
     client = coordinator.client
     data = coordinator.data
     return async_redact_data(
         {
             "entry": entry.as_dict(),
-            "gateway_info": asdict(coordinator.gateway_info),
+            "gateway_info": _plain(coordinator.gateway_info),
             "payloads": client.last_payloads,
-            "data": asdict(data) if data is not None else None,
+            "data": _plain(data) if data is not None else None,
             "coordinator": {
                 "last_update_success": coordinator.last_update_success,
                 "last_exception": repr(coordinator.last_exception),
