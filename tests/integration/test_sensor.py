@@ -1,0 +1,476 @@
+"""Sensors, as a user sees them: every entity snapshotted, and the behaviour behind them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+import logging
+from typing import Any
+from unittest.mock import MagicMock, PropertyMock, patch
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.sensor import ATTR_OPTIONS, SensorDeviceClass
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import (
+    ATTR_DEVICE_CLASS,
+    ATTR_FRIENDLY_NAME,
+    ATTR_UNIT_OF_MEASUREMENT,
+    PERCENTAGE,
+    EntityCategory,
+    Platform,
+    UnitOfTime,
+)
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.util import slugify
+import pytest
+from pytest_homeassistant_custom_component.common import snapshot_platform
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
+from syrupy.assertion import SnapshotAssertion
+
+from custom_components.powerwall_gateway.api import GridStatusInfo
+from custom_components.powerwall_gateway.const import DOMAIN
+
+from .conftest import DIN, load_fixture
+
+SERIAL = "TG123456789V61"
+BATTERY = f"sensor.powerwall_2_{SERIAL.lower()}"
+GRID_STATUS = "sensor.backup_gateway_grid_status"
+STATES = "sensor.backup_gateway_gateway_states"
+DIAGNOSTIC_KEYS = ("commissioning_diagnostic", "update_diagnostic")
+CHECK_STATUSES = ["not_run", "running", "pass", "fail"]
+GRID_STATUSES = [
+    "system_grid_connected",
+    "system_islanded_active",
+    "system_islanded_ready",
+    "system_transition_to_grid",
+    "system_transition_to_island",
+    "system_wait_for_user",
+]
+GRID_STATES = ["grid_compliant", "grid_qualifying", "grid_uncompliant"]
+
+VARIANTS = [
+    "powerwalls.json",
+    "powerwalls_sync_null.json",
+    "powerwalls_unknown_enums.json",
+    "powerwalls_states_strings.json",
+    "powerwalls_no_din_msa_debug.json",
+    "powerwalls_type_solarpowerwall.json",
+]
+
+
+@pytest.fixture(autouse=True)
+def sensor_platform_only() -> Iterator[None]:
+    """Set up only the sensor platform, so the registry holds sensors alone."""
+    with patch("custom_components.powerwall_gateway.PLATFORMS", [Platform.SENSOR]):
+        yield
+
+
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Home Assistant's serializer, stored in ``snapshots/``.
+
+    syrupy's own ``snapshot`` fixture shadows the one of the Home Assistant
+    plugin here, so the extension is chosen explicitly.
+    """
+    return snapshot.use_extension(HomeAssistantSnapshotExtension)
+
+
+@pytest.fixture
+def entity_registry_enabled_by_default() -> Iterator[None]:
+    """Register every entity enabled, the disabled-by-default check sensors included."""
+    with patch(
+        "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
+        return_value=True,
+        new_callable=PropertyMock,
+    ):
+        yield
+
+
+def expected_check_unique_ids(payload: dict[str, Any]) -> set[str]:
+    """The unique id of every check sensor a payload should produce, read from the JSON."""
+    owners: list[tuple[str, str, dict[str, Any]]] = [
+        (battery["PackageSerialNumber"], "", battery) for battery in payload["powerwalls"]
+    ]
+    if payload.get("sync"):
+        owners.append((DIN, "sync_", payload["sync"]))
+    return {
+        f"{owner}_{prefix}{key}_{slugify(check['name'])}"
+        for owner, prefix, block in owners
+        for key in DIAGNOSTIC_KEYS
+        if block.get(key)
+        for check in block[key]["checks"]
+    }
+
+
+def state_of(hass: HomeAssistant, entity_id: str) -> Any:
+    state = hass.states.get(entity_id)
+    assert state is not None, f"{entity_id} has no state"
+    return state
+
+
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+@pytest.mark.parametrize("powerwalls_fixture", VARIANTS)
+async def test_all_sensors(
+    hass: HomeAssistant,
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+    init_integration: ConfigEntry,
+) -> None:
+    """Every sensor of each payload variant: registry entry and state."""
+    await snapshot_platform(hass, entity_registry, snapshot, init_integration.entry_id)
+
+
+async def test_check_sensors_disabled_by_default(
+    hass: HomeAssistant, entity_registry: er.EntityRegistry, init_integration: ConfigEntry
+) -> None:
+    """One sensor per check exists, disabled by the integration; the rest are enabled."""
+    entries = er.async_entries_for_config_entry(entity_registry, init_integration.entry_id)
+    disabled = {
+        e.unique_id for e in entries if e.disabled_by is er.RegistryEntryDisabler.INTEGRATION
+    }
+    assert disabled == expected_check_unique_ids(load_fixture("powerwalls.json"))
+    assert len(disabled) == 13
+    for entry in entries:
+        if entry.unique_id in disabled:
+            assert hass.states.get(entry.entity_id) is None
+            assert entry.entity_category is EntityCategory.DIAGNOSTIC
+        else:
+            assert entry.disabled_by is None
+            assert hass.states.get(entry.entity_id) is not None
+
+
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+async def test_check_sensor_state_and_attributes(
+    hass: HomeAssistant, entity_registry: er.EntityRegistry, init_integration: ConfigEntry
+) -> None:
+    """An enabled check sensor shows the check's status, message, times and progress."""
+    failed = state_of(hass, f"{BATTERY}_commissioning_check_can_connectivity")
+    assert failed.state == "fail"
+    assert failed.attributes[ATTR_FRIENDLY_NAME] == (
+        f"Powerwall 2 {SERIAL} Commissioning check: CAN connectivity"
+    )
+    assert failed.attributes["message"].startswith(
+        "Cannot perform this action with site controller running."
+    )
+    # The gateway's nanoseconds are cut to microseconds; the zone is kept.
+    assert failed.attributes["start_time"] == "2023-07-30T01:48:19.355910-06:00"
+    assert failed.attributes["end_time"] == "2023-07-30T01:48:19.355915-06:00"
+    assert failed.attributes["progress"] is None
+    assert failed.attributes[ATTR_OPTIONS] == CHECK_STATUSES
+
+    not_run = state_of(hass, f"{BATTERY}_firmware_update_check_grid_code")
+    assert not_run.state == "not_run"
+    assert not_run.attributes["message"] is None
+    assert not_run.attributes["start_time"] is None
+    assert not_run.attributes["end_time"] is None
+    assert not_run.attributes["progress"] == 0
+
+    sync_check = state_of(
+        hass, "sensor.backup_gateway_synchronizer_firmware_update_check_islanding_configuration"
+    )
+    assert sync_check.state == "not_run"
+    assert sync_check.attributes[ATTR_FRIENDLY_NAME] == (
+        "Backup Gateway Synchronizer firmware update check: Islanding configuration"
+    )
+    entry = entity_registry.async_get(sync_check.entity_id)
+    assert entry is not None
+    assert entry.unique_id == f"{DIN}_sync_update_diagnostic_islanding_configuration"
+
+
+async def test_enabling_a_check_sensor_shows_it_after_reload(
+    hass: HomeAssistant, entity_registry: er.EntityRegistry, init_integration: ConfigEntry
+) -> None:
+    """A user enabling a check sensor gets its state once the entry reloads."""
+    entity_id = f"{BATTERY}_commissioning_check_enable_switch"
+    assert hass.states.get(entity_id) is None
+    entity_registry.async_update_entity(entity_id, disabled_by=None)
+    assert await hass.config_entries.async_reload(init_integration.entry_id)
+    await hass.async_block_till_done()
+    state = state_of(hass, entity_id)
+    assert state.state == "fail"
+    assert set(state.attributes) >= {"message", "start_time", "end_time", "progress"}
+
+
+async def test_names_from_translations(hass: HomeAssistant, init_integration: ConfigEntry) -> None:
+    """Friendly names are the device name plus the translated entity name."""
+    expected = {
+        GRID_STATUS: "Backup Gateway Grid status",
+        "sensor.backup_gateway_phase_detection_last_error": "Backup Gateway Phase detection last error",
+        "sensor.backup_gateway_on_grid_check_error": "Backup Gateway On-grid check error",
+        STATES: "Backup Gateway Gateway states",
+        "sensor.backup_gateway_synchronizer_commissioning_diagnostic": (
+            "Backup Gateway Synchronizer commissioning diagnostic"
+        ),
+        "sensor.backup_gateway_synchronizer_firmware_update_progress": (
+            "Backup Gateway Synchronizer firmware update progress"
+        ),
+        f"{BATTERY}_grid_compliance": f"Powerwall 2 {SERIAL} Grid compliance",
+        f"{BATTERY}_grid_reconnection_time": f"Powerwall 2 {SERIAL} Grid reconnection time",
+        f"{BATTERY}_commissioning_diagnostic": f"Powerwall 2 {SERIAL} Commissioning diagnostic",
+        f"{BATTERY}_firmware_update_diagnostic": f"Powerwall 2 {SERIAL} Firmware update diagnostic",
+        f"{BATTERY}_firmware_update_progress": f"Powerwall 2 {SERIAL} Firmware update progress",
+    }
+    assert {
+        entity_id: state_of(hass, entity_id).attributes[ATTR_FRIENDLY_NAME]
+        for entity_id in expected
+    } == expected
+
+
+async def test_unique_ids(
+    hass: HomeAssistant, entity_registry: er.EntityRegistry, init_integration: ConfigEntry
+) -> None:
+    """Unique ids are ``<owner>_<JSON key>``: the DIN for the gateway, the serial for a battery."""
+    expected = {
+        GRID_STATUS: f"{DIN}_grid_status",
+        STATES: f"{DIN}_states",
+        "sensor.backup_gateway_on_grid_check_error": f"{DIN}_on_grid_check_error",
+        "sensor.backup_gateway_synchronizer_firmware_update_diagnostic": (
+            f"{DIN}_sync_update_diagnostic"
+        ),
+        "sensor.backup_gateway_synchronizer_firmware_update_progress": (
+            f"{DIN}_sync_update_diagnostic_progress"
+        ),
+        f"{BATTERY}_grid_compliance": f"{SERIAL}_grid_state",
+        f"{BATTERY}_grid_reconnection_time": f"{SERIAL}_grid_reconnection_time_seconds",
+        f"{BATTERY}_commissioning_diagnostic": f"{SERIAL}_commissioning_diagnostic",
+        f"{BATTERY}_firmware_update_progress": f"{SERIAL}_update_diagnostic_progress",
+    }
+    actual = {}
+    for entity_id in expected:
+        entry = entity_registry.async_get(entity_id)
+        assert entry is not None, entity_id
+        actual[entity_id] = entry.unique_id
+    assert actual == expected
+    # Every unique id belongs to the gateway or to the one battery.
+    entries = er.async_entries_for_config_entry(entity_registry, init_integration.entry_id)
+    assert all(e.unique_id.startswith((f"{DIN}_", f"{SERIAL}_")) for e in entries)
+    assert len({e.unique_id for e in entries}) == len(entries)
+
+
+async def test_enum_options(hass: HomeAssistant, init_integration: ConfigEntry) -> None:
+    """The enum sensors list every known value, in the order the translations give them."""
+    grid_status = state_of(hass, GRID_STATUS)
+    assert grid_status.state == "system_grid_connected"
+    assert grid_status.attributes[ATTR_DEVICE_CLASS] == SensorDeviceClass.ENUM
+    assert grid_status.attributes[ATTR_OPTIONS] == GRID_STATUSES
+
+    grid_state = state_of(hass, f"{BATTERY}_grid_compliance")
+    assert grid_state.state == "grid_uncompliant"
+    assert grid_state.attributes[ATTR_OPTIONS] == GRID_STATES
+
+    for entity_id in (
+        f"{BATTERY}_commissioning_diagnostic",
+        f"{BATTERY}_firmware_update_diagnostic",
+        "sensor.backup_gateway_synchronizer_commissioning_diagnostic",
+        "sensor.backup_gateway_synchronizer_firmware_update_diagnostic",
+    ):
+        assert state_of(hass, entity_id).attributes[ATTR_OPTIONS] == CHECK_STATUSES, entity_id
+
+
+async def test_diagnostic_result_is_worst_check(
+    hass: HomeAssistant, init_integration: ConfigEntry
+) -> None:
+    """A run's result is its worst check: failed commissioning, firmware update not run."""
+    assert state_of(hass, f"{BATTERY}_commissioning_diagnostic").state == "fail"
+    assert state_of(hass, f"{BATTERY}_firmware_update_diagnostic").state == "not_run"
+    assert state_of(hass, "sensor.backup_gateway_synchronizer_commissioning_diagnostic").state == (
+        "fail"
+    )
+    progress = state_of(hass, f"{BATTERY}_firmware_update_progress")
+    assert float(progress.state) == 0
+    assert progress.attributes[ATTR_UNIT_OF_MEASUREMENT] == PERCENTAGE
+
+
+@pytest.mark.parametrize("powerwalls_fixture", ["powerwalls_unknown_enums.json"])
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+async def test_unknown_enum_values_are_shown(
+    hass: HomeAssistant, init_integration: ConfigEntry
+) -> None:
+    """A value the integration does not know is the state, and is added to the options."""
+    battery = f"sensor.powerwallx_{SERIAL.lower()}"
+    grid_state = state_of(hass, f"{battery}_grid_compliance")
+    assert grid_state.state == "grid_mystery"
+    assert grid_state.attributes[ATTR_OPTIONS] == [*GRID_STATES, "grid_mystery"]
+
+    check = state_of(hass, f"{battery}_commissioning_check_can_connectivity")
+    assert check.state == "skipped"
+    assert check.attributes[ATTR_OPTIONS] == [*CHECK_STATUSES, "skipped"]
+    # A known "fail" among the checks is still worse than the unknown status.
+    commissioning = state_of(hass, f"{battery}_commissioning_diagnostic")
+    assert commissioning.state == "fail"
+    assert commissioning.attributes[ATTR_OPTIONS] == CHECK_STATUSES
+
+    # The synchronizer's "Pending" is worse than "not_run", so it is the run's result.
+    sync_result = state_of(hass, "sensor.backup_gateway_synchronizer_firmware_update_diagnostic")
+    assert sync_result.state == "pending"
+    assert sync_result.attributes[ATTR_OPTIONS] == [*CHECK_STATUSES, "pending"]
+
+
+async def test_unknown_grid_status_is_shown(
+    hass: HomeAssistant, mock_client: MagicMock, init_integration: ConfigEntry
+) -> None:
+    """An unknown live grid status is shown as it is, not as unknown."""
+    assert state_of(hass, GRID_STATUS).state == "system_grid_connected"
+    mock_client.get_grid_status.return_value = GridStatusInfo.from_json(
+        load_fixture("grid_status_unknown.json")
+    )
+    await init_integration.runtime_data.async_refresh()
+    await hass.async_block_till_done()
+    state = state_of(hass, GRID_STATUS)
+    assert state.state == "system_mystery_state"
+    assert state.attributes[ATTR_OPTIONS] == [*GRID_STATUSES, "system_mystery_state"]
+
+
+@pytest.mark.parametrize(
+    ("powerwalls_fixture", "count", "states"),
+    [
+        ("powerwalls.json", "0", []),
+        ("powerwalls_states_strings.json", "2", ["grid_qualifying", "updating"]),
+    ],
+)
+async def test_states_sensor(
+    hass: HomeAssistant,
+    entity_registry: er.EntityRegistry,
+    init_integration: ConfigEntry,
+    count: str,
+    states: list[str],
+) -> None:
+    """The gateway states sensor counts the ``states`` list and lists it as an attribute."""
+    state = state_of(hass, STATES)
+    assert state.state == count
+    assert state.attributes["states"] == states
+    entry = entity_registry.async_get(STATES)
+    assert entry is not None
+    assert entry.entity_category is EntityCategory.DIAGNOSTIC
+
+
+async def test_text_sensors_show_the_gateway_text(
+    hass: HomeAssistant, init_integration: ConfigEntry
+) -> None:
+    """The gateway's own error texts are shown verbatim."""
+    status = load_fixture("powerwalls_status.json")
+    assert (
+        state_of(hass, "sensor.backup_gateway_phase_detection_last_error").state
+        == status["phase_detection_last_error"]
+    )
+    assert (
+        state_of(hass, "sensor.backup_gateway_on_grid_check_error").state
+        == status["on_grid_check_error"]
+    )
+
+
+async def test_device_classes_and_categories(
+    hass: HomeAssistant, entity_registry: er.EntityRegistry, init_integration: ConfigEntry
+) -> None:
+    """Live grid values are primary; run results and progress are diagnostic."""
+    reconnection = state_of(hass, f"{BATTERY}_grid_reconnection_time")
+    assert reconnection.attributes[ATTR_DEVICE_CLASS] == SensorDeviceClass.DURATION
+    assert reconnection.attributes[ATTR_UNIT_OF_MEASUREMENT] == UnitOfTime.SECONDS
+    assert float(reconnection.state) == 0
+
+    categories = {
+        entity_id: entity.entity_category
+        for entity_id in (
+            GRID_STATUS,
+            f"{BATTERY}_grid_compliance",
+            f"{BATTERY}_grid_reconnection_time",
+            f"{BATTERY}_commissioning_diagnostic",
+            f"{BATTERY}_firmware_update_progress",
+            "sensor.backup_gateway_phase_detection_last_error",
+            "sensor.backup_gateway_synchronizer_firmware_update_progress",
+        )
+        if (entity := entity_registry.async_get(entity_id)) is not None
+    }
+    assert categories == {
+        GRID_STATUS: None,
+        f"{BATTERY}_grid_compliance": None,
+        f"{BATTERY}_grid_reconnection_time": None,
+        f"{BATTERY}_commissioning_diagnostic": EntityCategory.DIAGNOSTIC,
+        f"{BATTERY}_firmware_update_progress": EntityCategory.DIAGNOSTIC,
+        "sensor.backup_gateway_phase_detection_last_error": EntityCategory.DIAGNOSTIC,
+        "sensor.backup_gateway_synchronizer_firmware_update_progress": EntityCategory.DIAGNOSTIC,
+    }
+
+
+@pytest.mark.parametrize("powerwalls_fixture", ["powerwalls_sync_null.json"])
+async def test_no_synchronizer_no_sync_sensors(
+    hass: HomeAssistant, entity_registry: er.EntityRegistry, init_integration: ConfigEntry
+) -> None:
+    """Without a ``sync`` block there is no synchronizer sensor; the rest are there."""
+    entries = er.async_entries_for_config_entry(entity_registry, init_integration.entry_id)
+    unique_ids = {e.unique_id for e in entries}
+    assert not any(uid.startswith(f"{DIN}_sync_") for uid in unique_ids)
+    assert {f"{DIN}_grid_status", f"{DIN}_states", f"{SERIAL}_grid_state"} <= unique_ids
+    assert state_of(hass, f"{BATTERY}_grid_compliance").state == "grid_uncompliant"
+
+
+@pytest.mark.parametrize(
+    ("powerwalls_fixture", "model"),
+    [("powerwalls.json", "Powerwall 2"), ("powerwalls_type_solarpowerwall.json", "Powerwall+")],
+)
+async def test_battery_device(
+    hass: HomeAssistant,
+    device_registry: dr.DeviceRegistry,
+    entity_registry: er.EntityRegistry,
+    init_integration: ConfigEntry,
+    model: str,
+) -> None:
+    """Each battery has a device named after its model (from ``type``) and serial."""
+    entry_id = init_integration.entry_id
+    gateway = device_registry.async_get_device_by_identifier((DOMAIN, DIN), entry_id)
+    battery = device_registry.async_get_device_by_identifier((DOMAIN, SERIAL), entry_id)
+    assert gateway is not None
+    assert battery is not None
+    assert gateway.name == "Backup Gateway"
+    assert battery.name == f"{model} {SERIAL}"
+    assert battery.model == model
+    assert battery.serial_number == SERIAL
+    assert battery.via_device_id == gateway.id
+    grid_state = entity_registry.async_get_entity_id(
+        Platform.SENSOR, DOMAIN, f"{SERIAL}_grid_state"
+    )
+    assert grid_state is not None
+    entry = entity_registry.async_get(grid_state)
+    assert entry is not None
+    assert entry.device_id == battery.id
+    assert state_of(hass, grid_state).attributes[ATTR_FRIENDLY_NAME] == (
+        f"{model} {SERIAL} Grid compliance"
+    )
+
+
+def unknown_value_warnings(records: list[logging.LogRecord]) -> list[str]:
+    return [r.getMessage() for r in records if "does not know" in r.getMessage()]
+
+
+@pytest.mark.parametrize("powerwalls_fixture", ["powerwalls_unknown_enums.json"])
+async def test_unknown_battery_values_are_logged_once(
+    hass: HomeAssistant,
+    init_integration: ConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Each battery value the integration does not know is logged once, not at every poll."""
+    # The first poll ran while the fixture set the integration up.
+    logged = unknown_value_warnings(caplog.get_records("setup"))
+    for value in ("Grid_Mystery", "skipped"):
+        assert sum(repr(value) in message for message in logged) == 1, (value, logged)
+    # A later poll that reads the batteries again logs nothing new.
+    freezer.tick(timedelta(minutes=5))
+    await init_integration.runtime_data.async_refresh()
+    await hass.async_block_till_done()
+    assert init_integration.runtime_data.client.get_powerwalls.await_count == 2
+    assert unknown_value_warnings(caplog.records) == []
+
+
+@pytest.mark.parametrize("powerwalls_fixture", ["powerwalls_unknown_enums.json"])
+async def test_unknown_sync_check_status_is_logged(
+    hass: HomeAssistant, init_integration: ConfigEntry, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The synchronizer's unknown check status ("Pending") is logged like a battery's."""
+    assert (
+        state_of(hass, "sensor.backup_gateway_synchronizer_firmware_update_diagnostic").state
+        == "pending"
+    )
+    logged = unknown_value_warnings(caplog.get_records("setup"))
+    assert any("'Pending'" in message for message in logged), logged
