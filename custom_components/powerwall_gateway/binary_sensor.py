@@ -64,7 +64,7 @@ GATEWAY_BINARY_SENSORS: tuple[PowerwallBinarySensorEntityDescription[GatewayData
         key="grid_status",
         translation_key="grid_status",
         device_class=BinarySensorDeviceClass.CONNECTIVITY,
-        value_fn=lambda data: data.grid.connected if data.grid else None,
+        value_fn=lambda data: data.grid.connected,
     ),
     _status_flag("updating", RUNNING),
     _status_flag("enumerating", RUNNING),
@@ -154,8 +154,6 @@ def build_binary_sensors(
     """Every binary sensor the latest poll supports."""
     data = coordinator.data
     yield from _described(coordinator, gateway_scope(coordinator), data, GATEWAY_BINARY_SENSORS)
-    if data.powerwalls is None:
-        return
     if (sync := data.powerwalls.sync) is not None:
         yield from _described(coordinator, sync_scope(coordinator), sync, SYNC_BINARY_SENSORS)
     for battery in data.powerwalls.powerwalls:

@@ -55,13 +55,11 @@ class GatewayData:
     """What one poll knows about the gateway."""
 
     status: PowerwallStatus
-    grid: GridStatusInfo | None
-    powerwalls: Powerwalls | None
+    grid: GridStatusInfo
+    powerwalls: Powerwalls
 
     def battery(self, serial: str) -> Battery | None:
         """Return the battery with this serial number, if the gateway still lists it."""
-        if self.powerwalls is None:
-            return None
         for battery in self.powerwalls.powerwalls:
             if battery.package_serial_number == serial:
                 return battery
@@ -241,14 +239,10 @@ class PowerwallGatewayCoordinator(DataUpdateCoordinator[GatewayData]):
 
     def _log_unknown_values(self, data: GatewayData) -> None:
         """Log each enum value this integration does not know, once."""
-        seen: list[tuple[str, str | None]] = []
-        if data.grid is not None:
-            seen.append(("grid_status", data.grid.grid_status))
-        owners: list[Battery | Sync] = []
-        if data.powerwalls is not None:
-            owners.extend(data.powerwalls.powerwalls)
-            if data.powerwalls.sync is not None:
-                owners.append(data.powerwalls.sync)
+        seen: list[tuple[str, str | None]] = [("grid_status", data.grid.grid_status)]
+        owners: list[Battery | Sync] = list(data.powerwalls.powerwalls)
+        if data.powerwalls.sync is not None:
+            owners.append(data.powerwalls.sync)
         for owner in owners:
             if isinstance(owner, Battery):
                 seen.append(("grid_state", owner.grid_state))
@@ -273,7 +267,7 @@ class PowerwallGatewayCoordinator(DataUpdateCoordinator[GatewayData]):
         """Remove the devices of batteries the gateway no longer lists."""
         powerwalls = self.data.powerwalls
         # An incomplete list (a malformed entry was skipped) proves nothing.
-        if powerwalls is None or powerwalls.skipped_powerwalls:
+        if powerwalls.skipped_powerwalls:
             return
         current = {battery.package_serial_number for battery in powerwalls.powerwalls}
         registry = dr.async_get(self.hass)

@@ -75,7 +75,7 @@ def sync_scope(coordinator: PowerwallGatewayCoordinator) -> Scope[Sync]:
     return Scope(
         coordinator.gateway_id,
         gateway_device_info(coordinator),
-        lambda data: data.powerwalls.sync if data.powerwalls is not None else None,
+        lambda data: data.powerwalls.sync,
     )
 
 

@@ -58,7 +58,7 @@ GATEWAY_SENSORS: tuple[PowerwallSensorEntityDescription[GatewayData], ...] = (
         translation_key="grid_status",
         device_class=SensorDeviceClass.ENUM,
         options=_enum_options(GridStatus),
-        value_fn=lambda data: enum_state(data.grid.grid_status) if data.grid else None,
+        value_fn=lambda data: enum_state(data.grid.grid_status),
     ),
     PowerwallSensorEntityDescription(
         key="phase_detection_last_error",
@@ -76,10 +76,8 @@ GATEWAY_SENSORS: tuple[PowerwallSensorEntityDescription[GatewayData], ...] = (
         key="states",
         translation_key="states",
         entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda data: len(data.powerwalls.states or ()) if data.powerwalls else None,
-        attributes_fn=lambda data: {
-            "states": list(data.powerwalls.states or ()) if data.powerwalls else []
-        },
+        value_fn=lambda data: len(data.powerwalls.states or ()),
+        attributes_fn=lambda data: {"states": list(data.powerwalls.states or ())},
     ),
 )
 
@@ -233,8 +231,6 @@ def build_sensors(coordinator: PowerwallGatewayCoordinator) -> Iterator[Powerwal
     data = coordinator.data
     gateway = gateway_scope(coordinator)
     yield from (PowerwallSensor(coordinator, d, gateway) for d in GATEWAY_SENSORS)
-    if data.powerwalls is None:
-        return
     if (sync := data.powerwalls.sync) is not None:
         yield from _owner_sensors(
             coordinator, sync_scope(coordinator), sync, SYNC_DIAGNOSTIC_SENSORS, "sync_"

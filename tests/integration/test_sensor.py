@@ -28,7 +28,7 @@ from pytest_homeassistant_custom_component.common import snapshot_platform
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from syrupy.assertion import SnapshotAssertion
 
-from custom_components.powerwall_gateway.api import GridStatusInfo
+from custom_components.powerwall_gateway.api import GridStatusInfo, Powerwalls
 from custom_components.powerwall_gateway.const import DOMAIN
 
 from .conftest import DIN, load_fixture
@@ -474,3 +474,29 @@ async def test_unknown_sync_check_status_is_logged(
     )
     logged = unknown_value_warnings(caplog.get_records("setup"))
     assert any("'Pending'" in message for message in logged), logged
+
+
+async def test_checks_whose_names_share_a_key_get_one_entity(
+    hass: HomeAssistant,
+    mock_client: MagicMock,
+    mock_config_entry: ConfigEntry,
+    entity_registry: er.EntityRegistry,
+    caplog: pytest.LogCaptureFixture,
+    entity_registry_enabled_by_default: None,
+) -> None:
+    """Two checks that differ only in punctuation would collide; the first one wins."""
+    payload = load_fixture("powerwalls.json")
+    checks = payload["powerwalls"][0]["update_diagnostic"]["checks"]
+    checks.append({**checks[-1], "name": "grid-code", "status": "fail"})
+    mock_client.get_powerwalls.return_value = Powerwalls.from_json(payload)
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    unique_ids = [
+        entry.unique_id
+        for entry in er.async_entries_for_config_entry(entity_registry, mock_config_entry.entry_id)
+    ]
+    assert unique_ids.count(f"{SERIAL}_update_diagnostic_grid_code") == 1
+    assert len(unique_ids) == len(set(unique_ids))
+    assert "does not generate unique IDs" not in caplog.text
+    assert hass.states.get(f"{BATTERY}_firmware_update_check_grid_code").state == "not_run"
