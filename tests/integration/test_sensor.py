@@ -500,3 +500,47 @@ async def test_checks_whose_names_share_a_key_get_one_entity(
     assert len(unique_ids) == len(set(unique_ids))
     assert "does not generate unique IDs" not in caplog.text
     assert hass.states.get(f"{BATTERY}_firmware_update_check_grid_code").state == "not_run"
+
+
+async def test_diagnostic_dropped_by_new_firmware_leaves_its_sensors_unknown(
+    hass: HomeAssistant,
+    mock_client: MagicMock,
+    entity_registry_enabled_by_default: None,
+    init_integration: ConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A battery whose firmware stops reporting a diagnostic keeps its sensors, unknown."""
+    check = f"{BATTERY}_firmware_update_check_grid_code"
+    assert state_of(hass, check).state == "not_run"
+    payload = load_fixture("powerwalls.json")
+    payload["powerwalls"][0]["update_diagnostic"] = None
+    mock_client.get_powerwalls.return_value = Powerwalls.from_json(payload)
+    freezer.tick(timedelta(minutes=5))  # the battery list is due again
+    await init_integration.runtime_data.async_refresh()
+    await hass.async_block_till_done()
+    assert state_of(hass, check).state == "unknown"
+    assert state_of(hass, f"{BATTERY}_firmware_update_diagnostic").state == "unknown"
+    assert state_of(hass, f"{BATTERY}_grid_compliance").state == "grid_uncompliant"
+
+
+async def test_battery_missing_from_an_incomplete_list_goes_unavailable(
+    hass: HomeAssistant,
+    mock_client: MagicMock,
+    init_integration: ConfigEntry,
+    device_registry: dr.DeviceRegistry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A battery entry the gateway garbles makes that battery unavailable, and keeps its device."""
+    payload = load_fixture("powerwalls.json")
+    del payload["powerwalls"][0]["PackageSerialNumber"]
+    mock_client.get_powerwalls.return_value = Powerwalls.from_json(payload)
+    freezer.tick(timedelta(minutes=5))  # the battery list is due again
+    await init_integration.runtime_data.async_refresh()
+    await hass.async_block_till_done()
+    state = state_of(hass, f"{BATTERY}_grid_compliance")
+    assert state.state == "unavailable"
+    assert state.attributes[ATTR_OPTIONS] == GRID_STATES
+    assert state_of(hass, GRID_STATUS).state == "system_grid_connected"
+    assert device_registry.async_get_device_by_identifier(
+        (DOMAIN, SERIAL), init_integration.entry_id
+    )
