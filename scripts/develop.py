@@ -269,8 +269,16 @@ async def main(argv: list[str]) -> int:
     base = f"http://{HOST}:{args.port}"
     prepare_config(args.port, args.reset)
     simulator, sim_host = await start_simulator(args)
+    # With --check, Home Assistant's console output stays in config/home-assistant.log.
     hass = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "homeassistant", "-c", str(CONFIG), cwd=ROOT
+        sys.executable,
+        "-m",
+        "homeassistant",
+        "-c",
+        str(CONFIG),
+        cwd=ROOT,
+        stdout=asyncio.subprocess.DEVNULL if args.check else None,
+        stderr=asyncio.subprocess.DEVNULL if args.check else None,
     )
     # Ctrl-C or SIGTERM cancels this task; the finally block below then stops
     # Home Assistant and the simulator.
@@ -300,6 +308,9 @@ async def main(argv: list[str]) -> int:
             for state in sorted(entities, key=lambda s: s["entity_id"]):
                 print(f"    {state['entity_id']}: {state['state']}")
             if not entities:
+                log = (CONFIG / "home-assistant.log").read_text(errors="replace")
+                print("No entity came up. The end of config/home-assistant.log:")
+                print("\n".join(log.splitlines()[-60:]))
                 return 1
         else:
             await asyncio.Event().wait()
