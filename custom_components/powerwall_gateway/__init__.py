@@ -8,7 +8,7 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
 from .api import PowerwallClient
-from .const import CONF_SESSION, DOMAIN, REQUEST_TIMEOUT
+from .const import CONF_SESSION, COOLDOWNS, DOMAIN, REQUEST_TIMEOUT
 from .coordinator import PowerwallGatewayConfigEntry, PowerwallGatewayCoordinator
 from .entity import gateway_device_info
 
@@ -28,6 +28,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: PowerwallGatewayConfigEn
     )
     if session := entry.data.get(CONF_SESSION):
         client.restore_session(session)
+    client.hold_off(hass.data.get(COOLDOWNS, {}).get(entry.entry_id, 0.0) - hass.loop.time())
     coordinator = PowerwallGatewayCoordinator(hass, entry, client)
     await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = coordinator
@@ -35,8 +36,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: PowerwallGatewayConfigEn
     dr.async_get(hass).async_get_or_create(
         config_entry_id=entry.entry_id, **gateway_device_info(coordinator)
     )
-    entry.async_on_unload(coordinator.async_add_listener(coordinator.remove_stale_devices))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    # Batteries removed while Home Assistant was not running.
+    coordinator.remove_stale_devices(coordinator.data)
     return True
 
 

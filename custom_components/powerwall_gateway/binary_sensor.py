@@ -171,4 +171,4 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Set up the binary sensors, and add new ones as batteries appear."""
-    add_entities_as_they_appear(entry, async_add_entities, build_binary_sensors)
+    add_entities_as_they_appear(entry, async_add_entities, "binary_sensor", build_binary_sensors)

@@ -4,8 +4,15 @@ from datetime import timedelta
 import logging
 from typing import Final
 
+from homeassistant.util.hass_dict import HassKey
+
 DOMAIN: Final = "powerwall_gateway"
 LOGGER = logging.getLogger(__package__)
+
+# When each entry's gateway allows requests again (event-loop time). Kept across
+# reloads and setup retries, which build a new client: a new client must not
+# forget a rate limit and log in again at once.
+COOLDOWNS: HassKey[dict[str, float]] = HassKey(DOMAIN)
 
 MANUFACTURER: Final = "Tesla"
 
@@ -33,6 +40,9 @@ STALE_AFTER: Final = timedelta(minutes=10)
 
 # This many separate rate-limit episodes within REPEATED_RATE_LIMIT_WINDOW mean
 # something else is hammering the gateway: tell the user with a repair issue.
+# A battery missing from this many full reads in a row has its device removed.
+STALE_DEVICE_READS: Final = 2
+
 REPEATED_RATE_LIMIT_COUNT: Final = 3
 REPEATED_RATE_LIMIT_WINDOW: Final = timedelta(hours=1)
 ISSUE_RATE_LIMITED: Final = "rate_limited"

@@ -9,7 +9,7 @@ from typing import override
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryError
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
@@ -37,6 +37,7 @@ from .const import (
     CONF_POWERWALLS_INTERVAL,
     CONF_SCAN_INTERVAL,
     CONF_SESSION,
+    COOLDOWNS,
     DEFAULT_POWERWALLS_INTERVAL,
     DEFAULT_SCAN_INTERVAL,
     DOMAIN,
@@ -45,6 +46,7 @@ from .const import (
     REPEATED_RATE_LIMIT_COUNT,
     REPEATED_RATE_LIMIT_WINDOW,
     STALE_AFTER,
+    STALE_DEVICE_READS,
 )
 
 type PowerwallGatewayConfigEntry = ConfigEntry[PowerwallGatewayCoordinator]
@@ -64,6 +66,36 @@ class GatewayData:
             if battery.package_serial_number == serial:
                 return battery
         return None
+
+
+def _update_failed(err: PowerwallError) -> UpdateFailed:
+    """The translated failure for a client error."""
+    if isinstance(err, PowerwallRateLimitError):
+        return UpdateFailed(
+            translation_domain=DOMAIN,
+            translation_key="rate_limited",
+            translation_placeholders={"error": str(err)},
+            retry_after=err.retry_after,
+        )
+    if isinstance(err, PowerwallBusyError):
+        return UpdateFailed(
+            translation_domain=DOMAIN,
+            translation_key="busy",
+            translation_placeholders={"error": str(err)},
+        )
+    if isinstance(err, PowerwallUnsupportedError):
+        return UpdateFailed(translation_domain=DOMAIN, translation_key="unsupported")
+    if isinstance(err, PowerwallConnectionError):
+        return UpdateFailed(
+            translation_domain=DOMAIN,
+            translation_key="cannot_connect",
+            translation_placeholders={"error": str(err)},
+        )
+    return UpdateFailed(
+        translation_domain=DOMAIN,
+        translation_key="invalid_response",
+        translation_placeholders={"error": str(err)},
+    )
 
 
 class PowerwallGatewayCoordinator(DataUpdateCoordinator[GatewayData]):
@@ -99,7 +131,14 @@ class PowerwallGatewayCoordinator(DataUpdateCoordinator[GatewayData]):
         self._throttled: PowerwallError | None = None
         self._rate_limit_episodes: deque[float] = deque()
         self._unknown_values_logged: set[tuple[str, str]] = set()
+        # Unique ids each platform has added; a removed battery's are forgotten so
+        # that its entities come back if it does.
+        self.added_unique_ids: dict[str, set[str]] = {}
+        # Full reads in a row that did not list a battery we have a device for.
+        self._missing_reads: dict[str, int] = {}
+        self._last_pruned: Powerwalls | None = None
         self._auth_failed = False
+        self._firmware_changed = False
 
     @override
     async def _async_setup(self) -> None:
@@ -107,15 +146,20 @@ class PowerwallGatewayCoordinator(DataUpdateCoordinator[GatewayData]):
         try:
             self.gateway_info = await self.client.get_gateway_info()
         except PowerwallError as err:
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="cannot_connect",
-                translation_placeholders={"error": str(err)},
-            ) from err
+            raise _update_failed(err) from err
 
     @override
     async def _async_update_data(self) -> GatewayData:
         """Fetch what this poll needs, and keep the session for the next start."""
+        try:
+            return await self._update()
+        finally:
+            cooldowns = self.hass.data.setdefault(COOLDOWNS, {})
+            cooldowns[self.config_entry.entry_id] = (
+                self.hass.loop.time() + self.client.rate_limited_for
+            )
+
+    async def _update(self) -> GatewayData:
         # After a rejected password, only re-authentication (which reloads the
         # entry) may log in again: repeated failed logins lock the gateway.
         if self._auth_failed:
@@ -129,20 +173,15 @@ class PowerwallGatewayCoordinator(DataUpdateCoordinator[GatewayData]):
             ) from err
         except (PowerwallRateLimitError, PowerwallBusyError) as err:
             return self._hold_last_data(err)
-        except PowerwallConnectionError as err:
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="cannot_connect",
-                translation_placeholders={"error": str(err)},
-            ) from err
         except PowerwallUnsupportedError as err:
-            raise UpdateFailed(translation_domain=DOMAIN, translation_key="unsupported") from err
+            if self.data is None:
+                # A Powerwall 3, or a gateway without this API: retrying cannot help.
+                raise ConfigEntryError(
+                    translation_domain=DOMAIN, translation_key="unsupported"
+                ) from err
+            raise _update_failed(err) from err
         except PowerwallError as err:
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="invalid_response",
-                translation_placeholders={"error": str(err)},
-            ) from err
+            raise _update_failed(err) from err
         self._last_success_at = dt_util.utcnow()
         if self._throttled is not None:
             LOGGER.info("The gateway at %s answers again", self.client.host)
@@ -150,6 +189,8 @@ class PowerwallGatewayCoordinator(DataUpdateCoordinator[GatewayData]):
         self._expire_rate_limit_issue()
         self._save_session()
         self._log_unknown_values(data)
+        if self.data is not None:  # at setup, the platforms have not added anything yet
+            self.remove_stale_devices(data)
         return data
 
     async def _fetch(self) -> GatewayData:
@@ -160,17 +201,45 @@ class PowerwallGatewayCoordinator(DataUpdateCoordinator[GatewayData]):
         due = dt_util.utcnow() - self._powerwalls_fetched_at >= self.powerwalls_interval
         # One more full read after the activity ends shows its final result.
         if previous is None or due or status.active or was_active:
-            powerwalls = await self.client.get_powerwalls()
-            self._powerwalls_fetched_at = dt_util.utcnow()
+            powerwalls = await self._read_powerwalls(previous)
         else:
             powerwalls = previous
         if was_active and self.data.status.updating and not status.updating:
+            self._firmware_changed = True
+        if self._firmware_changed:
             await self._refresh_firmware_version()
         return GatewayData(status=status, grid=grid, powerwalls=powerwalls)
 
+    async def _read_powerwalls(self, previous: Powerwalls | None) -> Powerwalls:
+        """Read the battery list; a failed read keeps the last one until it is stale.
+
+        The big endpoint failing must not take the live grid status with it.
+        """
+        try:
+            powerwalls = await self.client.get_powerwalls()
+        except PowerwallAuthenticationError, PowerwallRateLimitError:
+            raise
+        except PowerwallError as err:
+            stale = dt_util.utcnow() - self._powerwalls_fetched_at >= STALE_AFTER
+            if previous is None or stale:
+                raise
+            LOGGER.debug("Keeping the last battery list of %s: %s", self.client.host, err)
+            return previous
+        self._powerwalls_fetched_at = dt_util.utcnow()
+        return powerwalls
+
     async def _refresh_firmware_version(self) -> None:
-        """After a firmware update, show the gateway's new version on its device."""
-        self.gateway_info = await self.client.get_gateway_info()
+        """After a firmware update, show the gateway's new version on its device.
+
+        A gateway often restarts right after an update: if it does not answer,
+        the next poll asks again.
+        """
+        try:
+            self.gateway_info = await self.client.get_gateway_info()
+        except PowerwallError as err:
+            LOGGER.debug("Firmware version of %s not read yet: %s", self.client.host, err)
+            return
+        self._firmware_changed = False
         registry = dr.async_get(self.hass)
         device = registry.async_get_device_by_identifier(
             (DOMAIN, self.gateway_id), self.config_entry.entry_id
@@ -180,21 +249,15 @@ class PowerwallGatewayCoordinator(DataUpdateCoordinator[GatewayData]):
 
     def _hold_last_data(self, err: PowerwallRateLimitError | PowerwallBusyError) -> GatewayData:
         """Keep the last values through a rate limit or a busy spell, until they are stale."""
-        rate_limited = isinstance(err, PowerwallRateLimitError)
         if self._throttled is None:
             LOGGER.warning("The gateway at %s is not answering data: %s", self.client.host, err)
-            if rate_limited:
-                self._note_rate_limit_episode()
+        if isinstance(err, PowerwallRateLimitError) and not isinstance(
+            self._throttled, PowerwallRateLimitError
+        ):
+            self._note_rate_limit_episode()
         self._throttled = err
-        retry_after = err.retry_after if isinstance(err, PowerwallRateLimitError) else None
-        stale = dt_util.utcnow() - self._last_success_at >= STALE_AFTER
-        if self.data is None or stale:
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="rate_limited" if rate_limited else "busy",
-                translation_placeholders={"error": str(err)},
-                retry_after=retry_after,
-            ) from err
+        if self.data is None or dt_util.utcnow() - self._last_success_at >= STALE_AFTER:
+            raise _update_failed(err) from err
         return self.data
 
     def _note_rate_limit_episode(self) -> None:
@@ -263,18 +326,39 @@ class PowerwallGatewayCoordinator(DataUpdateCoordinator[GatewayData]):
             )
 
     @callback
-    def remove_stale_devices(self) -> None:
-        """Remove the devices of batteries the gateway no longer lists."""
-        powerwalls = self.data.powerwalls
-        # An incomplete list (a malformed entry was skipped) proves nothing.
-        if powerwalls.skipped_powerwalls:
+    def remove_stale_devices(self, data: GatewayData) -> None:
+        """Remove the devices of batteries missing from two full reads in a row.
+
+        An empty list, a list with a garbled entry, or a gateway that is still
+        enumerating its batteries proves nothing: devices stay.
+        """
+        powerwalls = data.powerwalls
+        if (
+            powerwalls is self._last_pruned
+            or not powerwalls.powerwalls
+            or powerwalls.skipped_powerwalls
+            or data.status.enumerating
+        ):
             return
+        self._last_pruned = powerwalls
         current = {battery.package_serial_number for battery in powerwalls.powerwalls}
         registry = dr.async_get(self.hass)
+        missing: dict[str, int] = {}
         for device in dr.async_entries_for_config_entry(registry, self.config_entry.entry_id):
             serials = {ident for domain, ident in device.identifiers if domain == DOMAIN}
             if self.gateway_id in serials or serials & current:
                 continue
+            for serial in serials:
+                missing[serial] = self._missing_reads.get(serial, 0) + 1
+            if max(missing[serial] for serial in serials) < STALE_DEVICE_READS:
+                continue
             registry.async_update_device(
                 device.id, remove_config_entry_id=self.config_entry.entry_id
             )
+            for serial in serials:
+                del missing[serial]
+                for unique_ids in self.added_unique_ids.values():
+                    unique_ids.difference_update(
+                        {uid for uid in unique_ids if uid.startswith(f"{serial}_")}
+                    )
+        self._missing_reads = missing

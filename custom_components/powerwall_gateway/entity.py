@@ -22,7 +22,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 from homeassistant.util import slugify
 
-from .api import Battery, Check, Diagnostic, Sync
+from .api import Battery, Check, Diagnostic, Powerwalls, Sync
 from .const import DOMAIN, MANUFACTURER
 from .coordinator import GatewayData, PowerwallGatewayConfigEntry, PowerwallGatewayCoordinator
 
@@ -147,6 +147,7 @@ class PowerwallGatewayEntity[SubjectT](CoordinatorEntity[PowerwallGatewayCoordin
 def add_entities_as_they_appear(
     entry: PowerwallGatewayConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
+    platform: str,
     build: Callable[[PowerwallGatewayCoordinator], Iterable[Entity]],
 ) -> None:
     """Add the platform's entities now, and after each poll those not added yet.
@@ -155,13 +156,18 @@ def add_entities_as_they_appear(
     entities without a reload.
     """
     coordinator = entry.runtime_data
-    added: set[str | None] = set()
+    added = coordinator.added_unique_ids.setdefault(platform, set())
+    last_read: list[Powerwalls] = []
 
     @callback
     def add_new() -> None:
+        # Only a new read of the battery list can bring new entities.
+        if last_read and last_read[0] is coordinator.data.powerwalls:
+            return
+        last_read[:] = [coordinator.data.powerwalls]
         new = [entity for entity in build(coordinator) if entity.unique_id not in added]
         if new:
-            added.update(entity.unique_id for entity in new)
+            added.update(entity.unique_id for entity in new if entity.unique_id)
             async_add_entities(new)
 
     add_new()

@@ -251,4 +251,4 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Set up the sensors, and add new ones as batteries and checks appear."""
-    add_entities_as_they_appear(entry, async_add_entities, build_sensors)
+    add_entities_as_they_appear(entry, async_add_entities, "sensor", build_sensors)

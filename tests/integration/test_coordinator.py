@@ -4,21 +4,29 @@ from __future__ import annotations
 
 from datetime import timedelta
 import logging
+from unittest.mock import MagicMock
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.config_entries import SOURCE_REAUTH
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er, issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.powerwall_gateway.api import (
+    GatewayInfo,
+    PowerwallBusyError,
+    PowerwallInvalidResponseError,
+    Powerwalls,
+    PowerwallStatus,
+)
 from custom_components.powerwall_gateway.const import DOMAIN
 from simulator import GatewaySimulator
 from simulator.app import RateLimit
 from simulator.pytest_plugin import SimulatorFactory
 
-from .conftest import simulator_entry
+from .conftest import DIN, load_fixture, simulator_entry
 
 GRID_CONNECTED = "binary_sensor.backup_gateway_grid_connected"
 GRID_STATUS = "sensor.backup_gateway_grid_status"
@@ -240,7 +248,7 @@ async def test_repeated_rate_limits_raise_repair_issue(
         ("html_error", "unexpected answer"),
         ("truncated_json", "unexpected answer"),
         ("wrong_types", "unexpected answer"),
-        ("powerwall3", "no longer offers"),
+        ("powerwall3", "a Powerwall 3 has none"),
     ],
 )
 async def test_fault_makes_entities_unavailable_then_recovers(
@@ -308,7 +316,10 @@ async def test_batteries_come_and_go(
     device_registry: dr.DeviceRegistry,
     entity_registry: er.EntityRegistry,
 ) -> None:
-    """A new battery gets a device without a reload; a removed one loses its device."""
+    """A new battery gets a device without a reload; one gone from two reads loses its device.
+
+    When it comes back, so do its entities.
+    """
     serial = simulator.add_battery()
     await poll(hass, freezer, seconds=300)
     device = device_registry.async_get_device_by_identifier((DOMAIN, serial), sim_entry.entry_id)
@@ -319,10 +330,35 @@ async def test_batteries_come_and_go(
     gone = simulator.serials[0]
     simulator.remove_battery(gone)
     await poll(hass, freezer, seconds=300)
+    assert device_registry.async_get_device_by_identifier((DOMAIN, gone), sim_entry.entry_id)
+    await poll(hass, freezer, seconds=300)
     assert (
         device_registry.async_get_device_by_identifier((DOMAIN, gone), sim_entry.entry_id) is None
     )
     assert entity_registry.async_get_entity_id("sensor", DOMAIN, f"{gone}_grid_state") is None
+    simulator.set_scenario("normal", batteries=3)
+    await poll(hass, freezer, seconds=300)
+    assert entity_registry.async_get_entity_id("sensor", DOMAIN, f"{gone}_grid_state")
+    assert entity_registry.async_get_entity_id("binary_sensor", DOMAIN, f"{gone}_updating")
+
+
+async def test_empty_battery_list_keeps_devices(
+    hass: HomeAssistant,
+    mock_client: MagicMock,
+    init_integration: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    """A gateway that lists no batteries (rebooting, enumerating) does not lose their devices."""
+    serial = "TG123456789V61"
+    mock_client.get_powerwalls.return_value = Powerwalls.from_json(
+        load_fixture("powerwalls_no_batteries.json")
+    )
+    for _ in range(3):
+        await poll(hass, freezer, seconds=300)
+    assert device_registry.async_get_device_by_identifier(
+        (DOMAIN, serial), init_integration.entry_id
+    )
 
 
 async def test_malformed_battery_keeps_the_others(
@@ -336,3 +372,70 @@ async def test_malformed_battery_keeps_the_others(
     await poll(hass, freezer, seconds=300)
     states = [hass.states.get(battery_entity(simulator, "grid_compliance", i)) for i in (0, 1)]
     assert sorted(s.state for s in states) == ["grid_compliant", "unknown"]
+
+
+async def test_rate_limit_survives_a_reload(
+    hass: HomeAssistant,
+    gateway_simulator_factory: SimulatorFactory,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A reload or setup retry during a login cooldown sends no login (no lockout spiral)."""
+    sim = await gateway_simulator_factory(login_limit=RateLimit(1, 3600), retry_after=300)
+    entry = await setup(hass, sim)
+    sim.expire_sessions()
+    await poll(hass, freezer)  # 401, then a login answered 429
+    assert sim.count("/api/login/Basic") == 2
+    assert hass.states.get(GRID_STATUS).state == "system_grid_connected"
+    sent = len(sim.requests)
+    await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert len(sim.requests) == sent
+
+
+async def test_battery_list_failure_keeps_live_grid_status(
+    hass: HomeAssistant,
+    mock_client: MagicMock,
+    init_integration: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A failing /api/powerwalls costs only the battery data, and only once it is stale."""
+    grid_state = "sensor.powerwall_2_tg123456789v61_grid_compliance"
+    mock_client.get_powerwalls.side_effect = PowerwallInvalidResponseError("truncated")
+    await poll(hass, freezer, seconds=300)
+    assert hass.states.get(GRID_STATUS).state == "system_grid_connected"
+    assert hass.states.get(grid_state).state == "grid_uncompliant"
+    await poll(hass, freezer, seconds=300)
+    assert mock_client.get_powerwalls.call_count == 3  # retried at the next poll
+    await poll(hass, freezer, seconds=300)
+    assert hass.states.get(grid_state).state == STATE_UNAVAILABLE
+    mock_client.get_powerwalls.side_effect = None
+    await poll(hass, freezer)
+    assert hass.states.get(grid_state).state == "grid_uncompliant"
+
+
+async def test_firmware_version_read_again_until_the_gateway_answers(
+    hass: HomeAssistant,
+    mock_client: MagicMock,
+    init_integration: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    """A gateway restarting after its update is asked for its new version at the next poll."""
+    mock_client.get_status.return_value = PowerwallStatus(updating=True)
+    await poll(hass, freezer)
+    mock_client.get_status.return_value = PowerwallStatus(updating=False)
+    mock_client.get_gateway_info.side_effect = PowerwallBusyError("rebooting", status=502)
+    await poll(hass, freezer)
+    assert hass.states.get(GRID_STATUS).state == "system_grid_connected"
+    mock_client.get_gateway_info.side_effect = None
+    mock_client.get_gateway_info.return_value = GatewayInfo(din=DIN, version="25.10.1 abc")
+    await poll(hass, freezer)
+    gateway = device_registry.async_get_device_by_identifier(
+        (DOMAIN, DIN), init_integration.entry_id
+    )
+    assert gateway is not None
+    assert gateway.sw_version == "25.10.1"
+    calls = mock_client.get_gateway_info.call_count
+    await poll(hass, freezer)
+    assert mock_client.get_gateway_info.call_count == calls

@@ -317,6 +317,11 @@ class PowerwallClient:
             return 0.0
         return max(0.0, self._blocked_until - self._monotonic())
 
+    def hold_off(self, seconds: float) -> None:
+        """Send nothing for ``seconds``: a cooldown carried over from an earlier client."""
+        if seconds > 0:
+            self._blocked_until = max(self._blocked_until or 0.0, self._monotonic() + seconds)
+
     async def login(self) -> None:
         """Log in now, replacing any session (the config flow checks a password this way)."""
         async with self._login_lock:
