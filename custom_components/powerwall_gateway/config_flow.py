@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from ipaddress import ip_address
 import math
 import time
 from typing import Any, override
 
 from homeassistant.config_entries import (
     ConfigEntry,
+    ConfigEntryState,
     ConfigFlow,
     ConfigFlowResult,
     OptionsFlowWithReload,
@@ -101,8 +103,14 @@ class PowerwallGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
         user_input: Mapping[str, Any],
         errors: dict[str, str],
         placeholders: dict[str, str],
+        *,
+        new_entry: bool = False,
     ) -> _Gateway | None:
-        """Check that ``host`` is a gateway that takes this password; fill ``errors`` if not."""
+        """Check that ``host`` is a gateway that takes this password; fill ``errors`` if not.
+
+        For a new entry, a gateway that is already set up aborts the flow before
+        any login is spent on it.
+        """
         try:
             host = normalize_host(host)
         except ValueError as err:
@@ -122,6 +130,9 @@ class PowerwallGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
         )
         try:
             info = await client.get_gateway_info()
+            if new_entry and info.din:
+                await self.async_set_unique_id(info.din.upper(), raise_on_progress=False)
+                self._abort_if_unique_id_configured(updates={CONF_HOST: host})
             await client.login()
             powerwalls = await client.get_powerwalls()
         except PowerwallNotGatewayError:
@@ -174,9 +185,14 @@ class PowerwallGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
     async def _async_update(
         self, entry: ConfigEntry, gateway: _Gateway, user_input: Mapping[str, Any]
     ) -> ConfigFlowResult:
-        """Store new connection data in an entry, if it is still the same gateway."""
-        await self.async_set_unique_id(gateway.unique_id)
-        self._abort_if_unique_id_mismatch(reason="wrong_gateway")
+        """Store new connection data in an entry, if it is still the same gateway.
+
+        Only two DINs can be compared: an identity derived from battery serials or
+        an address (firmware without a DIN) changes when a battery or the address does.
+        """
+        if _is_din(gateway.unique_id) and _is_din(entry.unique_id):
+            await self.async_set_unique_id(gateway.unique_id)
+            self._abort_if_unique_id_mismatch(reason="wrong_gateway")
         return self.async_update_reload_and_abort(
             entry, data_updates=self._entry_data(gateway, user_input)
         )
@@ -187,7 +203,7 @@ class PowerwallGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
         placeholders: dict[str, str] = {}
         if user_input is not None:
             gateway = await self._async_connect(
-                user_input[CONF_HOST], user_input, errors, placeholders
+                user_input[CONF_HOST], user_input, errors, placeholders, new_entry=True
             )
             if gateway is not None:
                 return await self._async_create(gateway, user_input)
@@ -201,15 +217,11 @@ class PowerwallGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
         )
 
     async def async_step_dhcp(self, discovery_info: DhcpServiceInfo) -> ConfigFlowResult:
-        """A gateway joined the network: update a known one, or offer to add it."""
+        """A gateway joined the network: update a known one that lost contact, or offer it."""
         self._discovered_host = discovery_info.ip
         self._discovered_mac = format_mac(discovery_info.macaddress)
-        # Its hostname is its DIN; a known gateway that moved only needs its new address.
-        await self.async_set_unique_id(discovery_info.hostname.upper())
-        self._abort_if_unique_id_configured(
-            updates={CONF_HOST: discovery_info.ip, CONF_MAC: self._discovered_mac}
-        )
-        # Unknown so far: ask the gateway who it is (no login, so no password guessing).
+        # Ask the device who it is: no login, so no password is guessed or sent, and a
+        # device that only claims a gateway's hostname cannot take over its entry.
         client = PowerwallClient(
             discovery_info.ip,
             "",
@@ -222,11 +234,17 @@ class PowerwallGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
             return self.async_abort(reason="not_gateway")
         except PowerwallError:
             return self.async_abort(reason="cannot_connect")
-        if info.din:
-            await self.async_set_unique_id(info.din.upper())
+        unique_id = (info.din or discovery_info.hostname).upper()
+        await self.async_set_unique_id(unique_id)
+        entry = self.hass.config_entries.async_entry_for_domain_unique_id(DOMAIN, unique_id)
+        # Follow a gateway to its new address only when the entry stores an address
+        # (not a name the user typed) and has lost contact at the old one: a gateway
+        # on both Ethernet and Wi-Fi must not flip between its two addresses.
+        if entry is not None and _is_ip_address(entry.data[CONF_HOST]) and not _working(entry):
             self._abort_if_unique_id_configured(
                 updates={CONF_HOST: discovery_info.ip, CONF_MAC: self._discovered_mac}
             )
+        self._abort_if_unique_id_configured()
         self.context["title_placeholders"] = {"name": info.din or discovery_info.ip}
         return await self.async_step_discovery_confirm()
 
@@ -239,7 +257,7 @@ class PowerwallGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
         placeholders: dict[str, str] = {"host": self._discovered_host}
         if user_input is not None:
             gateway = await self._async_connect(
-                self._discovered_host, user_input, errors, placeholders
+                self._discovered_host, user_input, errors, placeholders, new_entry=True
             )
             if gateway is not None:
                 return await self._async_create(gateway, user_input)
@@ -301,6 +319,29 @@ class PowerwallGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
             errors=errors,
             description_placeholders=placeholders,
         )
+
+
+def _is_din(unique_id: str | None) -> bool:
+    """Whether a unique id is a gateway DIN ("1232100-00-E--TG123456789A4M")."""
+    return unique_id is not None and "--" in unique_id
+
+
+def _is_ip_address(host: str) -> bool:
+    """Whether a stored host ("1.2.3.4", "1.2.3.4:443", "[fe80::1]:443") is an IP address."""
+    if host.startswith("["):
+        address = host[1 : host.find("]")]
+    else:
+        address = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+    try:
+        ip_address(address)
+    except ValueError:
+        return False
+    return True
+
+
+def _working(entry: ConfigEntry) -> bool:
+    """Whether an entry is loaded and its last poll reached the gateway."""
+    return entry.state is ConfigEntryState.LOADED and entry.runtime_data.last_update_success
 
 
 def _without_password(user_input: Mapping[str, Any] | None) -> dict[str, Any] | None:

@@ -594,6 +594,24 @@ async def test_unexpected_status_is_named(
         await client.get_status()
 
 
+async def test_unexpected_login_status_never_quotes_the_body(
+    https_server: ServeApp, make_client: Callable[..., PowerwallClient]
+) -> None:
+    """A login answer may echo what was sent; only its status and message are shown."""
+
+    async def login(request: web.Request) -> web.Response:
+        body = await request.json()
+        return web.json_response({"message": "Server Error", "echo": body["password"]}, status=500)
+
+    app = web.Application()
+    app.router.add_post(LOGIN, login)
+    client = make_client(await https_server(app))
+    with pytest.raises(PowerwallInvalidResponseError) as caught:
+        await client.login()
+    assert "HTTP 500: Server Error" in str(caught.value)
+    assert "echo" not in str(caught.value)
+
+
 @pytest.mark.parametrize(
     "answer",
     [

@@ -179,6 +179,7 @@ async def test_user_flow_already_configured(
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
     assert mock_config_entry.data[CONF_HOST] == "192.168.1.99"
+    mock_client.login.assert_not_called()
 
 
 async def test_user_flow_without_din(hass: HomeAssistant, mock_client: MagicMock) -> None:
@@ -219,7 +220,7 @@ async def test_dhcp_discovery_asks_for_password(
 async def test_dhcp_known_gateway_moves(
     hass: HomeAssistant, mock_client: MagicMock, mock_config_entry: MockConfigEntry
 ) -> None:
-    """A known gateway at a new address is updated without asking anything."""
+    """A known gateway that lost contact is followed to its new address, without a question."""
     mock_config_entry.add_to_hass(hass)
     result = await hass.config_entries.flow.async_init(
         DOMAIN, context={"source": SOURCE_DHCP}, data=DHCP
@@ -227,7 +228,47 @@ async def test_dhcp_known_gateway_moves(
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
     assert mock_config_entry.data[CONF_HOST] == "192.168.1.77"
-    mock_client.get_gateway_info.assert_not_called()
+    assert mock_config_entry.data[CONF_MAC] == "aa:bb:cc:dd:ee:ff"
+    mock_client.login.assert_not_called()
+
+
+async def test_dhcp_working_gateway_keeps_its_address(
+    hass: HomeAssistant, init_integration: MockConfigEntry, mock_client: MagicMock
+) -> None:
+    """A gateway that answers where it is (say on Ethernet) is not moved to its Wi-Fi address."""
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_DHCP}, data=DHCP
+    )
+    assert result["reason"] == "already_configured"
+    assert init_integration.data[CONF_HOST] == HOST
+
+
+async def test_dhcp_keeps_a_host_name_the_user_typed(
+    hass: HomeAssistant, mock_client: MagicMock
+) -> None:
+    """A host name the user chose is never replaced by an address."""
+    entry = MockConfigEntry(
+        domain=DOMAIN, unique_id=DIN, data={CONF_HOST: "powerwall.lan", CONF_PASSWORD: PASSWORD}
+    )
+    entry.add_to_hass(hass)
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_DHCP}, data=DHCP
+    )
+    assert result["reason"] == "already_configured"
+    assert entry.data[CONF_HOST] == "powerwall.lan"
+
+
+async def test_dhcp_device_claiming_a_gateway_hostname(
+    hass: HomeAssistant, mock_client: MagicMock, mock_config_entry: MockConfigEntry
+) -> None:
+    """A device with a gateway's hostname but another DIN does not take over its entry."""
+    mock_config_entry.add_to_hass(hass)
+    mock_client.get_gateway_info.return_value = GatewayInfo(din="1232100-00-E--TG999999999XXX")
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_DHCP}, data=DHCP
+    )
+    assert result["step_id"] == "discovery_confirm"
+    assert mock_config_entry.data[CONF_HOST] == HOST
 
 
 async def test_dhcp_known_gateway_other_hostname(
@@ -242,6 +283,20 @@ async def test_dhcp_known_gateway_other_hostname(
     )
     assert result["reason"] == "already_configured"
     assert mock_config_entry.data[CONF_HOST] == "192.168.1.78"
+
+
+async def test_dhcp_gateway_without_din_uses_its_hostname(
+    hass: HomeAssistant, mock_client: MagicMock
+) -> None:
+    """Older firmware without a DIN in /api/status is identified by its hostname."""
+    mock_client.get_gateway_info.return_value = GatewayInfo(version="20.49.0")
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_DHCP}, data=DHCP
+    )
+    assert result["step_id"] == "discovery_confirm"
+    flow = hass.config_entries.flow.async_get(result["flow_id"])
+    assert flow["context"]["unique_id"] == DIN.upper()
+    assert flow["context"]["title_placeholders"] == {"name": "192.168.1.77"}
 
 
 @pytest.mark.parametrize(
@@ -298,6 +353,23 @@ async def test_reauth_other_gateway(
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "wrong_gateway"
     assert mock_config_entry.data[CONF_PASSWORD] == PASSWORD
+
+
+async def test_reauth_entry_without_din(hass: HomeAssistant, mock_client: MagicMock) -> None:
+    """An entry identified by battery serials (no DIN) still re-authenticates after a battery swap."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id="SERIALS-0123456789ABCDEF",
+        data={CONF_HOST: HOST, CONF_PASSWORD: PASSWORD},
+    )
+    entry.add_to_hass(hass)
+    mock_client.get_gateway_info.return_value = GatewayInfo(version="20.49.0")
+    result = await entry.start_reauth_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_PASSWORD: "new-password"}
+    )
+    assert result["reason"] == "reauth_successful"
+    assert entry.data[CONF_PASSWORD] == "new-password"
 
 
 async def test_reconfigure(

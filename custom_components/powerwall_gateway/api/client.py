@@ -507,8 +507,11 @@ class PowerwallClient:
             raise PowerwallUnsupportedError(
                 f"The device at {self.host} has no {path}; a Powerwall 3 has no local API for it"
             )
+        # A login answer may echo the credentials: give the gateway's message, never the body.
+        shown = detail if login else _quote(answer.body)
         raise PowerwallInvalidResponseError(
-            f"The gateway at {self.host} answered {path} with HTTP {status}: {_quote(answer.body)}"
+            f"The gateway at {self.host} answered {path} with HTTP {status}"
+            + (f": {shown}" if shown else "")
         )
 
     def _decode(self, answer: _Answer, path: str) -> dict[str, Any]:
