@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from homeassistant.const import CONF_EMAIL, CONF_HOST, CONF_PASSWORD, Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
 from .api import PowerwallClient
-from .const import CONF_SESSION, COOLDOWNS, DOMAIN, REQUEST_TIMEOUT
+from .const import CONF_SESSION, COOLDOWNS, DOMAIN, ISSUE_RATE_LIMITED, REQUEST_TIMEOUT
 from .coordinator import PowerwallGatewayConfigEntry, PowerwallGatewayCoordinator
 from .entity import gateway_device_info
 
@@ -43,7 +43,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: PowerwallGatewayConfigEn
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: PowerwallGatewayConfigEntry) -> bool:
-    """Unload a gateway."""
+    """Unload a gateway; its repair issue goes with it (a new setup raises it again if due)."""
+    ir.async_delete_issue(hass, DOMAIN, f"{ISSUE_RATE_LIMITED}_{entry.entry_id}")
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
 
 

@@ -197,10 +197,14 @@ class PowerwallGatewayCoordinator(DataUpdateCoordinator[GatewayData]):
         status = await self.client.get_status()
         grid = await self.client.get_grid_status()
         previous = self.data.powerwalls if self.data is not None else None
-        was_active = self.data is not None and self.data.status.active
+        # Off grid, the batteries' grid states and reconnection timers are the news.
+        active = status.active or grid.connected is False
+        was_active = self.data is not None and (
+            self.data.status.active or self.data.grid.connected is False
+        )
         due = dt_util.utcnow() - self._powerwalls_fetched_at >= self.powerwalls_interval
         # One more full read after the activity ends shows its final result.
-        if previous is None or due or status.active or was_active:
+        if previous is None or due or active or was_active:
             powerwalls = await self._read_powerwalls(previous)
         else:
             powerwalls = previous

@@ -33,6 +33,8 @@ TO_REDACT = {
     "serial_number",
     "unique_id",
     "title",
+    # A DHCP-discovered entry's discovery keys hold its MAC address.
+    "discovery_keys",
 }
 
 
@@ -47,7 +49,10 @@ async def async_get_config_entry_diagnostics(
     """The entry, the gateway's last answers and the coordinator's state, redacted."""
     if entry.state is not ConfigEntryState.LOADED:
         # A gateway that fails to set up is when a bug report needs this most.
-        return async_redact_data({"entry": entry.as_dict(), "state": entry.state.value}, TO_REDACT)
+        return async_redact_data(
+            {"entry": entry.as_dict(), "state": entry.state.value, "reason": entry.reason},
+            TO_REDACT,
+        )
     coordinator = entry.runtime_data
     client = coordinator.client
     data = coordinator.data

@@ -13,7 +13,12 @@ from homeassistant.components.sensor import (
     SensorEntity,
     SensorEntityDescription,
 )
-from homeassistant.const import PERCENTAGE, EntityCategory, UnitOfTime
+from homeassistant.const import (
+    MAX_LENGTH_STATE_STATE,
+    PERCENTAGE,
+    EntityCategory,
+    UnitOfTime,
+)
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
@@ -48,6 +53,13 @@ class PowerwallSensorEntityDescription[SubjectT](SensorEntityDescription):
     exists_fn: Callable[[SubjectT], bool] = lambda _: True
 
 
+def _text(value: str | None) -> str | None:
+    """Gateway text as a state: Home Assistant refuses states over 255 characters."""
+    if value is None or len(value) <= MAX_LENGTH_STATE_STATE:
+        return value
+    return value[: MAX_LENGTH_STATE_STATE - 1] + "…"
+
+
 def _enum_options(values: type[GridState | GridStatus | CheckStatus]) -> list[str]:
     return [state_key(value) for value in values]
 
@@ -64,13 +76,13 @@ GATEWAY_SENSORS: tuple[PowerwallSensorEntityDescription[GatewayData], ...] = (
         key="phase_detection_last_error",
         translation_key="phase_detection_last_error",
         entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda data: data.status.phase_detection_last_error,
+        value_fn=lambda data: _text(data.status.phase_detection_last_error),
     ),
     PowerwallSensorEntityDescription(
         key="on_grid_check_error",
         translation_key="on_grid_check_error",
         entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda data: data.status.on_grid_check_error,
+        value_fn=lambda data: _text(data.status.on_grid_check_error),
     ),
     PowerwallSensorEntityDescription(
         key="states",
@@ -94,6 +106,7 @@ BATTERY_SENSORS: tuple[PowerwallSensorEntityDescription[Battery], ...] = (
         translation_key="grid_reconnection_time_seconds",
         device_class=SensorDeviceClass.DURATION,
         native_unit_of_measurement=UnitOfTime.SECONDS,
+        suggested_display_precision=0,
         value_fn=lambda battery: battery.grid_reconnection_time_seconds,
     ),
 )

@@ -142,6 +142,10 @@ async def test_grid_outage_and_return(
     await poll(hass, freezer)
     assert hass.states.get(GRID_CONNECTED).state == "off"
     assert hass.states.get(GRID_STATUS).state == "system_islanded_active"
+    # Off grid, the batteries are read at every poll, not every five minutes.
+    assert hass.states.get(battery_entity(simulator, "grid_compliance")).state == (
+        "grid_uncompliant"
+    )
     simulator.advance(130)
     await poll(hass, freezer)
     assert hass.states.get(GRID_STATUS).state == "system_transition_to_grid"
@@ -238,6 +242,14 @@ async def test_repeated_rate_limits_raise_repair_issue(
     assert issue.translation_placeholders == {"host": sim.host, "count": "3"}
     sim.advance(3700)
     await poll(hass, freezer, seconds=3700)
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
+    await poll(hass, freezer)
+    for _ in range(3):  # three more episodes raise it again; unloading the entry removes it
+        await poll(hass, freezer)
+        sim.advance(61)
+        await poll(hass, freezer)
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is not None
+    await hass.config_entries.async_unload(entry.entry_id)
     assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
 
 

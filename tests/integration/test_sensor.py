@@ -28,7 +28,7 @@ from pytest_homeassistant_custom_component.common import snapshot_platform
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from syrupy.assertion import SnapshotAssertion
 
-from custom_components.powerwall_gateway.api import GridStatusInfo, Powerwalls
+from custom_components.powerwall_gateway.api import GridStatusInfo, Powerwalls, PowerwallStatus
 from custom_components.powerwall_gateway.const import DOMAIN
 
 from .conftest import DIN, load_fixture
@@ -36,7 +36,7 @@ from .conftest import DIN, load_fixture
 SERIAL = "TG123456789V61"
 BATTERY = f"sensor.powerwall_2_{SERIAL.lower()}"
 GRID_STATUS = "sensor.backup_gateway_grid_status"
-STATES = "sensor.backup_gateway_gateway_states"
+STATES = "sensor.backup_gateway_states"
 DIAGNOSTIC_KEYS = ("commissioning_diagnostic", "update_diagnostic")
 CHECK_STATUSES = ["not_run", "running", "pass", "fail"]
 GRID_STATUSES = [
@@ -198,7 +198,7 @@ async def test_names_from_translations(hass: HomeAssistant, init_integration: Co
         GRID_STATUS: "Backup Gateway Grid status",
         "sensor.backup_gateway_phase_detection_last_error": "Backup Gateway Phase detection last error",
         "sensor.backup_gateway_on_grid_check_error": "Backup Gateway On-grid check error",
-        STATES: "Backup Gateway Gateway states",
+        STATES: "Backup Gateway States",
         "sensor.backup_gateway_synchronizer_commissioning_diagnostic": (
             "Backup Gateway Synchronizer commissioning diagnostic"
         ),
@@ -544,3 +544,17 @@ async def test_battery_missing_from_an_incomplete_list_goes_unavailable(
     assert device_registry.async_get_device_by_identifier(
         (DOMAIN, SERIAL), init_integration.entry_id
     )
+
+
+async def test_long_gateway_text_is_cut_to_a_valid_state(
+    hass: HomeAssistant, mock_client: MagicMock, mock_config_entry: ConfigEntry
+) -> None:
+    """Gateway text longer than a state may be is shortened, not dropped."""
+    text = "sitemanager " * 30
+    mock_client.get_status.return_value = PowerwallStatus(on_grid_check_error=text)
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    state = state_of(hass, "sensor.backup_gateway_on_grid_check_error").state
+    assert len(state) == 255
+    assert state == text[:254] + "…"
