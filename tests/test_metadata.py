@@ -511,11 +511,13 @@ def test_config_flow_errors_and_aborts_are_translated() -> None:
     assert not missing
 
 
-def _schema_fields(node: ast.expr, function: ast.AST, flow: ModuleType) -> set[str]:
+def _schema_fields(
+    node: ast.expr, function: ast.AST, flow: ModuleType, seen: frozenset[str] = frozenset()
+) -> set[str]:
     """The fields of a form's schema: module-level schemas, local ones, inline markers."""
     fields: set[str] = set()
     for sub in ast.walk(node):
-        if isinstance(sub, ast.Name):
+        if isinstance(sub, ast.Name) and sub.id not in seen:
             value = getattr(flow, sub.id, None)
             if value is not None and isinstance(getattr(value, "schema", None), dict):
                 fields |= {str(key) for key in value.schema}
@@ -526,7 +528,7 @@ def _schema_fields(node: ast.expr, function: ast.AST, flow: ModuleType) -> set[s
                     isinstance(target, ast.Name) and target.id == sub.id
                     for target in assign.targets
                 ):
-                    fields |= _schema_fields(assign.value, function, flow)
+                    fields |= _schema_fields(assign.value, function, flow, seen | {sub.id})
         elif (
             isinstance(sub, ast.Call)
             and _call_name(sub) in {"Required", "Optional"}

@@ -65,6 +65,13 @@ CREDENTIALS_SCHEMA = vol.Schema(
 USER_SCHEMA = vol.Schema({vol.Required(CONF_HOST): TextSelector()}).extend(
     CREDENTIALS_SCHEMA.schema
 )
+RECONFIGURE_SCHEMA = vol.Schema(
+    {
+        vol.Required(CONF_HOST): TextSelector(),
+        vol.Optional(CONF_PASSWORD): _PASSWORD,
+        vol.Optional(CONF_EMAIL): _EMAIL,
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -304,6 +311,8 @@ class PowerwallGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
         errors: dict[str, str] = {}
         placeholders: dict[str, str] = {}
         if user_input is not None:
+            # Moving the gateway to a new address should not mean typing the password again.
+            user_input = {CONF_PASSWORD: entry.data[CONF_PASSWORD], **user_input}
             gateway = await self._async_connect(
                 user_input[CONF_HOST], user_input, errors, placeholders
             )
@@ -315,7 +324,7 @@ class PowerwallGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
         }
         return self.async_show_form(
             step_id="reconfigure",
-            data_schema=self.add_suggested_values_to_schema(USER_SCHEMA, suggested),
+            data_schema=self.add_suggested_values_to_schema(RECONFIGURE_SCHEMA, suggested),
             errors=errors,
             description_placeholders=placeholders,
         )

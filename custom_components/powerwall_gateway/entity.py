@@ -52,14 +52,17 @@ def gateway_device_info(coordinator: PowerwallGatewayCoordinator) -> DeviceInfo:
     """The gateway device, identified by the config entry's unique id (the DIN)."""
     info = coordinator.gateway_info
     mac = coordinator.config_entry.data.get(CONF_MAC)
+    # A DIN is "<part number>--<serial number>" (1232100-00-E--TG123456789A4M).
+    part_number, _, serial = (info.din or "").rpartition("--")
     return DeviceInfo(
         # Known through DHCP discovery; lets Home Assistant follow the gateway to a new address.
         connections={(CONNECTION_NETWORK_MAC, mac)} if mac else set(),
         identifiers={(DOMAIN, coordinator.gateway_id)},
         manufacturer=MANUFACTURER,
         model="Backup Gateway",
+        model_id=part_number or None,
         name="Backup Gateway",
-        serial_number=info.din,
+        serial_number=serial or None,
         sw_version=info.firmware_version,
         configuration_url=f"https://{coordinator.config_entry.data[CONF_HOST]}/",
     )

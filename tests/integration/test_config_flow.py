@@ -437,3 +437,17 @@ async def test_options_out_of_bounds(
         await hass.config_entries.options.async_configure(
             result["flow_id"], {CONF_SCAN_INTERVAL: value, CONF_POWERWALLS_INTERVAL: 600}
         )
+
+
+async def test_reconfigure_host_keeps_the_password(
+    hass: HomeAssistant, mock_client: MagicMock, mock_config_entry: MockConfigEntry
+) -> None:
+    """Moving the gateway to a new address does not need the password again."""
+    mock_config_entry.add_to_hass(hass)
+    result = await mock_config_entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_HOST: "192.168.1.61"}
+    )
+    assert result["reason"] == "reconfigure_successful"
+    assert mock_config_entry.data[CONF_HOST] == "192.168.1.61"
+    assert mock_config_entry.data[CONF_PASSWORD] == PASSWORD

@@ -102,6 +102,8 @@ async def test_devices(
     assert gateway is not None
     assert gateway.manufacturer == "Tesla"
     assert gateway.sw_version == "24.36.2"
+    assert gateway.serial_number == "TG123456789A4M"
+    assert gateway.model_id == "1232100-00-E"
     for serial in simulator.serials:
         battery = device_registry.async_get_device_by_identifier(
             (DOMAIN, serial), sim_entry.entry_id
