@@ -11,12 +11,14 @@ from collections.abc import AsyncIterator, Iterator
 import json
 from pathlib import Path
 from typing import Any
-from unittest.mock import AsyncMock, MagicMock, patch
+from unittest.mock import AsyncMock, MagicMock, PropertyMock, patch
 
 from homeassistant.const import CONF_EMAIL, CONF_HOST, CONF_PASSWORD
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, State
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
+from syrupy.assertion import SnapshotAssertion
 
 from custom_components.powerwall_gateway.api import (
     GatewayInfo,
@@ -37,6 +39,34 @@ SESSION = {"token": "secret-token", "AuthCookie": "secret-cookie", "UserRecord":
 def load_fixture(name: str) -> Any:
     """A JSON payload from tests/fixtures."""
     return json.loads((FIXTURES / name).read_text())
+
+
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Home Assistant's serializer, stored in ``snapshots/``.
+
+    syrupy's own ``snapshot`` fixture shadows the one of the Home Assistant
+    plugin here, so the extension is chosen explicitly.
+    """
+    return snapshot.use_extension(HomeAssistantSnapshotExtension)
+
+
+@pytest.fixture
+def entity_registry_enabled_by_default() -> Iterator[None]:
+    """Register every entity enabled, the disabled-by-default check sensors included."""
+    with patch(
+        "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
+        return_value=True,
+        new_callable=PropertyMock,
+    ):
+        yield
+
+
+def state_of(hass: HomeAssistant, entity_id: str) -> State:
+    """The state of an entity that must exist."""
+    state = hass.states.get(entity_id)
+    assert state is not None, f"{entity_id} has no state"
+    return state
 
 
 @pytest.fixture(autouse=True)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
-from typing import Any
-from unittest.mock import MagicMock, PropertyMock, patch
+from unittest.mock import MagicMock, patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.binary_sensor import BinarySensorDeviceClass
@@ -23,12 +22,11 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import snapshot_platform
-from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.powerwall_gateway.api import GridStatusInfo, Powerwalls, parse_status
 
-from .conftest import DIN, load_fixture
+from .conftest import DIN, load_fixture, state_of
 
 SERIAL = "TG123456789V61"
 BATTERY = f"binary_sensor.powerwall_2_{SERIAL.lower()}"
@@ -158,33 +156,6 @@ def binary_sensor_platform_only() -> Iterator[None]:
     """Set up only the binary sensor platform, so the registry holds binary sensors alone."""
     with patch("custom_components.powerwall_gateway.PLATFORMS", [Platform.BINARY_SENSOR]):
         yield
-
-
-@pytest.fixture
-def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
-    """Home Assistant's serializer, stored in ``snapshots/``.
-
-    syrupy's own ``snapshot`` fixture shadows the one of the Home Assistant
-    plugin here, so the extension is chosen explicitly.
-    """
-    return snapshot.use_extension(HomeAssistantSnapshotExtension)
-
-
-@pytest.fixture
-def entity_registry_enabled_by_default() -> Iterator[None]:
-    """Register every entity enabled, even one disabled by default."""
-    with patch(
-        "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
-        return_value=True,
-        new_callable=PropertyMock,
-    ):
-        yield
-
-
-def state_of(hass: HomeAssistant, entity_id: str) -> Any:
-    state = hass.states.get(entity_id)
-    assert state is not None, f"{entity_id} has no state"
-    return state
 
 
 async def refresh(hass: HomeAssistant, entry: ConfigEntry) -> None:

@@ -14,7 +14,6 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
 )
-from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from syrupy.assertion import SnapshotAssertion
 from syrupy.matchers import path_type
@@ -45,8 +44,8 @@ VOLATILE = path_type(
 
 @pytest.fixture
 def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
-    """Home Assistant's serializer, stored in ``snapshots/``, volatile values matched by type."""
-    return snapshot.use_extension(HomeAssistantSnapshotExtension).with_defaults(matcher=VOLATILE)
+    """The shared snapshot fixture, with volatile values matched by type."""
+    return snapshot.with_defaults(matcher=VOLATILE)
 
 
 def assert_absent(diagnostics: dict[str, Any], secrets: dict[str, str]) -> None:

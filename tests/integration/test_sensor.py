@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 import logging
 from typing import Any
-from unittest.mock import MagicMock, PropertyMock, patch
+from unittest.mock import MagicMock, patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.sensor import ATTR_OPTIONS, SensorDeviceClass
@@ -25,13 +25,12 @@ from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.util import slugify
 import pytest
 from pytest_homeassistant_custom_component.common import snapshot_platform
-from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.powerwall_gateway.api import GridStatusInfo, Powerwalls, PowerwallStatus
 from custom_components.powerwall_gateway.const import DOMAIN
 
-from .conftest import DIN, load_fixture
+from .conftest import DIN, load_fixture, state_of
 
 SERIAL = "TG123456789V61"
 BATTERY = f"sensor.powerwall_2_{SERIAL.lower()}"
@@ -66,27 +65,6 @@ def sensor_platform_only() -> Iterator[None]:
         yield
 
 
-@pytest.fixture
-def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
-    """Home Assistant's serializer, stored in ``snapshots/``.
-
-    syrupy's own ``snapshot`` fixture shadows the one of the Home Assistant
-    plugin here, so the extension is chosen explicitly.
-    """
-    return snapshot.use_extension(HomeAssistantSnapshotExtension)
-
-
-@pytest.fixture
-def entity_registry_enabled_by_default() -> Iterator[None]:
-    """Register every entity enabled, the disabled-by-default check sensors included."""
-    with patch(
-        "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
-        return_value=True,
-        new_callable=PropertyMock,
-    ):
-        yield
-
-
 def expected_check_unique_ids(payload: dict[str, Any]) -> set[str]:
     """The unique id of every check sensor a payload should produce, read from the JSON."""
     owners: list[tuple[str, str, dict[str, Any]]] = [
@@ -101,12 +79,6 @@ def expected_check_unique_ids(payload: dict[str, Any]) -> set[str]:
         if block.get(key)
         for check in block[key]["checks"]
     }
-
-
-def state_of(hass: HomeAssistant, entity_id: str) -> Any:
-    state = hass.states.get(entity_id)
-    assert state is not None, f"{entity_id} has no state"
-    return state
 
 
 @pytest.mark.usefixtures("entity_registry_enabled_by_default")
