@@ -12,12 +12,13 @@ from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er, issue_registry as ir
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.powerwall_gateway.api import (
     GatewayInfo,
     PowerwallBusyError,
     PowerwallInvalidResponseError,
+    PowerwallRateLimitError,
     Powerwalls,
     PowerwallStatus,
 )
@@ -451,3 +452,31 @@ async def test_firmware_version_read_again_until_the_gateway_answers(
     calls = mock_client.get_gateway_info.call_count
     await poll(hass, freezer)
     assert mock_client.get_gateway_info.call_count == calls
+
+
+async def test_home_assistant_schedules_the_polls(
+    hass: HomeAssistant,
+    mock_client: MagicMock,
+    init_integration: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Home Assistant's own timer polls every 30 s; a rate limit pushes the next poll back."""
+    calls = mock_client.get_status.call_count
+    freezer.tick(timedelta(seconds=30))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    assert mock_client.get_status.call_count == calls + 1
+    mock_client.get_status.side_effect = PowerwallRateLimitError("429", retry_after=120)
+    freezer.tick(timedelta(minutes=11))  # long enough for the data to be stale
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    assert mock_client.get_status.call_count == calls + 2
+    mock_client.get_status.side_effect = None
+    freezer.tick(timedelta(seconds=60))  # a normal interval later: still inside Retry-After
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    assert mock_client.get_status.call_count == calls + 2
+    freezer.tick(timedelta(seconds=61))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    assert mock_client.get_status.call_count == calls + 3
