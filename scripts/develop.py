@@ -128,10 +128,17 @@ async def start_simulator(args: argparse.Namespace) -> tuple[asyncio.subprocess.
     raise SystemExit("The gateway simulator did not start; see its output above.")
 
 
-async def wait_for_home_assistant(http: aiohttp.ClientSession, base: str) -> None:
-    """Wait until Home Assistant's HTTP API answers."""
+async def wait_for_home_assistant(
+    http: aiohttp.ClientSession, base: str, hass: asyncio.subprocess.Process
+) -> None:
+    """Wait until Home Assistant's HTTP API answers; stop at once if it exits."""
     deadline = time.monotonic() + READY_TIMEOUT
     while time.monotonic() < deadline:
+        if hass.returncode is not None:
+            raise SystemExit(
+                f"Home Assistant exited ({hass.returncode}) before it answered; see "
+                "config/home-assistant.log. Is another instance using config/?"
+            )
         try:
             async with http.get(f"{base}/api/onboarding") as response:
                 if response.status < 500:
@@ -288,7 +295,7 @@ async def main(argv: list[str]) -> int:
         asyncio.get_running_loop().add_signal_handler(sig, main_task.cancel)
     try:
         async with aiohttp.ClientSession() as http:
-            await wait_for_home_assistant(http, base)
+            await wait_for_home_assistant(http, base, hass)
             token = await get_token(http, base)
             await add_integration(http, base, token, sim_host)
             entities = await wait_for_entities(http, base, token)
