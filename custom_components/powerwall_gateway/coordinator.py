@@ -147,6 +147,8 @@ class PowerwallGatewayCoordinator(DataUpdateCoordinator[GatewayData]):
             self.gateway_info = await self.client.get_gateway_info()
         except PowerwallError as err:
             raise _update_failed(err) from err
+        finally:
+            self._remember_cooldown()
 
     @override
     async def _async_update_data(self) -> GatewayData:
@@ -154,10 +156,12 @@ class PowerwallGatewayCoordinator(DataUpdateCoordinator[GatewayData]):
         try:
             return await self._update()
         finally:
-            cooldowns = self.hass.data.setdefault(COOLDOWNS, {})
-            cooldowns[self.config_entry.entry_id] = (
-                self.hass.loop.time() + self.client.rate_limited_for
-            )
+            self._remember_cooldown()
+
+    def _remember_cooldown(self) -> None:
+        """Keep the client's rate-limit cooldown for the client of a later setup."""
+        cooldowns = self.hass.data.setdefault(COOLDOWNS, {})
+        cooldowns[self.config_entry.entry_id] = self.hass.loop.time() + self.client.rate_limited_for
 
     async def _update(self) -> GatewayData:
         # After a rejected password, only re-authentication (which reloads the
