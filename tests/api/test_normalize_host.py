@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings, strategies as st
 import pytest
 
 from custom_components.powerwall_gateway.api import normalize_host
@@ -63,3 +64,24 @@ def test_accepted_hosts(value: str, host: str) -> None:
 def test_rejected_hosts(value: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         normalize_host(value)
+
+
+_HOSTISH = st.text(alphabet=st.sampled_from("ab0:9.[]-_/ %é\t:"), max_size=40)
+
+
+@given(value=st.one_of(st.text(max_size=300), _HOSTISH))
+@settings(max_examples=500, deadline=None)
+def test_any_text_is_a_host_or_a_clear_error(value: str) -> None:
+    """Whatever a person types, the answer is a host or a ValueError with a message."""
+    try:
+        host = normalize_host(value)
+    except ValueError as err:
+        message = str(err)
+    else:
+        message = ""
+    if message:
+        return
+    assert host == host.strip()
+    assert not any(char in host for char in " /\t\n%")
+    # One gateway, one spelling: normalising again changes nothing.
+    assert normalize_host(host) == host
