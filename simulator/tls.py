@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+import datetime as dt
 import hashlib
 import ipaddress
 from pathlib import Path
 import ssl
 import tempfile
+import time
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -46,15 +47,18 @@ def generate_certificate(common_name: str = "teg") -> Certificate:
     """Make a fresh self-signed certificate for 127.0.0.1, valid for ten years."""
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-    now = datetime.now(UTC)
+    # The datetime class is looked up at call time and the clock read with time.time():
+    # under a test's freezegun, cryptography accepts only the patched class, while
+    # the simulator (on freezegun's ignore list) must keep the real time.
+    now = dt.datetime.fromtimestamp(time.time(), dt.UTC)
     cert = (
         x509.CertificateBuilder()
         .subject_name(name)
         .issuer_name(name)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=3650))
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=3650))
         .add_extension(
             x509.SubjectAlternativeName(
                 [

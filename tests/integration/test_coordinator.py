@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 import logging
-from unittest.mock import MagicMock
+from unittest.mock import MagicMock, patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
@@ -480,3 +480,33 @@ async def test_home_assistant_schedules_the_polls(
     async_fire_time_changed(hass)
     await hass.async_block_till_done()
     assert mock_client.get_status.call_count == calls + 3
+
+
+async def test_slow_gateway_times_out_then_recovers(
+    hass: HomeAssistant,
+    gateway_simulator_factory: SimulatorFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Answers slower than the request timeout make entities unavailable, with one log line.
+
+    Real time here (no freezer): the request timeout and the simulator's delay
+    both run on the event loop's clock.
+    """
+    sim = await gateway_simulator_factory()
+    with patch("custom_components.powerwall_gateway.REQUEST_TIMEOUT", 0.2):
+        entry = await setup(hass, sim)
+    sim.set_scenario("slow", delay=1.0)
+    for _ in range(2):
+        await entry.runtime_data.async_refresh()
+        await hass.async_block_till_done()
+    assert hass.states.get(GRID_STATUS).state == STATE_UNAVAILABLE
+    problems = [
+        record
+        for record in caplog.records
+        if record.levelno >= logging.WARNING and "did not answer" in record.getMessage()
+    ]
+    assert len(problems) == 1
+    sim.set_scenario("normal")
+    await entry.runtime_data.async_refresh()
+    await hass.async_block_till_done()
+    assert hass.states.get(GRID_STATUS).state == "system_grid_connected"
