@@ -899,3 +899,16 @@ def test_parallel_updates_defined(platform: str) -> None:
     value = getattr(_module(platform), "PARALLEL_UPDATES", None)
     assert isinstance(value, int), f"{platform}.py does not set PARALLEL_UPDATES"
     assert value >= 0
+
+
+def test_readme_names_only_tests_that_exist() -> None:
+    """The README's fault table points at tests; a renamed test must not leave it stale."""
+    readme = (ROOT / "README.md").read_text()
+    named = set(re.findall(r"`(test_[a-z0-9_]+)`", readme))
+    assert named, "the README's fault table names no test: is the scan broken?"
+    defined = {
+        match
+        for path in (ROOT / "tests").rglob("test_*.py")
+        for match in re.findall(r"^(?:async )?def (test_[a-z0-9_]+)", path.read_text(), re.M)
+    }
+    assert sorted(named - defined) == []
