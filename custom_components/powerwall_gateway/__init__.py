@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_EMAIL, CONF_HOST, CONF_PASSWORD, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
@@ -52,8 +53,14 @@ async def async_remove_config_entry_device(
     hass: HomeAssistant, entry: PowerwallGatewayConfigEntry, device: dr.DeviceEntry
 ) -> bool:
     """Let the user delete a battery device the gateway no longer lists."""
-    coordinator = entry.runtime_data
     identifiers = {ident for domain, ident in device.identifiers if domain == DOMAIN}
-    if coordinator.gateway_id in identifiers:
+    if entry.unique_id in identifiers:
         return False
-    return not any(coordinator.data.battery(serial) for serial in identifiers)
+    if entry.state is not ConfigEntryState.LOADED:
+        return True
+    coordinator = entry.runtime_data
+    if any(coordinator.data.battery(serial) for serial in identifiers):
+        return False
+    for serial in identifiers:
+        coordinator.forget_battery(serial)
+    return True

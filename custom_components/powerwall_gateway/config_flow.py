@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from ipaddress import ip_address
 import math
-import time
 from typing import Any, override
 
 from homeassistant.config_entries import (
@@ -46,6 +45,7 @@ from .const import (
     CONF_POWERWALLS_INTERVAL,
     CONF_SCAN_INTERVAL,
     CONF_SESSION,
+    COOLDOWNS,
     DEFAULT_POWERWALLS_INTERVAL,
     DEFAULT_SCAN_INTERVAL,
     DOMAIN,
@@ -94,7 +94,7 @@ class PowerwallGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
         """Start with nothing discovered."""
         self._discovered_host: str | None = None
         self._discovered_mac: str | None = None
-        # A rate-limited gateway is not asked again, from this flow, before it allows it.
+        # A rate-limited gateway is not asked again before it allows it (event-loop time).
         self._retry_at = 0.0
 
     @staticmethod
@@ -124,7 +124,7 @@ class PowerwallGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
             errors[CONF_HOST] = "invalid_host"
             placeholders["error"] = str(err)
             return None
-        if (wait := self._retry_at - time.monotonic()) > 0:
+        if (wait := self._retry_at - self.hass.loop.time()) > 0:
             errors["base"] = "rate_limited"
             placeholders["minutes"] = str(math.ceil(wait / 60))
             return None
@@ -149,7 +149,7 @@ class PowerwallGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
         except PowerwallAuthenticationError:
             errors["base"] = "invalid_auth"
         except PowerwallRateLimitError as err:
-            self._retry_at = time.monotonic() + err.retry_after
+            self._retry_at = self.hass.loop.time() + err.retry_after
             errors["base"] = "rate_limited"
             placeholders["minutes"] = str(math.ceil(err.retry_after / 60))
         except PowerwallBusyError:
@@ -168,6 +168,11 @@ class PowerwallGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
                 session=client.export_session(),
             )
         return None
+
+    def _honour_cooldown(self, entry: ConfigEntry) -> None:
+        """Do not ask a gateway that rate-limits this entry's client before it allows it."""
+        cooldown = self.hass.data.get(COOLDOWNS, {}).get(entry.entry_id, 0.0)
+        self._retry_at = max(self._retry_at, cooldown)
 
     def _entry_data(self, gateway: _Gateway, user_input: Mapping[str, Any]) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -247,7 +252,9 @@ class PowerwallGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
         # Follow a gateway to its new address only when the entry stores an address
         # (not a name the user typed) and has lost contact at the old one: a gateway
         # on both Ethernet and Wi-Fi must not flip between its two addresses.
-        if entry is not None and _is_ip_address(entry.data[CONF_HOST]) and not _working(entry):
+        # An ignored gateway has an entry without data: it is simply left alone.
+        host = entry.data.get(CONF_HOST, "") if entry is not None else ""
+        if entry is not None and _is_ip_address(host) and not _working(entry):
             self._abort_if_unique_id_configured(
                 updates={CONF_HOST: discovery_info.ip, CONF_MAC: self._discovered_mac}
             )
@@ -286,6 +293,7 @@ class PowerwallGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Ask for the new password."""
         entry = self._get_reauth_entry()
+        self._honour_cooldown(entry)
         errors: dict[str, str] = {}
         placeholders: dict[str, str] = {"host": entry.data[CONF_HOST]}
         if user_input is not None:
@@ -308,11 +316,13 @@ class PowerwallGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Change the gateway's address or password."""
         entry = self._get_reconfigure_entry()
+        self._honour_cooldown(entry)
         errors: dict[str, str] = {}
         placeholders: dict[str, str] = {}
         if user_input is not None:
             # Moving the gateway to a new address should not mean typing the password again.
-            user_input = {CONF_PASSWORD: entry.data[CONF_PASSWORD], **user_input}
+            if not user_input.get(CONF_PASSWORD):
+                user_input = {**user_input, CONF_PASSWORD: entry.data[CONF_PASSWORD]}
             gateway = await self._async_connect(
                 user_input[CONF_HOST], user_input, errors, placeholders
             )

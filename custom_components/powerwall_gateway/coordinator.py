@@ -59,9 +59,13 @@ class GatewayData:
     status: PowerwallStatus
     grid: GridStatusInfo
     powerwalls: Powerwalls
+    # The battery list could not be read for too long: its values are no longer shown.
+    powerwalls_stale: bool = False
 
     def battery(self, serial: str) -> Battery | None:
         """Return the battery with this serial number, if the gateway still lists it."""
+        if self.powerwalls_stale:
+            return None
         for battery in self.powerwalls.powerwalls:
             if battery.package_serial_number == serial:
                 return battery
@@ -216,20 +220,28 @@ class PowerwallGatewayCoordinator(DataUpdateCoordinator[GatewayData]):
             self._firmware_changed = True
         if self._firmware_changed:
             await self._refresh_firmware_version()
-        return GatewayData(status=status, grid=grid, powerwalls=powerwalls)
+        # Stale once a read has been due for longer than STALE_AFTER without success.
+        overdue = dt_util.utcnow() - (self._powerwalls_fetched_at + self.powerwalls_interval)
+        return GatewayData(
+            status=status,
+            grid=grid,
+            powerwalls=powerwalls,
+            powerwalls_stale=overdue >= STALE_AFTER,
+        )
 
     async def _read_powerwalls(self, previous: Powerwalls | None) -> Powerwalls:
-        """Read the battery list; a failed read keeps the last one until it is stale.
+        """Read the battery list; a failed read keeps the last one (asked again next poll).
 
-        The big endpoint failing must not take the live grid status with it.
+        The big endpoint failing must not take the live flags and grid status,
+        read moments before, down with it. Only a rejected password, or a first
+        read with nothing to keep, fails the poll.
         """
         try:
             powerwalls = await self.client.get_powerwalls()
-        except PowerwallAuthenticationError, PowerwallRateLimitError:
+        except PowerwallAuthenticationError:
             raise
         except PowerwallError as err:
-            stale = dt_util.utcnow() - self._powerwalls_fetched_at >= STALE_AFTER
-            if previous is None or stale:
+            if previous is None:
                 raise
             LOGGER.debug("Keeping the last battery list of %s: %s", self.client.host, err)
             return previous
@@ -354,19 +366,23 @@ class PowerwallGatewayCoordinator(DataUpdateCoordinator[GatewayData]):
         missing: dict[str, int] = {}
         for device in dr.async_entries_for_config_entry(registry, self.config_entry.entry_id):
             serials = {ident for domain, ident in device.identifiers if domain == DOMAIN}
-            if self.gateway_id in serials or serials & current:
+            if not serials or self.gateway_id in serials or serials & current:
                 continue
             for serial in serials:
                 missing[serial] = self._missing_reads.get(serial, 0) + 1
             if max(missing[serial] for serial in serials) < STALE_DEVICE_READS:
                 continue
-            registry.async_update_device(
-                device.id, remove_config_entry_id=self.config_entry.entry_id
-            )
+            registry.async_remove_device(device.id)
             for serial in serials:
                 del missing[serial]
-                for unique_ids in self.added_unique_ids.values():
-                    unique_ids.difference_update(
-                        {uid for uid in unique_ids if uid.startswith(f"{serial}_")}
-                    )
+                self.forget_battery(serial)
         self._missing_reads = missing
+
+    @callback
+    def forget_battery(self, serial: str) -> None:
+        """Forget a removed battery's entities, so they are added again if it returns."""
+        self._missing_reads.pop(serial, None)
+        for unique_ids in self.added_unique_ids.values():
+            unique_ids.difference_update(
+                {uid for uid in unique_ids if uid.startswith(f"{serial}_")}
+            )

@@ -78,7 +78,7 @@ def sync_scope(coordinator: PowerwallGatewayCoordinator) -> Scope[Sync]:
     return Scope(
         coordinator.gateway_id,
         gateway_device_info(coordinator),
-        lambda data: data.powerwalls.sync,
+        lambda data: None if data.powerwalls_stale else data.powerwalls.sync,
     )
 
 

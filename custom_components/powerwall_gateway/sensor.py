@@ -88,8 +88,10 @@ GATEWAY_SENSORS: tuple[PowerwallSensorEntityDescription[GatewayData], ...] = (
         key="states",
         translation_key="states",
         entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda data: len(data.powerwalls.states or ()),
-        attributes_fn=lambda data: {"states": list(data.powerwalls.states or ())},
+        value_fn=lambda data: None if data.powerwalls_stale else len(data.powerwalls.states or ()),
+        attributes_fn=lambda data: (
+            None if data.powerwalls_stale else {"states": list(data.powerwalls.states or ())}
+        ),
     ),
 )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from unittest.mock import MagicMock
 
-from homeassistant.config_entries import SOURCE_DHCP, SOURCE_USER
+from homeassistant.config_entries import SOURCE_DHCP, SOURCE_IGNORE, SOURCE_USER
 from homeassistant.const import CONF_EMAIL, CONF_HOST, CONF_MAC, CONF_PASSWORD
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType, InvalidData
@@ -28,6 +28,7 @@ from custom_components.powerwall_gateway.const import (
     CONF_POWERWALLS_INTERVAL,
     CONF_SCAN_INTERVAL,
     CONF_SESSION,
+    COOLDOWNS,
     DOMAIN,
 )
 from simulator import GatewaySimulator
@@ -451,3 +452,44 @@ async def test_reconfigure_host_keeps_the_password(
     assert result["reason"] == "reconfigure_successful"
     assert mock_config_entry.data[CONF_HOST] == "192.168.1.61"
     assert mock_config_entry.data[CONF_PASSWORD] == PASSWORD
+
+
+async def test_reconfigure_with_an_emptied_password_keeps_it(
+    hass: HomeAssistant, mock_client: MagicMock, mock_config_entry: MockConfigEntry
+) -> None:
+    """A cleared password field means "keep it", not "log in with nothing"."""
+    mock_config_entry.add_to_hass(hass)
+    result = await mock_config_entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_HOST: "192.168.1.62", CONF_PASSWORD: ""}
+    )
+    assert result["reason"] == "reconfigure_successful"
+    assert mock_config_entry.data[CONF_PASSWORD] == PASSWORD
+
+
+async def test_reauth_waits_out_the_entrys_rate_limit(
+    hass: HomeAssistant, mock_client: MagicMock, mock_config_entry: MockConfigEntry
+) -> None:
+    """Re-authenticating does not ask a gateway that still rate-limits this entry."""
+    mock_config_entry.add_to_hass(hass)
+    hass.data[COOLDOWNS] = {mock_config_entry.entry_id: hass.loop.time() + 600}
+    result = await mock_config_entry.start_reauth_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_PASSWORD: "new-password"}
+    )
+    assert result["errors"] == {"base": "rate_limited"}
+    assert result["description_placeholders"]["minutes"] == "10"
+    mock_client.get_gateway_info.assert_not_called()
+    mock_client.login.assert_not_called()
+
+
+async def test_dhcp_ignored_gateway_is_left_alone(
+    hass: HomeAssistant, mock_client: MagicMock
+) -> None:
+    """A gateway the user chose to ignore is not offered again (and nothing breaks)."""
+    MockConfigEntry(domain=DOMAIN, unique_id=DIN, source=SOURCE_IGNORE, data={}).add_to_hass(hass)
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_DHCP}, data=DHCP
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"

@@ -16,6 +16,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 
 from custom_components.powerwall_gateway.api import (
     GatewayInfo,
+    GridStatusInfo,
     PowerwallBusyError,
     PowerwallInvalidResponseError,
     PowerwallRateLimitError,
@@ -406,22 +407,35 @@ async def test_rate_limit_survives_a_reload(
     assert len(sim.requests) == sent
 
 
+@pytest.mark.parametrize(
+    "error",
+    [PowerwallInvalidResponseError("truncated"), PowerwallBusyError("busy", status=503)],
+)
 async def test_battery_list_failure_keeps_live_grid_status(
     hass: HomeAssistant,
     mock_client: MagicMock,
     init_integration: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
+    error: Exception,
 ) -> None:
-    """A failing /api/powerwalls costs only the battery data, and only once it is stale."""
+    """A failing /api/powerwalls costs only the battery data, and only once it is stale.
+
+    The live grid status keeps following the gateway all along.
+    """
     grid_state = "sensor.powerwall_2_tg123456789v61_grid_compliance"
-    mock_client.get_powerwalls.side_effect = PowerwallInvalidResponseError("truncated")
+    mock_client.get_powerwalls.side_effect = error
     await poll(hass, freezer, seconds=300)
     assert hass.states.get(GRID_STATUS).state == "system_grid_connected"
     assert hass.states.get(grid_state).state == "grid_uncompliant"
     await poll(hass, freezer, seconds=300)
     assert mock_client.get_powerwalls.call_count == 3  # retried at the next poll
+    mock_client.get_grid_status.return_value = GridStatusInfo.from_json(
+        load_fixture("grid_status_islanded.json")
+    )
     await poll(hass, freezer, seconds=300)
     assert hass.states.get(grid_state).state == STATE_UNAVAILABLE
+    assert hass.states.get(GRID_STATUS).state == "system_islanded_active"
+    assert hass.states.get(GRID_CONNECTED).state == "off"
     mock_client.get_powerwalls.side_effect = None
     await poll(hass, freezer)
     assert hass.states.get(grid_state).state == "grid_uncompliant"

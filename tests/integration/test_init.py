@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -135,3 +138,51 @@ async def test_remove_device_only_when_gone(
     assert not await async_remove_config_entry_device(hass, sim_entry, gateway)
     assert not await async_remove_config_entry_device(hass, sim_entry, battery)
     assert await async_remove_config_entry_device(hass, sim_entry, gone)
+
+
+async def test_battery_deleted_by_the_user_comes_back(
+    hass: HomeAssistant,
+    sim_entry: MockConfigEntry,
+    simulator: GatewaySimulator,
+    device_registry: dr.DeviceRegistry,
+    entity_registry: er.EntityRegistry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A battery device the user deleted returns, entities and all, when the battery does."""
+    serial = simulator.serials[1]
+    simulator.remove_battery(serial)
+    freezer.tick(timedelta(minutes=5))
+    await sim_entry.runtime_data.async_refresh()
+    await hass.async_block_till_done()
+    device = device_registry.async_get_device_by_identifier((DOMAIN, serial), sim_entry.entry_id)
+    assert device is not None
+    assert await async_remove_config_entry_device(hass, sim_entry, device)
+    device_registry.async_remove_device(device.id)
+    await hass.async_block_till_done()
+    assert entity_registry.async_get_entity_id("sensor", DOMAIN, f"{serial}_grid_state") is None
+    simulator.set_scenario("normal", batteries=2)
+    freezer.tick(timedelta(minutes=5))
+    await sim_entry.runtime_data.async_refresh()
+    await hass.async_block_till_done()
+    assert entity_registry.async_get_entity_id("sensor", DOMAIN, f"{serial}_grid_state")
+
+
+async def test_remove_device_of_an_entry_that_failed_to_set_up(
+    hass: HomeAssistant,
+    gateway_simulator_factory: SimulatorFactory,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    """Battery devices of an entry that is not loaded can be deleted; its gateway cannot."""
+    sim = await gateway_simulator_factory(scenario="busy")
+    entry = simulator_entry(sim)
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    battery = device_registry.async_get_or_create(
+        config_entry_id=entry.entry_id, identifiers={(DOMAIN, "TG000000000OLD")}
+    )
+    gateway = device_registry.async_get_or_create(
+        config_entry_id=entry.entry_id, identifiers={(DOMAIN, sim.din.upper())}
+    )
+    assert await async_remove_config_entry_device(hass, entry, battery)
+    assert not await async_remove_config_entry_device(hass, entry, gateway)
