@@ -493,3 +493,27 @@ async def test_dhcp_ignored_gateway_is_left_alone(
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
+
+
+@pytest.mark.parametrize(
+    ("stored", "moves"),
+    [
+        ("192.168.1.50:8443", True),
+        ("[fe80::1]:443", True),
+        ("[fe80::1]", True),
+        ("gateway.lan:8443", False),
+    ],
+)
+async def test_dhcp_moves_only_entries_that_store_an_address(
+    hass: HomeAssistant, mock_client: MagicMock, stored: str, moves: bool
+) -> None:
+    """Addresses with ports and IPv6 addresses are followed; host names are kept."""
+    entry = MockConfigEntry(
+        domain=DOMAIN, unique_id=DIN, data={CONF_HOST: stored, CONF_PASSWORD: PASSWORD}
+    )
+    entry.add_to_hass(hass)
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_DHCP}, data=DHCP
+    )
+    assert result["reason"] == "already_configured"
+    assert entry.data[CONF_HOST] == ("192.168.1.77" if moves else stored)
