@@ -152,9 +152,13 @@ def check_sensors(
     if diagnostic is None:
         return
     keys: set[str] = set()
+    progress_key = f"{prefix}{diagnostic_key}_progress"
     for check in diagnostic.checks:
         name = check.name
         key = f"{prefix}{diagnostic_key}_{slugify(name)}"
+        # A check called "Progress" must not take the progress sensor's unique id.
+        if key == progress_key:
+            key = f"{key}_check"
         # "Grid code" and "grid-code" would share an entity: the first one wins.
         if key in keys:
             continue

@@ -530,3 +530,28 @@ async def test_long_gateway_text_is_cut_to_a_valid_state(
     state = state_of(hass, "sensor.backup_gateway_on_grid_check_error").state
     assert len(state) == 255
     assert state == text[:254] + "…"
+
+
+async def test_check_called_progress_keeps_the_progress_sensor(
+    hass: HomeAssistant,
+    mock_client: MagicMock,
+    mock_config_entry: ConfigEntry,
+    entity_registry: er.EntityRegistry,
+    entity_registry_enabled_by_default: None,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A check named "Progress" gets its own entity beside the update progress sensor."""
+    payload = load_fixture("powerwalls.json")
+    checks = payload["powerwalls"][0]["update_diagnostic"]["checks"]
+    checks.append({**checks[-1], "name": "Progress", "status": "running"})
+    mock_client.get_powerwalls.return_value = Powerwalls.from_json(payload)
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert "does not generate unique IDs" not in caplog.text
+    assert state_of(hass, f"{BATTERY}_firmware_update_progress").state == "0.0"
+    check = entity_registry.async_get_entity_id(
+        "sensor", DOMAIN, f"{SERIAL}_update_diagnostic_progress_check"
+    )
+    assert check is not None
+    assert state_of(hass, check).state == "running"
