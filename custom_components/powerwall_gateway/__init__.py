@@ -6,11 +6,13 @@ from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_EMAIL, CONF_HOST, CONF_PASSWORD, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
-from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
-from .api import PowerwallClient
-from .const import CONF_SESSION, COOLDOWNS, DOMAIN, ISSUE_RATE_LIMITED, REQUEST_TIMEOUT
-from .coordinator import PowerwallGatewayConfigEntry, PowerwallGatewayCoordinator
+from .const import CONF_SESSION, COOLDOWNS, DOMAIN, rate_limited_issue_id
+from .coordinator import (
+    PowerwallGatewayConfigEntry,
+    PowerwallGatewayCoordinator,
+    create_client,
+)
 from .entity import gateway_device_info
 
 PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.SENSOR]
@@ -18,14 +20,8 @@ PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.SENSOR]
 
 async def async_setup_entry(hass: HomeAssistant, entry: PowerwallGatewayConfigEntry) -> bool:
     """Set up a gateway: restore its session, read it once, then add its entities."""
-    client = PowerwallClient(
-        entry.data[CONF_HOST],
-        entry.data[CONF_PASSWORD],
-        email=entry.data.get(CONF_EMAIL, ""),
-        session=async_get_clientsession(hass, verify_ssl=False),
-        request_timeout=REQUEST_TIMEOUT,
-        # Cooldowns run on the event loop's monotonic clock.
-        monotonic=hass.loop.time,
+    client = create_client(
+        hass, entry.data[CONF_HOST], entry.data[CONF_PASSWORD], entry.data.get(CONF_EMAIL, "")
     )
     if session := entry.data.get(CONF_SESSION):
         client.restore_session(session)
@@ -45,7 +41,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: PowerwallGatewayConfigEn
 
 async def async_unload_entry(hass: HomeAssistant, entry: PowerwallGatewayConfigEntry) -> bool:
     """Unload a gateway; its repair issue goes with it (a new setup raises it again if due)."""
-    ir.async_delete_issue(hass, DOMAIN, f"{ISSUE_RATE_LIMITED}_{entry.entry_id}")
+    ir.async_delete_issue(hass, DOMAIN, rate_limited_issue_id(entry.entry_id))
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
 
 

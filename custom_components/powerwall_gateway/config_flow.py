@@ -17,7 +17,6 @@ from homeassistant.config_entries import (
 )
 from homeassistant.const import CONF_EMAIL, CONF_HOST, CONF_MAC, CONF_PASSWORD
 from homeassistant.core import callback
-from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.device_registry import format_mac
 from homeassistant.helpers.selector import (
     NumberSelector,
@@ -33,7 +32,6 @@ import probatio as vol
 from .api import (
     PowerwallAuthenticationError,
     PowerwallBusyError,
-    PowerwallClient,
     PowerwallConnectionError,
     PowerwallError,
     PowerwallNotGatewayError,
@@ -54,8 +52,8 @@ from .const import (
     MAX_SCAN_INTERVAL,
     MIN_POWERWALLS_INTERVAL,
     MIN_SCAN_INTERVAL,
-    REQUEST_TIMEOUT,
 )
+from .coordinator import create_client
 
 _PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 _EMAIL = TextSelector(TextSelectorConfig(type=TextSelectorType.EMAIL))
@@ -128,12 +126,8 @@ class PowerwallGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
             errors["base"] = "rate_limited"
             placeholders["minutes"] = str(math.ceil(wait / 60))
             return None
-        client = PowerwallClient(
-            host,
-            user_input[CONF_PASSWORD],
-            email=user_input.get(CONF_EMAIL, ""),
-            session=async_get_clientsession(self.hass, verify_ssl=False),
-            request_timeout=REQUEST_TIMEOUT,
+        client = create_client(
+            self.hass, host, user_input[CONF_PASSWORD], user_input.get(CONF_EMAIL, "")
         )
         try:
             info = await client.get_gateway_info()
@@ -234,12 +228,7 @@ class PowerwallGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
         self._discovered_mac = format_mac(discovery_info.macaddress)
         # Ask the device who it is: no login, so no password is guessed or sent, and a
         # device that only claims a gateway's hostname cannot take over its entry.
-        client = PowerwallClient(
-            discovery_info.ip,
-            "",
-            session=async_get_clientsession(self.hass, verify_ssl=False),
-            request_timeout=REQUEST_TIMEOUT,
-        )
+        client = create_client(self.hass, discovery_info.ip, "")
         try:
             info = await client.get_gateway_info()
         except PowerwallNotGatewayError:

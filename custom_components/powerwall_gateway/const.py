@@ -46,3 +46,8 @@ STALE_DEVICE_READS: Final = 2
 REPEATED_RATE_LIMIT_COUNT: Final = 3
 REPEATED_RATE_LIMIT_WINDOW: Final = timedelta(hours=1)
 ISSUE_RATE_LIMITED: Final = "rate_limited"
+
+
+def rate_limited_issue_id(entry_id: str) -> str:
+    """The repair issue of one entry whose gateway keeps rate-limiting."""
+    return f"{ISSUE_RATE_LIMITED}_{entry_id}"

@@ -11,6 +11,7 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryError
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
@@ -45,11 +46,28 @@ from .const import (
     LOGGER,
     REPEATED_RATE_LIMIT_COUNT,
     REPEATED_RATE_LIMIT_WINDOW,
+    REQUEST_TIMEOUT,
     STALE_AFTER,
     STALE_DEVICE_READS,
+    rate_limited_issue_id,
 )
 
 type PowerwallGatewayConfigEntry = ConfigEntry[PowerwallGatewayCoordinator]
+
+
+def create_client(
+    hass: HomeAssistant, host: str, password: str, email: str = ""
+) -> PowerwallClient:
+    """A gateway client on Home Assistant's shared session and event-loop clock."""
+    return PowerwallClient(
+        host,
+        password,
+        email=email,
+        session=async_get_clientsession(hass, verify_ssl=False),
+        request_timeout=REQUEST_TIMEOUT,
+        # Cooldowns run on the event loop's monotonic clock, as COOLDOWNS does.
+        monotonic=hass.loop.time,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -290,7 +308,7 @@ class PowerwallGatewayCoordinator(DataUpdateCoordinator[GatewayData]):
             ir.async_create_issue(
                 self.hass,
                 DOMAIN,
-                f"{ISSUE_RATE_LIMITED}_{self.config_entry.entry_id}",
+                rate_limited_issue_id(self.config_entry.entry_id),
                 is_fixable=False,
                 severity=ir.IssueSeverity.WARNING,
                 translation_key=ISSUE_RATE_LIMITED,
@@ -309,7 +327,7 @@ class PowerwallGatewayCoordinator(DataUpdateCoordinator[GatewayData]):
         ):
             self._rate_limit_episodes.clear()
             ir.async_delete_issue(
-                self.hass, DOMAIN, f"{ISSUE_RATE_LIMITED}_{self.config_entry.entry_id}"
+                self.hass, DOMAIN, rate_limited_issue_id(self.config_entry.entry_id)
             )
 
     def _save_session(self) -> None:

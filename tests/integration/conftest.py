@@ -85,8 +85,9 @@ def mock_client(powerwalls_fixture: str) -> Iterator[MagicMock]:
     """A mocked PowerwallClient answering with the fixture payloads."""
     powerwalls_payload = load_fixture(powerwalls_fixture)
     with (
-        patch("custom_components.powerwall_gateway.PowerwallClient", autospec=True) as client_class,
-        patch("custom_components.powerwall_gateway.config_flow.PowerwallClient", new=client_class),
+        patch(
+            "custom_components.powerwall_gateway.coordinator.PowerwallClient", autospec=True
+        ) as client_class,
     ):
         client = client_class.return_value
         client.host = HOST
