@@ -448,6 +448,24 @@ async def test_unknown_sync_check_status_is_logged(
     assert any("'Pending'" in message for message in logged), logged
 
 
+async def setup_with_extra_update_check(
+    hass: HomeAssistant,
+    mock_client: MagicMock,
+    entry: ConfigEntry,
+    *,
+    name: str,
+    status: str,
+) -> None:
+    """Set up with the seed payload plus one more firmware-update check on its battery."""
+    payload = load_fixture("powerwalls.json")
+    checks = payload["powerwalls"][0]["update_diagnostic"]["checks"]
+    checks.append({**checks[-1], "name": name, "status": status})
+    mock_client.get_powerwalls.return_value = Powerwalls.from_json(payload)
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+
 async def test_checks_whose_names_share_a_key_get_one_entity(
     hass: HomeAssistant,
     mock_client: MagicMock,
@@ -457,13 +475,9 @@ async def test_checks_whose_names_share_a_key_get_one_entity(
     entity_registry_enabled_by_default: None,
 ) -> None:
     """Two checks that differ only in punctuation would collide; the first one wins."""
-    payload = load_fixture("powerwalls.json")
-    checks = payload["powerwalls"][0]["update_diagnostic"]["checks"]
-    checks.append({**checks[-1], "name": "grid-code", "status": "fail"})
-    mock_client.get_powerwalls.return_value = Powerwalls.from_json(payload)
-    mock_config_entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await hass.async_block_till_done()
+    await setup_with_extra_update_check(
+        hass, mock_client, mock_config_entry, name="grid-code", status="fail"
+    )
     unique_ids = [
         entry.unique_id
         for entry in er.async_entries_for_config_entry(entity_registry, mock_config_entry.entry_id)
@@ -541,13 +555,9 @@ async def test_check_called_progress_keeps_the_progress_sensor(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """A check named "Progress" gets its own entity beside the update progress sensor."""
-    payload = load_fixture("powerwalls.json")
-    checks = payload["powerwalls"][0]["update_diagnostic"]["checks"]
-    checks.append({**checks[-1], "name": "Progress", "status": "running"})
-    mock_client.get_powerwalls.return_value = Powerwalls.from_json(payload)
-    mock_config_entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await hass.async_block_till_done()
+    await setup_with_extra_update_check(
+        hass, mock_client, mock_config_entry, name="Progress", status="running"
+    )
     assert "does not generate unique IDs" not in caplog.text
     assert state_of(hass, f"{BATTERY}_firmware_update_progress").state == "0.0"
     check = entity_registry.async_get_entity_id(
