@@ -27,6 +27,7 @@ import pytest
 import yaml
 
 import custom_components.powerwall_gateway as integration_package
+from custom_components.powerwall_gateway import errors
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPONENTS = ROOT / "custom_components"
@@ -369,6 +370,9 @@ def _strings(node: ast.expr, module: ModuleType) -> set[str] | None:
             return None if left is None or right is None else left | right
         case ast.Name(id=name) if isinstance(getattr(module, name, None), str):
             return {getattr(module, name)}
+        case ast.Call(func=ast.Name(id="error_key")):
+            # The one table from client errors to translation keys (errors.py).
+            return {*errors.ERROR_KEYS.values(), errors.UNKNOWN_ERROR}
     return None
 
 
@@ -462,7 +466,7 @@ def _flow_reasons() -> dict[str, set[str]]:
     reasons: dict[str, set[str]] = {}
     # Helpers at module level (none today) would count for the config flow.
     for section, cls in _flow_classes():
-        errors = reasons.setdefault(f"{section}.error", set())
+        found = reasons.setdefault(f"{section}.error", set())
         aborts = reasons.setdefault(f"{section}.abort", set())
         for function in ast.walk(cls):
             if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
@@ -475,7 +479,7 @@ def _flow_reasons() -> dict[str, set[str]]:
                             and isinstance(target.value, ast.Name)
                             and target.value.id == "errors"
                         ):
-                            errors |= _strings(node.value, flow) or {"<not a literal>"}
+                            found |= _strings(node.value, flow) or {"<not a literal>"}
                 if not isinstance(node, ast.Call):
                     continue
                 call = _call_name(node)
@@ -628,15 +632,16 @@ def _descriptions(platform: str) -> list[EntityDescription]:
     module = _module(platform)
     found: list[EntityDescription] = []
     for value in vars(module).values():
-        if isinstance(value, tuple | list) and value:
+        if isinstance(value, EntityDescription):
+            found.append(value)
+        elif isinstance(value, tuple | list) and value:
             found += [item for item in value if isinstance(item, EntityDescription)]
     if platform == "sensor":
         # One sensor per check the gateway reports: build them for a made-up check.
-        check = SimpleNamespace(name="Grid code")
+        run = SimpleNamespace(checks=[SimpleNamespace(name="Grid code")])
+        owner = SimpleNamespace(commissioning_diagnostic=run, update_diagnostic=run)
         for prefix in ("", "sync_"):
-            for key in module.DIAGNOSTIC_KEYS:
-                owner = SimpleNamespace(**{key: SimpleNamespace(checks=[check])})
-                found += module.check_sensors(prefix, key, owner)
+            found += module.check_sensors(prefix, owner)
     return found
 
 

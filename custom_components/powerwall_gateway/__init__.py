@@ -5,15 +5,22 @@ from __future__ import annotations
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_EMAIL, CONF_HOST, CONF_PASSWORD, Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr, issue_registry as ir
+from homeassistant.exceptions import ConfigEntryNotReady
+from homeassistant.helpers import device_registry as dr
 
-from .const import CONF_SESSION, COOLDOWNS, DOMAIN, rate_limited_issue_id
+from .api import PowerwallError
+from .connection import create_client, remember_cooldown
+from .const import CONF_SESSION, DOMAIN
 from .coordinator import (
+    PowerwallBatteryCoordinator,
+    PowerwallGateway,
     PowerwallGatewayConfigEntry,
-    PowerwallGatewayCoordinator,
-    create_client,
+    PowerwallGatewayData,
+    PowerwallLiveCoordinator,
 )
-from .entity import gateway_device_info
+from .devices import gateway_device_info
+from .errors import error_key
+from .repairs import RateLimitIssue
 
 PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.SENSOR]
 
@@ -25,23 +32,38 @@ async def async_setup_entry(hass: HomeAssistant, entry: PowerwallGatewayConfigEn
     )
     if session := entry.data.get(CONF_SESSION):
         client.restore_session(session)
-    client.hold_off(hass.data.get(COOLDOWNS, {}).get(entry.entry_id, 0.0) - hass.loop.time())
-    coordinator = PowerwallGatewayCoordinator(hass, entry, client)
-    await coordinator.async_config_entry_first_refresh()
-    entry.runtime_data = coordinator
+    try:
+        info = await client.get_gateway_info()  # identity and firmware; no login needed
+    except PowerwallError as err:
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN,
+            translation_key=error_key(err),
+            translation_placeholders={"error": str(err)},
+        ) from err
+    finally:
+        remember_cooldown(hass, client.host, client.rate_limited_for)
+    gateway = PowerwallGateway(
+        client=client,
+        gateway_id=entry.unique_id or entry.entry_id,
+        info=info,
+        rate_limits=RateLimitIssue(hass, entry.entry_id, client.host),
+    )
+    entry.async_on_unload(gateway.rate_limits.remove)
+    batteries = PowerwallBatteryCoordinator(hass, entry, gateway)
+    live = PowerwallLiveCoordinator(hass, entry, gateway, batteries)
+    await live.async_config_entry_first_refresh()
+    await batteries.async_config_entry_first_refresh()
+    entry.runtime_data = PowerwallGatewayData(gateway, live, batteries)
     # Registered first: every battery device links to it.
     dr.async_get(hass).async_get_or_create(
-        config_entry_id=entry.entry_id, **gateway_device_info(coordinator)
+        config_entry_id=entry.entry_id, **gateway_device_info(entry, gateway.gateway_id, info)
     )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
-    # Batteries removed while Home Assistant was not running.
-    coordinator.remove_stale_devices(coordinator.data)
     return True
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: PowerwallGatewayConfigEntry) -> bool:
-    """Unload a gateway; its repair issue goes with it (a new setup raises it again if due)."""
-    ir.async_delete_issue(hass, DOMAIN, rate_limited_issue_id(entry.entry_id))
+    """Unload a gateway."""
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
 
 
@@ -54,9 +76,4 @@ async def async_remove_config_entry_device(
         return False
     if entry.state is not ConfigEntryState.LOADED:
         return True
-    coordinator = entry.runtime_data
-    if any(coordinator.data.battery(serial) for serial in identifiers):
-        return False
-    for serial in identifiers:
-        coordinator.forget_battery(serial)
-    return True
+    return not identifiers & entry.runtime_data.batteries.data.batteries.keys()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from operator import attrgetter
 from typing import Any, override
 
 from homeassistant.components.binary_sensor import (
@@ -14,21 +13,25 @@ from homeassistant.components.binary_sensor import (
 from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
 from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api import Battery, Diagnostic, Sync
-from .coordinator import GatewayData, PowerwallGatewayConfigEntry, PowerwallGatewayCoordinator
+from .coordinator import LiveData, PowerwallBatteryCoordinator, PowerwallGatewayConfigEntry
 from .entity import (
-    PowerwallGatewayEntity,
-    Scope,
-    add_entities_as_they_appear,
-    battery_scope,
-    gateway_scope,
-    sync_scope,
+    BatteryEntity,
+    GatewayEntity,
+    PowerwallEntity,
+    SyncEntity,
+    add_entities_as_batteries_appear,
 )
 
-# Read-only entities fed by one coordinator: no limit needed.
+# Read-only entities fed by coordinators: no limit needed.
 PARALLEL_UPDATES = 0
+
+RUNNING = BinarySensorDeviceClass.RUNNING
+PROBLEM = BinarySensorDeviceClass.PROBLEM
+DIAGNOSTIC = EntityCategory.DIAGNOSTIC
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -39,26 +42,11 @@ class PowerwallBinarySensorEntityDescription[SubjectT](BinarySensorEntityDescrip
     exists_fn: Callable[[SubjectT], bool] = lambda _: True
 
 
-def _status_flag(
-    key: str,
-    device_class: BinarySensorDeviceClass | None = None,
-    entity_category: EntityCategory | None = None,
-) -> PowerwallBinarySensorEntityDescription[GatewayData]:
-    """A flag of /api/powerwalls/status; key, translation key and field are one name."""
-    get: Callable[[Any], bool | None] = attrgetter(key)
-    return PowerwallBinarySensorEntityDescription(
-        key=key,
-        translation_key=key,
-        device_class=device_class,
-        entity_category=entity_category,
-        value_fn=lambda data: get(data.status),
-    )
+def _alert(diagnostic: Diagnostic | None) -> bool | None:
+    return diagnostic.alert if diagnostic is not None else None
 
 
-RUNNING = BinarySensorDeviceClass.RUNNING
-DIAGNOSTIC = EntityCategory.DIAGNOSTIC
-
-GATEWAY_BINARY_SENSORS: tuple[PowerwallBinarySensorEntityDescription[GatewayData], ...] = (
+GATEWAY_BINARY_SENSORS: tuple[PowerwallBinarySensorEntityDescription[LiveData], ...] = (
     # The live grid connection, for outage automations: on = connected to the grid.
     PowerwallBinarySensorEntityDescription(
         key="grid_status",
@@ -66,14 +54,78 @@ GATEWAY_BINARY_SENSORS: tuple[PowerwallBinarySensorEntityDescription[GatewayData
         device_class=BinarySensorDeviceClass.CONNECTIVITY,
         value_fn=lambda data: data.grid.connected,
     ),
-    _status_flag("updating", RUNNING),
-    _status_flag("enumerating", RUNNING),
-    _status_flag("checking_if_offgrid", RUNNING),
-    _status_flag("running_phase_detection", RUNNING),
-    _status_flag("grid_qualifying", RUNNING),
-    _status_flag("grid_code_validating", RUNNING),
-    _status_flag("bubble_shedding"),
-    _status_flag("phase_detection_not_available", entity_category=DIAGNOSTIC),
+    PowerwallBinarySensorEntityDescription(
+        key="updating",
+        translation_key="updating",
+        device_class=RUNNING,
+        value_fn=lambda data: data.status.updating,
+    ),
+    PowerwallBinarySensorEntityDescription(
+        key="enumerating",
+        translation_key="enumerating",
+        device_class=RUNNING,
+        value_fn=lambda data: data.status.enumerating,
+    ),
+    PowerwallBinarySensorEntityDescription(
+        key="checking_if_offgrid",
+        translation_key="checking_if_offgrid",
+        device_class=RUNNING,
+        value_fn=lambda data: data.status.checking_if_offgrid,
+    ),
+    PowerwallBinarySensorEntityDescription(
+        key="running_phase_detection",
+        translation_key="running_phase_detection",
+        device_class=RUNNING,
+        value_fn=lambda data: data.status.running_phase_detection,
+    ),
+    PowerwallBinarySensorEntityDescription(
+        key="grid_qualifying",
+        translation_key="grid_qualifying",
+        device_class=RUNNING,
+        value_fn=lambda data: data.status.grid_qualifying,
+    ),
+    PowerwallBinarySensorEntityDescription(
+        key="grid_code_validating",
+        translation_key="grid_code_validating",
+        device_class=RUNNING,
+        value_fn=lambda data: data.status.grid_code_validating,
+    ),
+    PowerwallBinarySensorEntityDescription(
+        key="bubble_shedding",
+        translation_key="bubble_shedding",
+        value_fn=lambda data: data.status.bubble_shedding,
+    ),
+    PowerwallBinarySensorEntityDescription(
+        key="phase_detection_not_available",
+        translation_key="phase_detection_not_available",
+        entity_category=DIAGNOSTIC,
+        value_fn=lambda data: data.status.phase_detection_not_available,
+    ),
+)
+
+SYNC_BINARY_SENSORS: tuple[PowerwallBinarySensorEntityDescription[Sync], ...] = (
+    PowerwallBinarySensorEntityDescription(
+        key="sync_updating",
+        translation_key="sync_updating",
+        device_class=RUNNING,
+        value_fn=lambda sync: sync.updating,
+    ),
+    PowerwallBinarySensorEntityDescription(
+        key="sync_commissioning_diagnostic_alert",
+        translation_key="sync_commissioning_diagnostic_alert",
+        device_class=PROBLEM,
+        entity_category=DIAGNOSTIC,
+        value_fn=lambda sync: _alert(sync.commissioning_diagnostic),
+        exists_fn=lambda sync: sync.commissioning_diagnostic is not None,
+    ),
+    PowerwallBinarySensorEntityDescription(
+        key="sync_update_diagnostic_alert",
+        translation_key="sync_update_diagnostic_alert",
+        device_class=PROBLEM,
+        entity_category=DIAGNOSTIC,
+        value_fn=lambda sync: _alert(sync.update_diagnostic),
+        exists_fn=lambda sync: sync.update_diagnostic is not None,
+    ),
 )
 
 BATTERY_BINARY_SENSORS: tuple[PowerwallBinarySensorEntityDescription[Battery], ...] = (
@@ -95,74 +147,61 @@ BATTERY_BINARY_SENSORS: tuple[PowerwallBinarySensorEntityDescription[Battery], .
         entity_category=DIAGNOSTIC,
         value_fn=lambda battery: battery.in_config,
     ),
-)
-
-
-def _alert(prefix: str, diagnostic_key: str) -> PowerwallBinarySensorEntityDescription[Any]:
-    """A diagnostic run's alert flag, as a problem sensor."""
-    get: Callable[[Battery | Sync], Diagnostic | None] = attrgetter(diagnostic_key)
-    return PowerwallBinarySensorEntityDescription[Battery | Sync](
-        key=f"{prefix}{diagnostic_key}_alert",
-        translation_key=f"{prefix}{diagnostic_key}_alert",
-        device_class=BinarySensorDeviceClass.PROBLEM,
-        entity_category=DIAGNOSTIC,
-        value_fn=lambda owner: d.alert if (d := get(owner)) else None,
-        exists_fn=lambda owner: get(owner) is not None,
-    )
-
-
-BATTERY_ALERTS = (_alert("", "commissioning_diagnostic"), _alert("", "update_diagnostic"))
-
-SYNC_BINARY_SENSORS: tuple[PowerwallBinarySensorEntityDescription[Sync], ...] = (
     PowerwallBinarySensorEntityDescription(
-        key="sync_updating",
-        translation_key="sync_updating",
-        device_class=RUNNING,
-        value_fn=lambda sync: sync.updating,
+        key="commissioning_diagnostic_alert",
+        translation_key="commissioning_diagnostic_alert",
+        device_class=PROBLEM,
+        entity_category=DIAGNOSTIC,
+        value_fn=lambda battery: _alert(battery.commissioning_diagnostic),
+        exists_fn=lambda battery: battery.commissioning_diagnostic is not None,
     ),
-    _alert("sync_", "commissioning_diagnostic"),
-    _alert("sync_", "update_diagnostic"),
+    PowerwallBinarySensorEntityDescription(
+        key="update_diagnostic_alert",
+        translation_key="update_diagnostic_alert",
+        device_class=PROBLEM,
+        entity_category=DIAGNOSTIC,
+        value_fn=lambda battery: _alert(battery.update_diagnostic),
+        exists_fn=lambda battery: battery.update_diagnostic is not None,
+    ),
 )
 
 
-class PowerwallBinarySensor[SubjectT](PowerwallGatewayEntity[SubjectT], BinarySensorEntity):
-    """A binary sensor of the gateway or of a battery."""
+class PowerwallBinarySensor[SubjectT](PowerwallEntity[Any, SubjectT], BinarySensorEntity):
+    """A binary sensor: its description's flag of the entity's subject."""
 
     entity_description: PowerwallBinarySensorEntityDescription[SubjectT]
 
     @property
     @override
     def is_on(self) -> bool | None:
-        """The flag read from the subject."""
-        return self.read(self.entity_description.value_fn)
+        """The flag; unknown when the subject is gone."""
+        if (subject := self.subject) is None:
+            return None
+        return self.entity_description.value_fn(subject)
 
 
-def _described[SubjectT](
-    coordinator: PowerwallGatewayCoordinator,
-    scope: Scope[SubjectT],
-    subject: SubjectT,
-    descriptions: tuple[PowerwallBinarySensorEntityDescription[SubjectT], ...],
-) -> Iterator[PowerwallBinarySensor[SubjectT]]:
-    for description in descriptions:
-        if description.exists_fn(subject):
-            yield PowerwallBinarySensor(coordinator, description, scope)
+class GatewayBinarySensor(PowerwallBinarySensor[LiveData], GatewayEntity):
+    """A flag of the gateway, or its live grid connection."""
 
 
-def build_binary_sensors(
-    coordinator: PowerwallGatewayCoordinator,
-) -> Iterator[PowerwallBinarySensor[Any]]:
-    """Every binary sensor the latest poll supports."""
-    data = coordinator.data
-    yield from _described(coordinator, gateway_scope(coordinator), data, GATEWAY_BINARY_SENSORS)
-    if (sync := data.powerwalls.sync) is not None:
-        yield from _described(coordinator, sync_scope(coordinator), sync, SYNC_BINARY_SENSORS)
-    for battery in data.powerwalls.powerwalls:
-        yield from _described(
-            coordinator,
-            battery_scope(coordinator, battery),
-            battery,
-            (*BATTERY_BINARY_SENSORS, *BATTERY_ALERTS),
-        )
+class SyncBinarySensor(PowerwallBinarySensor[Sync], SyncEntity):
+    """A flag of the gateway's synchronizer."""
+
+
+class BatteryBinarySensor(PowerwallBinarySensor[Battery], BatteryEntity):
+    """A flag of one battery."""
+
+
+def _battery_list_binary_sensors(coordinator: PowerwallBatteryCoordinator) -> Iterator[Entity]:
+    """The binary sensors the latest battery list supports."""
+    if (sync := coordinator.data.powerwalls.sync) is not None:
+        for sync_description in SYNC_BINARY_SENSORS:
+            if sync_description.exists_fn(sync):
+                yield SyncBinarySensor(coordinator, sync_description)
+    for battery in coordinator.data.batteries.values():
+        for description in BATTERY_BINARY_SENSORS:
+            if description.exists_fn(battery):
+                yield BatteryBinarySensor(coordinator, description, battery)
 
 
 async def async_setup_entry(
@@ -171,4 +210,10 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Set up the binary sensors, and add new ones as batteries appear."""
-    add_entities_as_they_appear(entry, async_add_entities, "binary_sensor", build_binary_sensors)
+    live = entry.runtime_data.live
+    async_add_entities(
+        GatewayBinarySensor(live, description) for description in GATEWAY_BINARY_SENSORS
+    )
+    add_entities_as_batteries_appear(
+        entry, async_add_entities, "binary_sensor", _battery_list_binary_sensors
+    )

@@ -17,6 +17,7 @@ from homeassistant.config_entries import (
 )
 from homeassistant.const import CONF_EMAIL, CONF_HOST, CONF_MAC, CONF_PASSWORD
 from homeassistant.core import callback
+from homeassistant.data_entry_flow import AbortFlow
 from homeassistant.helpers.device_registry import format_mac
 from homeassistant.helpers.selector import (
     NumberSelector,
@@ -30,20 +31,16 @@ from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
 import probatio as vol
 
 from .api import (
-    PowerwallAuthenticationError,
-    PowerwallBusyError,
-    PowerwallConnectionError,
     PowerwallError,
     PowerwallNotGatewayError,
     PowerwallRateLimitError,
-    PowerwallUnsupportedError,
     normalize_host,
 )
+from .connection import cooldown_left, create_client, remember_cooldown
 from .const import (
     CONF_POWERWALLS_INTERVAL,
     CONF_SCAN_INTERVAL,
     CONF_SESSION,
-    COOLDOWNS,
     DEFAULT_POWERWALLS_INTERVAL,
     DEFAULT_SCAN_INTERVAL,
     DOMAIN,
@@ -53,7 +50,8 @@ from .const import (
     MIN_POWERWALLS_INTERVAL,
     MIN_SCAN_INTERVAL,
 )
-from .coordinator import create_client
+from .devices import gateway_unique_id
+from .errors import UNKNOWN_ERROR, error_key
 
 _PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 _EMAIL = TextSelector(TextSelectorConfig(type=TextSelectorType.EMAIL))
@@ -92,8 +90,6 @@ class PowerwallGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
         """Start with nothing discovered."""
         self._discovered_host: str | None = None
         self._discovered_mac: str | None = None
-        # A rate-limited gateway is not asked again before it allows it (event-loop time).
-        self._retry_at = 0.0
 
     @staticmethod
     @callback
@@ -109,12 +105,13 @@ class PowerwallGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
         errors: dict[str, str],
         placeholders: dict[str, str],
         *,
-        new_entry: bool = False,
+        entry: ConfigEntry | None = None,
     ) -> _Gateway | None:
         """Check that ``host`` is a gateway that takes this password; fill ``errors`` if not.
 
-        For a new entry, a gateway that is already set up aborts the flow before
-        any login is spent on it.
+        Its identity is read first, without a login: a new gateway that is already
+        set up aborts the flow, and so does another gateway than ``entry``'s, before
+        any password is sent to it.
         """
         try:
             host = normalize_host(host)
@@ -122,7 +119,7 @@ class PowerwallGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
             errors[CONF_HOST] = "invalid_host"
             placeholders["error"] = str(err)
             return None
-        if (wait := self._retry_at - self.hass.loop.time()) > 0:
+        if (wait := cooldown_left(self.hass, host)) > 0:
             errors["base"] = "rate_limited"
             placeholders["minutes"] = str(math.ceil(wait / 60))
             return None
@@ -131,42 +128,34 @@ class PowerwallGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
         )
         try:
             info = await client.get_gateway_info()
-            if new_entry and info.din:
-                await self.async_set_unique_id(info.din.upper(), raise_on_progress=False)
-                self._abort_if_unique_id_configured(updates={CONF_HOST: host})
+            if info.din:
+                await self._abort_if_other_gateway(info.din.upper(), host, entry)
             await client.login()
             powerwalls = await client.get_powerwalls()
-        except PowerwallNotGatewayError:
-            errors["base"] = "not_gateway"
-        except PowerwallConnectionError:
-            errors["base"] = "cannot_connect"
-        except PowerwallAuthenticationError:
-            errors["base"] = "invalid_auth"
-        except PowerwallRateLimitError as err:
-            self._retry_at = self.hass.loop.time() + err.retry_after
-            errors["base"] = "rate_limited"
-            placeholders["minutes"] = str(math.ceil(err.retry_after / 60))
-        except PowerwallBusyError:
-            errors["base"] = "busy"
-        except PowerwallUnsupportedError:
-            errors["base"] = "unsupported"
         except PowerwallError as err:
-            LOGGER.warning("Unexpected answer from %s: %s", host, err)
-            errors["base"] = "unknown"
-        else:
-            unique_id = info.din or powerwalls.gateway_id or host
-            return _Gateway(
-                host=host,
-                unique_id=unique_id.upper(),
-                title=f"Backup Gateway {unique_id.rsplit('--', 1)[-1]}",
-                session=client.export_session(),
-            )
-        return None
+            if isinstance(err, PowerwallRateLimitError):
+                remember_cooldown(self.hass, host, err.retry_after)
+                placeholders["minutes"] = str(math.ceil(err.retry_after / 60))
+            errors["base"] = key = error_key(err)
+            if key in ("invalid_response", UNKNOWN_ERROR):
+                LOGGER.warning("Unexpected answer from %s: %s", host, err)
+                placeholders["error"] = str(err)
+            return None
+        unique_id = gateway_unique_id(info, powerwalls) or host.upper()
+        return _Gateway(
+            host=host,
+            unique_id=unique_id,
+            title=f"Backup Gateway {unique_id.rsplit('--', 1)[-1]}",
+            session=client.export_session(),
+        )
 
-    def _honour_cooldown(self, entry: ConfigEntry) -> None:
-        """Do not ask a gateway that rate-limits this entry's client before it allows it."""
-        cooldown = self.hass.data.get(COOLDOWNS, {}).get(entry.entry_id, 0.0)
-        self._retry_at = max(self._retry_at, cooldown)
+    async def _abort_if_other_gateway(self, din: str, host: str, entry: ConfigEntry | None) -> None:
+        """Stop before the login if this gateway is set up already, or is not ``entry``'s."""
+        if entry is None:
+            await self.async_set_unique_id(din, raise_on_progress=False)
+            self._abort_if_unique_id_configured(updates={CONF_HOST: host})
+        elif _is_din(entry.unique_id) and entry.unique_id != din:
+            raise AbortFlow("wrong_gateway")
 
     def _entry_data(self, gateway: _Gateway, user_input: Mapping[str, Any]) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -209,7 +198,7 @@ class PowerwallGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
         placeholders: dict[str, str] = {}
         if user_input is not None:
             gateway = await self._async_connect(
-                user_input[CONF_HOST], user_input, errors, placeholders, new_entry=True
+                user_input[CONF_HOST], user_input, errors, placeholders
             )
             if gateway is not None:
                 return await self._async_create(gateway, user_input)
@@ -235,7 +224,16 @@ class PowerwallGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
             return self.async_abort(reason="not_gateway")
         except PowerwallError:
             return self.async_abort(reason="cannot_connect")
-        unique_id = (info.din or discovery_info.hostname).upper()
+        if not info.din:
+            # Older firmware has no DIN, and its identity needs a login (its batteries):
+            # the flow goes by the MAC address until the password is confirmed, and an
+            # entry at this address is the same gateway, never offered again.
+            self._async_abort_entries_match({CONF_HOST: discovery_info.ip})
+            await self.async_set_unique_id(f"MAC-{self._discovered_mac}")
+            self._abort_if_unique_id_configured()
+            self.context["title_placeholders"] = {"name": discovery_info.ip}
+            return await self.async_step_discovery_confirm()
+        unique_id = info.din.upper()
         await self.async_set_unique_id(unique_id)
         entry = self.hass.config_entries.async_entry_for_domain_unique_id(DOMAIN, unique_id)
         # Follow a gateway to its new address only when the entry stores an address
@@ -248,7 +246,7 @@ class PowerwallGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
                 updates={CONF_HOST: discovery_info.ip, CONF_MAC: self._discovered_mac}
             )
         self._abort_if_unique_id_configured()
-        self.context["title_placeholders"] = {"name": info.din or discovery_info.ip}
+        self.context["title_placeholders"] = {"name": info.din}
         return await self.async_step_discovery_confirm()
 
     async def async_step_discovery_confirm(
@@ -260,7 +258,7 @@ class PowerwallGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
         placeholders: dict[str, str] = {"host": self._discovered_host}
         if user_input is not None:
             gateway = await self._async_connect(
-                self._discovered_host, user_input, errors, placeholders, new_entry=True
+                self._discovered_host, user_input, errors, placeholders
             )
             if gateway is not None:
                 return await self._async_create(gateway, user_input)
@@ -282,12 +280,11 @@ class PowerwallGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Ask for the new password."""
         entry = self._get_reauth_entry()
-        self._honour_cooldown(entry)
         errors: dict[str, str] = {}
         placeholders: dict[str, str] = {"host": entry.data[CONF_HOST]}
         if user_input is not None:
             gateway = await self._async_connect(
-                entry.data[CONF_HOST], user_input, errors, placeholders
+                entry.data[CONF_HOST], user_input, errors, placeholders, entry=entry
             )
             if gateway is not None:
                 return await self._async_update(entry, gateway, user_input)
@@ -305,7 +302,6 @@ class PowerwallGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Change the gateway's address or password."""
         entry = self._get_reconfigure_entry()
-        self._honour_cooldown(entry)
         errors: dict[str, str] = {}
         placeholders: dict[str, str] = {}
         if user_input is not None:
@@ -313,7 +309,7 @@ class PowerwallGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
             if not user_input.get(CONF_PASSWORD):
                 user_input = {**user_input, CONF_PASSWORD: entry.data[CONF_PASSWORD]}
             gateway = await self._async_connect(
-                user_input[CONF_HOST], user_input, errors, placeholders
+                user_input[CONF_HOST], user_input, errors, placeholders, entry=entry
             )
             if gateway is not None:
                 return await self._async_update(entry, gateway, user_input)
@@ -349,7 +345,7 @@ def _is_ip_address(host: str) -> bool:
 
 def _working(entry: ConfigEntry) -> bool:
     """Whether an entry is loaded and its last poll reached the gateway."""
-    return entry.state is ConfigEntryState.LOADED and entry.runtime_data.last_update_success
+    return entry.state is ConfigEntryState.LOADED and entry.runtime_data.live.last_update_success
 
 
 def _without_password(user_input: Mapping[str, Any] | None) -> dict[str, Any] | None:

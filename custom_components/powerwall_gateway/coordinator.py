@@ -1,18 +1,25 @@
-"""The one place that polls the gateway and turns client errors into Home Assistant ones."""
+"""The two coordinators, one per cadence: the live flags and grid status, and the batteries.
+
+The live coordinator reads the two small endpoints every status interval; the
+battery coordinator reads the full ``/api/powerwalls`` every battery interval,
+and sooner when the live one sees something worth following (a firmware
+update, phase detection, an outage). Each fails on its own: a battery list
+that cannot be read never holds back the live grid status, nor the reverse.
+"""
 
 from __future__ import annotations
 
-from collections import deque
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import override
+from enum import StrEnum
+from typing import ClassVar, override
 
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryError
-from homeassistant.helpers import device_registry as dr, issue_registry as ir
-from homeassistant.helpers.aiohttp_client import async_get_clientsession
-from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 
 from .api import (
@@ -26,7 +33,6 @@ from .api import (
     PowerwallAuthenticationError,
     PowerwallBusyError,
     PowerwallClient,
-    PowerwallConnectionError,
     PowerwallError,
     PowerwallRateLimitError,
     Powerwalls,
@@ -34,237 +40,286 @@ from .api import (
     PowerwallUnsupportedError,
     Sync,
 )
+from .connection import remember_cooldown
 from .const import (
     CONF_POWERWALLS_INTERVAL,
     CONF_SCAN_INTERVAL,
     CONF_SESSION,
-    COOLDOWNS,
     DEFAULT_POWERWALLS_INTERVAL,
     DEFAULT_SCAN_INTERVAL,
     DOMAIN,
-    ISSUE_RATE_LIMITED,
     LOGGER,
-    REPEATED_RATE_LIMIT_COUNT,
-    REPEATED_RATE_LIMIT_WINDOW,
-    REQUEST_TIMEOUT,
+    MAX_LOGGED_UNKNOWN_VALUES,
     STALE_AFTER,
-    STALE_DEVICE_READS,
-    rate_limited_issue_id,
 )
+from .devices import StaleDevices, battery_id
+from .errors import update_failed
+from .repairs import RateLimitIssue
 
-type PowerwallGatewayConfigEntry = ConfigEntry[PowerwallGatewayCoordinator]
+type PowerwallGatewayConfigEntry = ConfigEntry[PowerwallGatewayData]
 
 
-def create_client(
-    hass: HomeAssistant, host: str, password: str, email: str = ""
-) -> PowerwallClient:
-    """A gateway client on Home Assistant's shared session and event-loop clock."""
-    return PowerwallClient(
-        host,
-        password,
-        email=email,
-        session=async_get_clientsession(hass, verify_ssl=False),
-        request_timeout=REQUEST_TIMEOUT,
-        # Cooldowns run on the event loop's monotonic clock, as COOLDOWNS does.
-        monotonic=hass.loop.time,
-    )
+class UnknownValues:
+    """Log each enum value this integration does not know, once (and at most so many)."""
+
+    def __init__(self) -> None:
+        """Start with nothing logged."""
+        self._logged: set[tuple[str, str]] = set()
+
+    def check(self, field_name: str, values: Iterable[str | None], known: type[StrEnum]) -> None:
+        """Log the values of ``field_name`` that are not members of ``known``."""
+        for value in values:
+            if value is None or isinstance(value, known) or (field_name, value) in self._logged:
+                continue
+            if len(self._logged) >= MAX_LOGGED_UNKNOWN_VALUES:
+                return
+            self._logged.add((field_name, value))
+            LOGGER.warning(
+                "The gateway reported a %s this integration does not know: %r. "
+                "It is shown as it is; please report it so it can be translated",
+                field_name,
+                value,
+            )
+
+
+@dataclass(kw_only=True)
+class PowerwallGateway:
+    """One gateway as an entry reaches it: what both coordinators share."""
+
+    client: PowerwallClient
+    # The entry's unique id: the DIN, or for firmware without one the id it was set up with.
+    gateway_id: str
+    info: GatewayInfo
+    rate_limits: RateLimitIssue
+    unknown_values: UnknownValues = field(default_factory=UnknownValues)
+    # Set once the gateway refused the password: only re-authentication (which
+    # reloads the entry) may log in again, since repeated failed logins lock it.
+    password_rejected: bool = False
+
+    def battery_id(self, battery: Battery) -> str:
+        """The identifier of a battery's device and entities on this gateway."""
+        return battery_id(battery.package_serial_number, self.gateway_id)
 
 
 @dataclass(frozen=True, slots=True)
-class GatewayData:
-    """What one poll knows about the gateway."""
+class LiveData:
+    """The live read: the gateway's flags and the site's grid connection."""
 
     status: PowerwallStatus
     grid: GridStatusInfo
+
+    @property
+    def active(self) -> bool:
+        """Whether the batteries' details are news: the gateway is busy or the site off grid."""
+        return self.status.active or self.grid.connected is False
+
+
+@dataclass(frozen=True, slots=True)
+class BatteryData:
+    """A read of ``/api/powerwalls``, with its batteries by device identifier."""
+
     powerwalls: Powerwalls
-    # The battery list could not be read for too long: its values are no longer shown.
-    powerwalls_stale: bool = False
-
-    def battery(self, serial: str) -> Battery | None:
-        """Return the battery with this serial number, if the gateway still lists it."""
-        if self.powerwalls_stale:
-            return None
-        for battery in self.powerwalls.powerwalls:
-            if battery.package_serial_number == serial:
-                return battery
-        return None
+    batteries: dict[str, Battery]
 
 
-def _update_failed(err: PowerwallError) -> UpdateFailed:
-    """The translated failure for a client error."""
-    if isinstance(err, PowerwallRateLimitError):
-        return UpdateFailed(
-            translation_domain=DOMAIN,
-            translation_key="rate_limited",
-            translation_placeholders={"error": str(err)},
-            retry_after=err.retry_after,
-        )
-    if isinstance(err, PowerwallBusyError):
-        return UpdateFailed(
-            translation_domain=DOMAIN,
-            translation_key="busy",
-            translation_placeholders={"error": str(err)},
-        )
-    if isinstance(err, PowerwallUnsupportedError):
-        return UpdateFailed(translation_domain=DOMAIN, translation_key="unsupported")
-    if isinstance(err, PowerwallConnectionError):
-        return UpdateFailed(
-            translation_domain=DOMAIN,
-            translation_key="cannot_connect",
-            translation_placeholders={"error": str(err)},
-        )
-    return UpdateFailed(
-        translation_domain=DOMAIN,
-        translation_key="invalid_response",
-        translation_placeholders={"error": str(err)},
-    )
+@dataclass(frozen=True, slots=True)
+class PowerwallGatewayData:
+    """An entry's runtime data."""
+
+    gateway: PowerwallGateway
+    live: PowerwallLiveCoordinator
+    batteries: PowerwallBatteryCoordinator
 
 
-class PowerwallGatewayCoordinator(DataUpdateCoordinator[GatewayData]):
-    """Poll the gateway: small endpoints every time, the full battery list when needed."""
+class PowerwallCoordinator[DataT](DataUpdateCoordinator[DataT]):
+    """What both coordinators share: the client, the error handling, the session kept.
+
+    An error in ``HELD_ERRORS`` keeps the last data, and asks again every status
+    interval, until the data is overdue by STALE_AFTER; any other error fails
+    the poll at once. A rejected password stops all polling until the user
+    re-authenticates.
+    """
 
     config_entry: PowerwallGatewayConfigEntry
+    HELD_ERRORS: ClassVar[tuple[type[PowerwallError], ...]]
 
     def __init__(
         self,
         hass: HomeAssistant,
         entry: PowerwallGatewayConfigEntry,
-        client: PowerwallClient,
+        gateway: PowerwallGateway,
+        *,
+        name: str,
+        interval: timedelta,
     ) -> None:
-        """Set the coordinator up with the intervals the user chose."""
+        """Poll ``gateway`` every ``interval``."""
         super().__init__(
             hass,
             LOGGER,
             config_entry=entry,
-            name=f"{DOMAIN} {client.host}",
-            update_interval=timedelta(
-                seconds=entry.options.get(CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL)
-            ),
+            name=f"{DOMAIN} {gateway.client.host} {name}",
+            update_interval=interval,
             always_update=False,
         )
-        self.client = client
-        self.gateway_info = GatewayInfo()
-        self.powerwalls_interval = timedelta(
-            seconds=entry.options.get(CONF_POWERWALLS_INTERVAL, DEFAULT_POWERWALLS_INTERVAL)
+        self.gateway = gateway
+        self.client = gateway.client
+        self.interval = interval
+        self._retry_interval = timedelta(
+            seconds=min(entry.options.get(CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL), 60)
         )
-        self.gateway_id: str = entry.unique_id or entry.entry_id
-        self._powerwalls_fetched_at = dt_util.utcnow() - self.powerwalls_interval
-        self._last_success_at = dt_util.utcnow()
-        self._throttled: PowerwallError | None = None
-        self._rate_limit_episodes: deque[float] = deque()
-        self._unknown_values_logged: set[tuple[str, str]] = set()
-        # Unique ids each platform has added; a removed battery's are forgotten so
-        # that its entities come back if it does.
-        self.added_unique_ids: dict[str, set[str]] = {}
-        # Full reads in a row that did not list a battery we have a device for.
-        self._missing_reads: dict[str, int] = {}
-        self._last_pruned: Powerwalls | None = None
-        self._auth_failed = False
-        self._firmware_changed = False
+        self._last_success = dt_util.utcnow()
+        self._held: PowerwallError | None = None
+
+    async def _fetch(self) -> DataT:
+        """Read the gateway; client errors propagate."""
+        raise NotImplementedError
 
     @override
-    async def _async_setup(self) -> None:
-        """Read the gateway's identity and firmware once (no login needed)."""
-        try:
-            self.gateway_info = await self.client.get_gateway_info()
-        except PowerwallError as err:
-            raise _update_failed(err) from err
-        finally:
-            self._remember_cooldown()
-
-    @override
-    async def _async_update_data(self) -> GatewayData:
-        """Fetch what this poll needs, and keep the session for the next start."""
-        try:
-            return await self._update()
-        finally:
-            self._remember_cooldown()
-
-    def _remember_cooldown(self) -> None:
-        """Keep the client's rate-limit cooldown for the client of a later setup."""
-        cooldowns = self.hass.data.setdefault(COOLDOWNS, {})
-        cooldowns[self.config_entry.entry_id] = self.hass.loop.time() + self.client.rate_limited_for
-
-    async def _update(self) -> GatewayData:
-        # After a rejected password, only re-authentication (which reloads the
-        # entry) may log in again: repeated failed logins lock the gateway.
-        if self._auth_failed:
+    async def _async_update_data(self) -> DataT:
+        if self.gateway.password_rejected:
             raise ConfigEntryAuthFailed(translation_domain=DOMAIN, translation_key="invalid_auth")
         try:
             data = await self._fetch()
         except PowerwallAuthenticationError as err:
-            self._auth_failed = True
+            self.gateway.password_rejected = True
             raise ConfigEntryAuthFailed(
                 translation_domain=DOMAIN, translation_key="invalid_auth"
             ) from err
-        except (PowerwallRateLimitError, PowerwallBusyError) as err:
-            return self._hold_last_data(err)
-        except PowerwallUnsupportedError as err:
-            if self.data is None:
-                # A Powerwall 3, or a gateway without this API: retrying cannot help.
+        except PowerwallError as err:
+            return self._failed(err)
+        finally:
+            remember_cooldown(self.hass, self.client.host, self.client.rate_limited_for)
+        self._succeeded()
+        return data
+
+    def _failed(self, err: PowerwallError) -> DataT:
+        """Keep the last data through a held error until it is stale; else fail the poll."""
+        if isinstance(err, PowerwallRateLimitError):
+            self.gateway.rate_limits.rate_limited(dt_util.utcnow().timestamp())
+        if self.data is None:
+            if isinstance(err, PowerwallUnsupportedError):
+                # A Powerwall 3, or a device without this API: retrying cannot help.
                 raise ConfigEntryError(
                     translation_domain=DOMAIN, translation_key="unsupported"
                 ) from err
-            raise _update_failed(err) from err
-        except PowerwallError as err:
-            raise _update_failed(err) from err
-        self._last_success_at = dt_util.utcnow()
-        if self._throttled is not None:
-            LOGGER.info("The gateway at %s answers again", self.client.host)
-            self._throttled = None
-        self._expire_rate_limit_issue()
-        self._save_session()
-        self._log_unknown_values(data)
-        if self.data is not None:  # at setup, the platforms have not added anything yet
-            self.remove_stale_devices(data)
-        return data
+            raise update_failed(err) from err
+        held = isinstance(err, self.HELD_ERRORS)
+        if held and self._held is None:
+            self._holding(err)
+        self._held = err if held else None
+        # Ask again soon rather than a whole battery interval later.
+        self.update_interval = min(self.interval, self._retry_interval)
+        if not held or dt_util.utcnow() - self._last_success >= self.interval + STALE_AFTER:
+            raise update_failed(err) from err
+        return self.data
 
-    async def _fetch(self) -> GatewayData:
-        status = await self.client.get_status()
-        grid = await self.client.get_grid_status()
-        previous = self.data.powerwalls if self.data is not None else None
-        # Off grid, the batteries' grid states and reconnection timers are the news.
-        active = status.active or grid.connected is False
-        was_active = self.data is not None and (
-            self.data.status.active or self.data.grid.connected is False
+    def _holding(self, err: PowerwallError) -> None:
+        """Say once that the last values are kept through ``err``."""
+        LOGGER.debug("Keeping the last data of %s: %s", self.name, err)
+
+    def _succeeded(self) -> None:
+        if self._held is not None:
+            LOGGER.info("The gateway at %s answers again", self.client.host)
+            self._held = None
+        self._last_success = dt_util.utcnow()
+        self.update_interval = self.interval
+        self.gateway.rate_limits.answered(self._last_success.timestamp())
+        # A new session (after an expiry) is stored, so a restart costs no login.
+        session = self.client.export_session()
+        if session != self.config_entry.data.get(CONF_SESSION):
+            self.hass.config_entries.async_update_entry(
+                self.config_entry, data={**self.config_entry.data, CONF_SESSION: session}
+            )
+
+
+class PowerwallBatteryCoordinator(PowerwallCoordinator[BatteryData]):
+    """Every battery and the synchronizer (``/api/powerwalls``), every battery interval.
+
+    Any failure but a rejected password keeps the last list (asked again every
+    status interval) until it is overdue by STALE_AFTER: a truncated answer or
+    a busy spell must not blank out slow-changing details.
+    """
+
+    HELD_ERRORS = (PowerwallError,)
+
+    def __init__(
+        self, hass: HomeAssistant, entry: PowerwallGatewayConfigEntry, gateway: PowerwallGateway
+    ) -> None:
+        """Read the batteries at the interval the user chose."""
+        interval = entry.options.get(CONF_POWERWALLS_INTERVAL, DEFAULT_POWERWALLS_INTERVAL)
+        super().__init__(
+            hass, entry, gateway, name="batteries", interval=timedelta(seconds=interval)
         )
-        due = dt_util.utcnow() - self._powerwalls_fetched_at >= self.powerwalls_interval
-        # One more full read after the activity ends shows its final result.
-        if previous is None or due or active or was_active:
-            powerwalls = await self._read_powerwalls(previous)
-        else:
-            powerwalls = previous
-        if was_active and self.data.status.updating and not status.updating:
-            self._firmware_changed = True
+        self._stale_devices = StaleDevices(hass, entry, gateway.gateway_id)
+
+    @override
+    async def _fetch(self) -> BatteryData:
+        powerwalls = await self.client.get_powerwalls()
+        batteries = {self.gateway.battery_id(battery): battery for battery in powerwalls.powerwalls}
+        unknown = self.gateway.unknown_values
+        unknown.check("grid_state", (b.grid_state for b in batteries.values()), GridState)
+        unknown.check("battery type", (b.type for b in batteries.values()), BatteryType)
+        owners: list[Battery | Sync] = [*batteries.values()]
+        if powerwalls.sync is not None:
+            owners.append(powerwalls.sync)
+        unknown.check(
+            "check status",
+            (
+                check.status
+                for owner in owners
+                for diagnostic in (owner.commissioning_diagnostic, owner.update_diagnostic)
+                if diagnostic is not None
+                for check in diagnostic.checks
+            ),
+            CheckStatus,
+        )
+        self._stale_devices.battery_list_read(powerwalls)
+        return BatteryData(powerwalls, batteries)
+
+
+class PowerwallLiveCoordinator(PowerwallCoordinator[LiveData]):
+    """The gateway's flags and the live grid status, every status interval.
+
+    While the gateway is busy or the site is off grid, every poll asks the
+    battery coordinator for a read too (and once more after), so progress,
+    grid states and reconnection timers show up within one poll.
+    """
+
+    HELD_ERRORS = (PowerwallRateLimitError, PowerwallBusyError)
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: PowerwallGatewayConfigEntry,
+        gateway: PowerwallGateway,
+        batteries: PowerwallBatteryCoordinator,
+    ) -> None:
+        """Poll at the status interval the user chose; wake ``batteries`` when needed."""
+        interval = entry.options.get(CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL)
+        super().__init__(hass, entry, gateway, name="live", interval=timedelta(seconds=interval))
+        self.batteries = batteries
+        self._firmware_changed = False
+
+    @override
+    async def _fetch(self) -> LiveData:
+        data = LiveData(await self.client.get_status(), await self.client.get_grid_status())
+        self.gateway.unknown_values.check("grid_status", (data.grid.grid_status,), GridStatus)
+        previous = self.data
+        if previous is not None:
+            # One more read after the activity ends shows its final result.
+            if data.active or previous.active or not self.last_update_success:
+                self.config_entry.async_create_background_task(
+                    self.hass, self.batteries.async_refresh(), f"{self.name} battery read"
+                )
+            if previous.status.updating and not data.status.updating:
+                self._firmware_changed = True
         if self._firmware_changed:
             await self._refresh_firmware_version()
-        # Stale once a read has been due for longer than STALE_AFTER without success.
-        overdue = dt_util.utcnow() - (self._powerwalls_fetched_at + self.powerwalls_interval)
-        return GatewayData(
-            status=status,
-            grid=grid,
-            powerwalls=powerwalls,
-            powerwalls_stale=overdue >= STALE_AFTER,
-        )
+        return data
 
-    async def _read_powerwalls(self, previous: Powerwalls | None) -> Powerwalls:
-        """Read the battery list; a failed read keeps the last one (asked again next poll).
-
-        The big endpoint failing must not take the live flags and grid status,
-        read moments before, down with it. Only a rejected password, or a first
-        read with nothing to keep, fails the poll.
-        """
-        try:
-            powerwalls = await self.client.get_powerwalls()
-        except PowerwallAuthenticationError:
-            raise
-        except PowerwallError as err:
-            if previous is None:
-                raise
-            LOGGER.debug("Keeping the last battery list of %s: %s", self.client.host, err)
-            return previous
-        self._powerwalls_fetched_at = dt_util.utcnow()
-        return powerwalls
+    @override
+    def _holding(self, err: PowerwallError) -> None:
+        LOGGER.warning("The gateway at %s is not answering data: %s", self.client.host, err)
 
     async def _refresh_firmware_version(self) -> None:
         """After a firmware update, show the gateway's new version on its device.
@@ -273,134 +328,14 @@ class PowerwallGatewayCoordinator(DataUpdateCoordinator[GatewayData]):
         the next poll asks again.
         """
         try:
-            self.gateway_info = await self.client.get_gateway_info()
+            self.gateway.info = await self.client.get_gateway_info()
         except PowerwallError as err:
             LOGGER.debug("Firmware version of %s not read yet: %s", self.client.host, err)
             return
         self._firmware_changed = False
         registry = dr.async_get(self.hass)
         device = registry.async_get_device_by_identifier(
-            (DOMAIN, self.gateway_id), self.config_entry.entry_id
+            (DOMAIN, self.gateway.gateway_id), self.config_entry.entry_id
         )
         if device is not None:
-            registry.async_update_device(device.id, sw_version=self.gateway_info.firmware_version)
-
-    def _hold_last_data(self, err: PowerwallRateLimitError | PowerwallBusyError) -> GatewayData:
-        """Keep the last values through a rate limit or a busy spell, until they are stale."""
-        if self._throttled is None:
-            LOGGER.warning("The gateway at %s is not answering data: %s", self.client.host, err)
-        if isinstance(err, PowerwallRateLimitError) and not isinstance(
-            self._throttled, PowerwallRateLimitError
-        ):
-            self._note_rate_limit_episode()
-        self._throttled = err
-        if self.data is None or dt_util.utcnow() - self._last_success_at >= STALE_AFTER:
-            raise _update_failed(err) from err
-        return self.data
-
-    def _note_rate_limit_episode(self) -> None:
-        now = dt_util.utcnow().timestamp()
-        window = REPEATED_RATE_LIMIT_WINDOW.total_seconds()
-        self._rate_limit_episodes.append(now)
-        while self._rate_limit_episodes[0] < now - window:
-            self._rate_limit_episodes.popleft()
-        if len(self._rate_limit_episodes) >= REPEATED_RATE_LIMIT_COUNT:
-            ir.async_create_issue(
-                self.hass,
-                DOMAIN,
-                rate_limited_issue_id(self.config_entry.entry_id),
-                is_fixable=False,
-                severity=ir.IssueSeverity.WARNING,
-                translation_key=ISSUE_RATE_LIMITED,
-                translation_placeholders={
-                    "host": self.client.host,
-                    "count": str(len(self._rate_limit_episodes)),
-                },
-            )
-
-    def _expire_rate_limit_issue(self) -> None:
-        """Drop the repair issue once a full window has passed without a rate limit."""
-        window = REPEATED_RATE_LIMIT_WINDOW.total_seconds()
-        if (
-            self._rate_limit_episodes
-            and self._rate_limit_episodes[-1] < dt_util.utcnow().timestamp() - window
-        ):
-            self._rate_limit_episodes.clear()
-            ir.async_delete_issue(
-                self.hass, DOMAIN, rate_limited_issue_id(self.config_entry.entry_id)
-            )
-
-    def _save_session(self) -> None:
-        """Store a new gateway session so a restart does not cost a login."""
-        session = self.client.export_session()
-        if session != self.config_entry.data.get(CONF_SESSION):
-            self.hass.config_entries.async_update_entry(
-                self.config_entry, data={**self.config_entry.data, CONF_SESSION: session}
-            )
-
-    def _log_unknown_values(self, data: GatewayData) -> None:
-        """Log each enum value this integration does not know, once."""
-        seen: list[tuple[str, str | None]] = [("grid_status", data.grid.grid_status)]
-        owners: list[Battery | Sync] = list(data.powerwalls.powerwalls)
-        if data.powerwalls.sync is not None:
-            owners.append(data.powerwalls.sync)
-        for owner in owners:
-            if isinstance(owner, Battery):
-                seen.append(("grid_state", owner.grid_state))
-                seen.append(("battery type", owner.type))
-            for diagnostic in (owner.commissioning_diagnostic, owner.update_diagnostic):
-                if diagnostic is not None:
-                    seen.extend(("check status", check.status) for check in diagnostic.checks)
-        known = {*GridStatus, *GridState, *CheckStatus, *BatteryType}
-        for field, value in seen:
-            if value is None or value in known or (field, value) in self._unknown_values_logged:
-                continue
-            self._unknown_values_logged.add((field, value))
-            LOGGER.warning(
-                "The gateway reported a %s this integration does not know: %r. "
-                "It is shown as it is; please report it so it can be translated",
-                field,
-                value,
-            )
-
-    @callback
-    def remove_stale_devices(self, data: GatewayData) -> None:
-        """Remove the devices of batteries missing from two full reads in a row.
-
-        An empty list, a list with a garbled entry, or a gateway that is still
-        enumerating its batteries proves nothing: devices stay.
-        """
-        powerwalls = data.powerwalls
-        if (
-            powerwalls is self._last_pruned
-            or not powerwalls.powerwalls
-            or powerwalls.skipped_powerwalls
-            or data.status.enumerating
-        ):
-            return
-        self._last_pruned = powerwalls
-        current = {battery.package_serial_number for battery in powerwalls.powerwalls}
-        registry = dr.async_get(self.hass)
-        missing: dict[str, int] = {}
-        for device in dr.async_entries_for_config_entry(registry, self.config_entry.entry_id):
-            serials = {ident for domain, ident in device.identifiers if domain == DOMAIN}
-            if not serials or self.gateway_id in serials or serials & current:
-                continue
-            for serial in serials:
-                missing[serial] = self._missing_reads.get(serial, 0) + 1
-            if max(missing[serial] for serial in serials) < STALE_DEVICE_READS:
-                continue
-            registry.async_remove_device(device.id)
-            for serial in serials:
-                del missing[serial]
-                self.forget_battery(serial)
-        self._missing_reads = missing
-
-    @callback
-    def forget_battery(self, serial: str) -> None:
-        """Forget a removed battery's entities, so they are added again if it returns."""
-        self._missing_reads.pop(serial, None)
-        for unique_ids in self.added_unique_ids.values():
-            unique_ids.difference_update(
-                {uid for uid in unique_ids if uid.startswith(f"{serial}_")}
-            )
+            registry.async_update_device(device.id, sw_version=self.gateway.info.firmware_version)

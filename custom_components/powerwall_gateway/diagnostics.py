@@ -16,7 +16,7 @@ from .const import CONF_SESSION
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
-from .coordinator import PowerwallGatewayConfigEntry
+from .coordinator import PowerwallCoordinator, PowerwallGatewayConfigEntry
 
 TO_REDACT = {
     CONF_PASSWORD,
@@ -43,32 +43,38 @@ def _plain(model: DataclassInstance) -> Any:
     return json_loads(json_dumps(asdict(model)))
 
 
+def _coordinator(coordinator: PowerwallCoordinator[Any]) -> dict[str, Any]:
+    return {
+        "last_update_success": coordinator.last_update_success,
+        "last_exception": repr(coordinator.last_exception),
+        "interval_seconds": coordinator.interval.total_seconds(),
+    }
+
+
 async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: PowerwallGatewayConfigEntry
 ) -> dict[str, Any]:
-    """The entry, the gateway's last answers and the coordinator's state, redacted."""
+    """The entry, the gateway's last answers and the coordinators' state, redacted."""
     if entry.state is not ConfigEntryState.LOADED:
         # A gateway that fails to set up is when a bug report needs this most.
         return async_redact_data(
             {"entry": entry.as_dict(), "state": entry.state.value, "reason": entry.reason},
             TO_REDACT,
         )
-    coordinator = entry.runtime_data
-    client = coordinator.client
-    data = coordinator.data
+    runtime = entry.runtime_data
+    client = runtime.gateway.client
     return async_redact_data(
         {
             "entry": entry.as_dict(),
-            "gateway_info": _plain(coordinator.gateway_info),
+            "gateway_info": _plain(runtime.gateway.info),
             "payloads": client.last_payloads,
-            "data": _plain(data) if data is not None else None,
-            "coordinator": {
-                "last_update_success": coordinator.last_update_success,
-                "last_exception": repr(coordinator.last_exception),
-                "update_interval_seconds": coordinator.update_interval.total_seconds()
-                if coordinator.update_interval
-                else None,
-                "powerwalls_interval_seconds": coordinator.powerwalls_interval.total_seconds(),
+            "live": _plain(runtime.live.data),
+            "batteries": _plain(runtime.batteries.data.powerwalls),
+            "coordinators": {
+                "live": _coordinator(runtime.live),
+                "batteries": _coordinator(runtime.batteries),
+            },
+            "client": {
                 "logins": client.login_count,
                 "rate_limited_for_seconds": client.rate_limited_for,
                 "certificate_fingerprint": client.certificate_fingerprint,

@@ -1,30 +1,37 @@
-"""The base entity, the devices, and the one loop that adds entities as batteries appear.
+"""Base entities, one per kind of subject, and adding entities as batteries appear.
 
-An entity reads one *subject* of the coordinator's data: the whole poll for a
-gateway entity, the synchronizer block for a synchronizer entity, or one battery
-(found by its serial number) for a battery entity. Descriptions only say how to
-read a value from their subject.
+- ``GatewayEntity``: the gateway device, from the live coordinator (flags, grid).
+- ``PowerwallsEntity``: the gateway device, from the battery list (its ``states``).
+- ``SyncEntity``: the gateway device, from the battery list's synchronizer block.
+- ``BatteryEntity``: one battery's device; its ``subject`` is one dict lookup.
+
+Each has a ``subject``: what its descriptions' ``value_fn`` reads, or ``None``
+when the gateway no longer reports it (the entity is then unavailable).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 import re
-from typing import override
+from typing import Any, override
 
-from homeassistant.const import CONF_HOST, CONF_MAC
 from homeassistant.core import callback
-from homeassistant.helpers import device_registry as dr
-from homeassistant.helpers.device_registry import CONNECTION_NETWORK_MAC, DeviceInfo
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 from homeassistant.util import slugify
 
-from .api import Battery, Check, Diagnostic, Powerwalls, Sync
-from .const import DOMAIN, MANUFACTURER
-from .coordinator import GatewayData, PowerwallGatewayConfigEntry, PowerwallGatewayCoordinator
+from .api import Battery, Powerwalls, Sync
+from .const import DOMAIN
+from .coordinator import (
+    LiveData,
+    PowerwallBatteryCoordinator,
+    PowerwallCoordinator,
+    PowerwallGatewayConfigEntry,
+    PowerwallLiveCoordinator,
+)
+from .devices import battery_device_info, gateway_device_info
 
 _CAMEL_RE = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
@@ -39,127 +46,112 @@ def enum_state(value: str | None) -> str | None:
     return state_key(value) if value else None
 
 
-@dataclass(frozen=True, slots=True)
-class Scope[SubjectT]:
-    """Where an entity belongs and what it reads."""
-
-    owner: str
-    device_info: DeviceInfo
-    subject_fn: Callable[[GatewayData], SubjectT | None]
-
-
-def gateway_device_info(coordinator: PowerwallGatewayCoordinator) -> DeviceInfo:
-    """The gateway device, identified by the config entry's unique id (the DIN)."""
-    info = coordinator.gateway_info
-    mac = coordinator.config_entry.data.get(CONF_MAC)
-    # A DIN is "<part number>--<serial number>" (1232100-00-E--TG123456789A4M).
-    part_number, _, serial = (info.din or "").rpartition("--")
-    return DeviceInfo(
-        # Known through DHCP discovery; lets Home Assistant follow the gateway to a new address.
-        connections={(CONNECTION_NETWORK_MAC, mac)} if mac else set(),
-        identifiers={(DOMAIN, coordinator.gateway_id)},
-        manufacturer=MANUFACTURER,
-        model="Backup Gateway",
-        model_id=part_number or None,
-        name="Backup Gateway",
-        serial_number=serial or None,
-        sw_version=info.firmware_version,
-        configuration_url=f"https://{coordinator.config_entry.data[CONF_HOST]}/",
-    )
-
-
-def gateway_scope(coordinator: PowerwallGatewayCoordinator) -> Scope[GatewayData]:
-    """Entities of the gateway device that read the whole poll."""
-    return Scope(coordinator.gateway_id, gateway_device_info(coordinator), lambda data: data)
-
-
-def sync_scope(coordinator: PowerwallGatewayCoordinator) -> Scope[Sync]:
-    """Entities of the gateway device that read its synchronizer."""
-    return Scope(
-        coordinator.gateway_id,
-        gateway_device_info(coordinator),
-        lambda data: None if data.powerwalls_stale else data.powerwalls.sync,
-    )
-
-
-def battery_scope(coordinator: PowerwallGatewayCoordinator, battery: Battery) -> Scope[Battery]:
-    """Entities of one battery's device, linked to the gateway."""
-    serial = battery.package_serial_number
-    return Scope(
-        serial,
-        DeviceInfo(
-            identifiers={(DOMAIN, serial)},
-            manufacturer=MANUFACTURER,
-            model=battery.model,
-            model_id=battery.package_part_number,
-            name=f"{battery.model} {serial}",
-            serial_number=serial,
-            via_device_id=dr.async_get_device_id_by_identifier(
-                coordinator.hass,
-                (DOMAIN, coordinator.gateway_id),
-                config_entry_id=coordinator.config_entry.entry_id,
-            ),
-        ),
-        lambda data: data.battery(serial),
-    )
-
-
-def find_check(diagnostic: Diagnostic | None, name: str) -> Check | None:
-    """The check of this name in a diagnostic run, if the gateway still reports it."""
-    if diagnostic is None:
-        return None
-    return next((check for check in diagnostic.checks if check.name == name), None)
-
-
-class PowerwallGatewayEntity[SubjectT](CoordinatorEntity[PowerwallGatewayCoordinator]):
-    """An entity of the gateway or of one of its batteries."""
+class PowerwallEntity[CoordinatorT: PowerwallCoordinator[Any], SubjectT](
+    CoordinatorEntity[CoordinatorT]
+):
+    """An entity of the gateway or of one of its batteries; its unique id is ``<owner>_<key>``."""
 
     _attr_has_entity_name = True
 
     def __init__(
-        self,
-        coordinator: PowerwallGatewayCoordinator,
-        description: EntityDescription,
-        scope: Scope[SubjectT],
+        self, coordinator: CoordinatorT, description: EntityDescription, owner_id: str
     ) -> None:
-        """Bind the entity to its device; its unique id is ``<owner>_<JSON key>``."""
+        """Bind the entity to its coordinator and description."""
         super().__init__(coordinator)
         self.entity_description = description
-        self._scope = scope
-        self._attr_unique_id = f"{scope.owner}_{description.key}"
-        self._attr_device_info = scope.device_info
+        self._attr_unique_id = f"{owner_id}_{description.key}"
 
     @property
     def subject(self) -> SubjectT | None:
-        """What this entity reads in the latest poll, or ``None`` when it is gone."""
-        return self._scope.subject_fn(self.coordinator.data)
-
-    def read[ValueT](self, value_fn: Callable[[SubjectT], ValueT]) -> ValueT | None:
-        """Apply ``value_fn`` to the subject; ``None`` when the subject is gone."""
-        if (subject := self.subject) is None:
-            return None
-        return value_fn(subject)
+        """What the entity reads in the latest data; ``None`` when it is gone."""
+        raise NotImplementedError
 
     @property
     @override
     def available(self) -> bool:
-        """Unavailable when the poll failed or the battery is no longer listed."""
+        """Unavailable when the read failed or the subject is no longer reported."""
         return super().available and self.subject is not None
 
 
-def add_entities_as_they_appear(
+class _GatewayDeviceEntity[CoordinatorT: PowerwallCoordinator[Any], SubjectT](
+    PowerwallEntity[CoordinatorT, SubjectT]
+):
+    """An entity of the gateway device."""
+
+    def __init__(self, coordinator: CoordinatorT, description: EntityDescription) -> None:
+        """Attach the entity to the gateway device."""
+        gateway = coordinator.gateway
+        super().__init__(coordinator, description, gateway.gateway_id)
+        self._attr_device_info = gateway_device_info(
+            coordinator.config_entry, gateway.gateway_id, gateway.info
+        )
+
+
+class GatewayEntity(_GatewayDeviceEntity[PowerwallLiveCoordinator, LiveData]):
+    """An entity of the gateway device reading the live flags and grid status."""
+
+    @property
+    @override
+    def subject(self) -> LiveData:
+        return self.coordinator.data
+
+
+class PowerwallsEntity(_GatewayDeviceEntity[PowerwallBatteryCoordinator, Powerwalls]):
+    """An entity of the gateway device reading the gateway-wide part of the battery list."""
+
+    @property
+    @override
+    def subject(self) -> Powerwalls:
+        return self.coordinator.data.powerwalls
+
+
+class SyncEntity(_GatewayDeviceEntity[PowerwallBatteryCoordinator, Sync]):
+    """An entity of the gateway device reading its synchronizer."""
+
+    @property
+    @override
+    def subject(self) -> Sync | None:
+        return self.coordinator.data.powerwalls.sync
+
+
+class BatteryEntity(PowerwallEntity[PowerwallBatteryCoordinator, Battery]):
+    """An entity of one battery's device."""
+
+    def __init__(
+        self,
+        coordinator: PowerwallBatteryCoordinator,
+        description: EntityDescription,
+        battery: Battery,
+    ) -> None:
+        """Attach the entity to the battery's device."""
+        self.battery_id = coordinator.gateway.battery_id(battery)
+        super().__init__(coordinator, description, self.battery_id)
+        self._attr_device_info = battery_device_info(
+            coordinator.hass, coordinator.config_entry, coordinator.gateway.gateway_id, battery
+        )
+
+    @property
+    @override
+    def subject(self) -> Battery | None:
+        return self.coordinator.data.batteries.get(self.battery_id)
+
+
+def add_entities_as_batteries_appear(
     entry: PowerwallGatewayConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
     platform: str,
-    build: Callable[[PowerwallGatewayCoordinator], Iterable[Entity]],
+    build: Callable[[PowerwallBatteryCoordinator], Iterable[Entity]],
 ) -> None:
-    """Add the platform's entities now, and after each poll those not added yet.
+    """Add the battery list's entities now, and after each new read those not added yet.
 
     This is how a new battery, or a check that new firmware adds, gets its
-    entities without a reload.
+    entities without a reload. An entity whose device was removed (a battery
+    that left) lost its registry entry with it, so it is added again when its
+    battery returns.
     """
-    coordinator = entry.runtime_data
-    added = coordinator.added_unique_ids.setdefault(platform, set())
+    coordinator = entry.runtime_data.batteries
+    registry = er.async_get(coordinator.hass)
+    added: set[str] = set()
     last_read: list[Powerwalls] = []
 
     @callback
@@ -168,7 +160,15 @@ def add_entities_as_they_appear(
         if last_read and last_read[0] is coordinator.data.powerwalls:
             return
         last_read[:] = [coordinator.data.powerwalls]
-        new = [entity for entity in build(coordinator) if entity.unique_id not in added]
+        new = [
+            entity
+            for entity in build(coordinator)
+            if entity.unique_id is not None
+            and (
+                entity.unique_id not in added
+                or registry.async_get_entity_id(platform, DOMAIN, entity.unique_id) is None
+            )
+        ]
         if new:
             added.update(entity.unique_id for entity in new if entity.unique_id)
             async_add_entities(new)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from operator import attrgetter
+from functools import partial
+from itertools import chain
 from typing import Any, override
 
 from homeassistant.components.sensor import (
@@ -13,35 +14,30 @@ from homeassistant.components.sensor import (
     SensorEntity,
     SensorEntityDescription,
 )
-from homeassistant.const import (
-    MAX_LENGTH_STATE_STATE,
-    PERCENTAGE,
-    EntityCategory,
-    UnitOfTime,
-)
+from homeassistant.const import MAX_LENGTH_STATE_STATE, PERCENTAGE, EntityCategory, UnitOfTime
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 from homeassistant.util import slugify
 
-from .api import Battery, CheckStatus, Diagnostic, GridState, GridStatus, Sync
-from .coordinator import GatewayData, PowerwallGatewayConfigEntry, PowerwallGatewayCoordinator
+from .api import Battery, Check, CheckStatus, Diagnostic, GridState, GridStatus, Powerwalls, Sync
+from .coordinator import LiveData, PowerwallBatteryCoordinator, PowerwallGatewayConfigEntry
 from .entity import (
-    PowerwallGatewayEntity,
-    Scope,
-    add_entities_as_they_appear,
-    battery_scope,
+    BatteryEntity,
+    GatewayEntity,
+    PowerwallEntity,
+    PowerwallsEntity,
+    SyncEntity,
+    add_entities_as_batteries_appear,
     enum_state,
-    find_check,
-    gateway_scope,
     state_key,
-    sync_scope,
 )
 
-# Read-only entities fed by one coordinator: no limit needed.
+# Read-only entities fed by coordinators: no limit needed.
 PARALLEL_UPDATES = 0
 
-type DiagnosticOwner = Battery | Sync
+DIAGNOSTIC = EntityCategory.DIAGNOSTIC
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -60,38 +56,76 @@ def _text(value: str | None) -> str | None:
     return value[: MAX_LENGTH_STATE_STATE - 1] + "…"
 
 
-def _enum_options(values: type[GridState | GridStatus | CheckStatus]) -> list[str]:
+def _options(values: type[GridState | GridStatus | CheckStatus]) -> list[str]:
     return [state_key(value) for value in values]
 
 
-GATEWAY_SENSORS: tuple[PowerwallSensorEntityDescription[GatewayData], ...] = (
+def _result(diagnostic: Diagnostic | None) -> str | None:
+    """A diagnostic run's overall result: the worst of its checks."""
+    return enum_state(diagnostic.result) if diagnostic is not None else None
+
+
+def _progress(diagnostic: Diagnostic | None) -> float | None:
+    return diagnostic.progress_percent if diagnostic is not None else None
+
+
+GATEWAY_SENSORS: tuple[PowerwallSensorEntityDescription[LiveData], ...] = (
     PowerwallSensorEntityDescription(
         key="grid_status",
         translation_key="grid_status",
         device_class=SensorDeviceClass.ENUM,
-        options=_enum_options(GridStatus),
+        options=_options(GridStatus),
         value_fn=lambda data: enum_state(data.grid.grid_status),
     ),
     PowerwallSensorEntityDescription(
         key="phase_detection_last_error",
         translation_key="phase_detection_last_error",
-        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_category=DIAGNOSTIC,
         value_fn=lambda data: _text(data.status.phase_detection_last_error),
     ),
     PowerwallSensorEntityDescription(
         key="on_grid_check_error",
         translation_key="on_grid_check_error",
-        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_category=DIAGNOSTIC,
         value_fn=lambda data: _text(data.status.on_grid_check_error),
     ),
+)
+
+STATES_SENSOR = PowerwallSensorEntityDescription[Powerwalls](
+    key="states",
+    translation_key="states",
+    entity_category=DIAGNOSTIC,
+    value_fn=lambda powerwalls: len(powerwalls.states or ()),
+    attributes_fn=lambda powerwalls: {"states": list(powerwalls.states or ())},
+)
+
+SYNC_SENSORS: tuple[PowerwallSensorEntityDescription[Sync], ...] = (
     PowerwallSensorEntityDescription(
-        key="states",
-        translation_key="states",
-        entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda data: None if data.powerwalls_stale else len(data.powerwalls.states or ()),
-        attributes_fn=lambda data: (
-            None if data.powerwalls_stale else {"states": list(data.powerwalls.states or ())}
-        ),
+        key="sync_commissioning_diagnostic",
+        translation_key="sync_commissioning_diagnostic",
+        device_class=SensorDeviceClass.ENUM,
+        entity_category=DIAGNOSTIC,
+        options=_options(CheckStatus),
+        value_fn=lambda sync: _result(sync.commissioning_diagnostic),
+        exists_fn=lambda sync: sync.commissioning_diagnostic is not None,
+    ),
+    PowerwallSensorEntityDescription(
+        key="sync_update_diagnostic",
+        translation_key="sync_update_diagnostic",
+        device_class=SensorDeviceClass.ENUM,
+        entity_category=DIAGNOSTIC,
+        options=_options(CheckStatus),
+        value_fn=lambda sync: _result(sync.update_diagnostic),
+        exists_fn=lambda sync: sync.update_diagnostic is not None,
+    ),
+    PowerwallSensorEntityDescription(
+        key="sync_update_diagnostic_progress",
+        translation_key="sync_update_diagnostic_progress",
+        native_unit_of_measurement=PERCENTAGE,
+        suggested_display_precision=0,
+        entity_category=DIAGNOSTIC,
+        value_fn=lambda sync: _progress(sync.update_diagnostic),
+        exists_fn=lambda sync: sync.update_diagnostic is not None,
     ),
 )
 
@@ -100,7 +134,7 @@ BATTERY_SENSORS: tuple[PowerwallSensorEntityDescription[Battery], ...] = (
         key="grid_state",
         translation_key="grid_state",
         device_class=SensorDeviceClass.ENUM,
-        options=_enum_options(GridState),
+        options=_options(GridState),
         value_fn=lambda battery: enum_state(battery.grid_state),
     ),
     PowerwallSensorEntityDescription(
@@ -111,106 +145,117 @@ BATTERY_SENSORS: tuple[PowerwallSensorEntityDescription[Battery], ...] = (
         suggested_display_precision=0,
         value_fn=lambda battery: battery.grid_reconnection_time_seconds,
     ),
-)
-
-
-def diagnostic_sensors(
-    prefix: str, diagnostic_key: str
-) -> tuple[PowerwallSensorEntityDescription[DiagnosticOwner], ...]:
-    """The result (and, for firmware updates, progress) of one diagnostic run."""
-    get: Callable[[DiagnosticOwner], Diagnostic | None] = attrgetter(diagnostic_key)
-    key = f"{prefix}{diagnostic_key}"
-    result = PowerwallSensorEntityDescription[DiagnosticOwner](
-        key=key,
-        translation_key=key,
+    PowerwallSensorEntityDescription(
+        key="commissioning_diagnostic",
+        translation_key="commissioning_diagnostic",
         device_class=SensorDeviceClass.ENUM,
-        entity_category=EntityCategory.DIAGNOSTIC,
-        options=_enum_options(CheckStatus),
-        value_fn=lambda owner: enum_state(d.result) if (d := get(owner)) else None,
-        exists_fn=lambda owner: get(owner) is not None,
-    )
-    if diagnostic_key != "update_diagnostic":
-        return (result,)
-    progress = PowerwallSensorEntityDescription[DiagnosticOwner](
-        key=f"{key}_progress",
-        translation_key=f"{key}_progress",
+        entity_category=DIAGNOSTIC,
+        options=_options(CheckStatus),
+        value_fn=lambda battery: _result(battery.commissioning_diagnostic),
+        exists_fn=lambda battery: battery.commissioning_diagnostic is not None,
+    ),
+    PowerwallSensorEntityDescription(
+        key="update_diagnostic",
+        translation_key="update_diagnostic",
+        device_class=SensorDeviceClass.ENUM,
+        entity_category=DIAGNOSTIC,
+        options=_options(CheckStatus),
+        value_fn=lambda battery: _result(battery.update_diagnostic),
+        exists_fn=lambda battery: battery.update_diagnostic is not None,
+    ),
+    PowerwallSensorEntityDescription(
+        key="update_diagnostic_progress",
+        translation_key="update_diagnostic_progress",
         native_unit_of_measurement=PERCENTAGE,
         suggested_display_precision=0,
-        entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda owner: d.progress_percent if (d := get(owner)) else None,
-        exists_fn=lambda owner: get(owner) is not None,
-    )
-    return (result, progress)
+        entity_category=DIAGNOSTIC,
+        value_fn=lambda battery: _progress(battery.update_diagnostic),
+        exists_fn=lambda battery: battery.update_diagnostic is not None,
+    ),
+)
+
+# The diagnostic runs whose checks get a sensor each: the run's key, and how to
+# find the run in a battery or in the synchronizer.
+type DiagnosticOwner = Battery | Sync
+type DiagnosticRun = Callable[[DiagnosticOwner], Diagnostic | None]
+DIAGNOSTIC_RUNS: tuple[tuple[str, DiagnosticRun], ...] = (
+    ("commissioning_diagnostic", lambda owner: owner.commissioning_diagnostic),
+    ("update_diagnostic", lambda owner: owner.update_diagnostic),
+)
 
 
-def check_sensors(
-    prefix: str, diagnostic_key: str, owner: DiagnosticOwner
-) -> Iterator[PowerwallSensorEntityDescription[DiagnosticOwner]]:
-    """One sensor per check the gateway reports in this diagnostic run (disabled by default)."""
-    get: Callable[[DiagnosticOwner], Diagnostic | None] = attrgetter(diagnostic_key)
-    diagnostic = get(owner)
+def check_key(run_key: str, name: str) -> str:
+    """The key of a check's sensor: ``<run>_<slug of the check's name>``.
+
+    A check called "Progress" must not take the run's progress sensor's key.
+    """
+    key = f"{run_key}_{slugify(name)}"
+    return f"{key}_check" if key == f"{run_key}_progress" else key
+
+
+def _find_check(diagnostic: Diagnostic | None, name: str) -> Check | None:
     if diagnostic is None:
-        return
-    keys: set[str] = set()
-    progress_key = f"{prefix}{diagnostic_key}_progress"
-    for check in diagnostic.checks:
-        name = check.name
-        key = f"{prefix}{diagnostic_key}_{slugify(name)}"
-        # A check called "Progress" must not take the progress sensor's unique id.
-        if key == progress_key:
-            key = f"{key}_check"
-        # "Grid code" and "grid-code" would share an entity: the first one wins.
-        if key in keys:
+        return None
+    return next((check for check in diagnostic.checks if check.name == name), None)
+
+
+def _check_state(run: DiagnosticRun, name: str, owner: DiagnosticOwner) -> str | None:
+    check = _find_check(run(owner), name)
+    return enum_state(check.status) if check is not None else None
+
+
+def _check_attributes(
+    run: DiagnosticRun, name: str, owner: DiagnosticOwner
+) -> dict[str, Any] | None:
+    if (check := _find_check(run(owner), name)) is None:
+        return None
+    return {
+        "message": check.message,
+        "start_time": check.start_time.isoformat() if check.start_time else None,
+        "end_time": check.end_time.isoformat() if check.end_time else None,
+        "progress": check.progress_percent,
+    }
+
+
+def check_sensors[OwnerT: DiagnosticOwner](
+    prefix: str, owner: OwnerT
+) -> Iterator[PowerwallSensorEntityDescription[OwnerT]]:
+    """One sensor per check the owner's diagnostic runs report (disabled by default)."""
+    for run_key, run in DIAGNOSTIC_RUNS:
+        if (diagnostic := run(owner)) is None:
             continue
-        keys.add(key)
-
-        def value(owner: DiagnosticOwner, name: str = name) -> str | None:
-            found = find_check(get(owner), name)
-            return enum_state(found.status) if found else None
-
-        def attributes(owner: DiagnosticOwner, name: str = name) -> dict[str, Any] | None:
-            found = find_check(get(owner), name)
-            if found is None:
-                return None
-            return {
-                "message": found.message,
-                "start_time": found.start_time.isoformat() if found.start_time else None,
-                "end_time": found.end_time.isoformat() if found.end_time else None,
-                "progress": found.progress_percent,
-            }
-
-        yield PowerwallSensorEntityDescription[DiagnosticOwner](
-            key=key,
-            translation_key=f"{prefix}{diagnostic_key}_check",
-            translation_placeholders={"check": name},
-            device_class=SensorDeviceClass.ENUM,
-            entity_category=EntityCategory.DIAGNOSTIC,
-            entity_registry_enabled_default=False,
-            options=_enum_options(CheckStatus),
-            value_fn=value,
-            attributes_fn=attributes,
-        )
+        keys: set[str] = set()
+        for check in diagnostic.checks:
+            key = check_key(f"{prefix}{run_key}", check.name)
+            # "Grid code" and "grid-code" would share an entity: the first one wins.
+            if key in keys:
+                continue
+            keys.add(key)
+            yield PowerwallSensorEntityDescription[OwnerT](
+                key=key,
+                translation_key=f"{prefix}{run_key}_check",
+                translation_placeholders={"check": check.name},
+                device_class=SensorDeviceClass.ENUM,
+                entity_category=DIAGNOSTIC,
+                entity_registry_enabled_default=False,
+                options=_options(CheckStatus),
+                value_fn=partial(_check_state, run, check.name),
+                attributes_fn=partial(_check_attributes, run, check.name),
+            )
 
 
-DIAGNOSTIC_KEYS = ("commissioning_diagnostic", "update_diagnostic")
-BATTERY_DIAGNOSTIC_SENSORS = tuple(
-    d for key in DIAGNOSTIC_KEYS for d in diagnostic_sensors("", key)
-)
-SYNC_DIAGNOSTIC_SENSORS = tuple(
-    d for key in DIAGNOSTIC_KEYS for d in diagnostic_sensors("sync_", key)
-)
-
-
-class PowerwallSensor[SubjectT](PowerwallGatewayEntity[SubjectT], SensorEntity):
-    """A sensor of the gateway or of a battery."""
+class PowerwallSensor[SubjectT](PowerwallEntity[Any, SubjectT], SensorEntity):
+    """A sensor: its description's value of the entity's subject."""
 
     entity_description: PowerwallSensorEntityDescription[SubjectT]
 
     @property
     @override
     def native_value(self) -> StateType | datetime:
-        """The value read from the subject."""
-        return self.read(self.entity_description.value_fn)
+        """The value; unknown when the subject is gone."""
+        if (subject := self.subject) is None:
+            return None
+        return self.entity_description.value_fn(subject)
 
     @property
     @override
@@ -226,42 +271,44 @@ class PowerwallSensor[SubjectT](PowerwallGatewayEntity[SubjectT], SensorEntity):
     @override
     def extra_state_attributes(self) -> dict[str, Any] | None:
         """Details of the value (a check's message and times, the list of states)."""
-        return self.read(self.entity_description.attributes_fn)
+        if (subject := self.subject) is None:
+            return None
+        return self.entity_description.attributes_fn(subject)
 
 
-def _owner_sensors(
-    coordinator: PowerwallGatewayCoordinator,
-    scope: Scope[Any],
-    owner: DiagnosticOwner,
-    descriptions: tuple[PowerwallSensorEntityDescription[Any], ...],
-    prefix: str,
-) -> Iterator[PowerwallSensor[Any]]:
-    """The sensors of a battery or of the synchronizer, one per check included."""
-    for description in descriptions:
-        if description.exists_fn(owner):
-            yield PowerwallSensor(coordinator, description, scope)
-    for key in DIAGNOSTIC_KEYS:
-        for description in check_sensors(prefix, key, owner):
-            yield PowerwallSensor(coordinator, description, scope)
+class GatewaySensor(PowerwallSensor[LiveData], GatewayEntity):
+    """A value of the gateway's live data."""
 
 
-def build_sensors(coordinator: PowerwallGatewayCoordinator) -> Iterator[PowerwallSensor[Any]]:
-    """Every sensor the latest poll supports."""
-    data = coordinator.data
-    gateway = gateway_scope(coordinator)
-    yield from (PowerwallSensor(coordinator, d, gateway) for d in GATEWAY_SENSORS)
-    if (sync := data.powerwalls.sync) is not None:
-        yield from _owner_sensors(
-            coordinator, sync_scope(coordinator), sync, SYNC_DIAGNOSTIC_SENSORS, "sync_"
+class StatesSensor(PowerwallSensor[Powerwalls], PowerwallsEntity):
+    """The gateway's ``states`` list, from the battery list."""
+
+
+class SyncSensor(PowerwallSensor[Sync], SyncEntity):
+    """A value of the gateway's synchronizer."""
+
+
+class BatterySensor(PowerwallSensor[Battery], BatteryEntity):
+    """A value of one battery."""
+
+
+def _battery_list_sensors(coordinator: PowerwallBatteryCoordinator) -> Iterator[Entity]:
+    """The sensors the latest battery list supports, one per check included."""
+    yield StatesSensor(coordinator, STATES_SENSOR)
+    if (sync := coordinator.data.powerwalls.sync) is not None:
+        sync_descriptions: Iterable[PowerwallSensorEntityDescription[Sync]] = chain(
+            SYNC_SENSORS, check_sensors("sync_", sync)
         )
-    for battery in data.powerwalls.powerwalls:
-        yield from _owner_sensors(
-            coordinator,
-            battery_scope(coordinator, battery),
-            battery,
-            (*BATTERY_SENSORS, *BATTERY_DIAGNOSTIC_SENSORS),
-            "",
+        for sync_description in sync_descriptions:
+            if sync_description.exists_fn(sync):
+                yield SyncSensor(coordinator, sync_description)
+    for battery in coordinator.data.batteries.values():
+        descriptions: Iterable[PowerwallSensorEntityDescription[Battery]] = chain(
+            BATTERY_SENSORS, check_sensors("", battery)
         )
+        for description in descriptions:
+            if description.exists_fn(battery):
+                yield BatterySensor(coordinator, description, battery)
 
 
 async def async_setup_entry(
@@ -270,4 +317,6 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Set up the sensors, and add new ones as batteries and checks appear."""
-    add_entities_as_they_appear(entry, async_add_entities, "sensor", build_sensors)
+    live = entry.runtime_data.live
+    async_add_entities(GatewaySensor(live, description) for description in GATEWAY_SENSORS)
+    add_entities_as_batteries_appear(entry, async_add_entities, "sensor", _battery_list_sensors)

@@ -8,15 +8,17 @@ paths and snapshots).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
 import json
 from pathlib import Path
 from typing import Any
 from unittest.mock import AsyncMock, MagicMock, PropertyMock, patch
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import CONF_EMAIL, CONF_HOST, CONF_PASSWORD
 from homeassistant.core import HomeAssistant, State
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from syrupy.assertion import SnapshotAssertion
 
@@ -62,6 +64,17 @@ def entity_registry_enabled_by_default() -> Iterator[None]:
         yield
 
 
+async def poll(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float = 30) -> None:
+    """Move the clock on by ``seconds`` and let Home Assistant run the polls then due.
+
+    Home Assistant's own timers run them: the live poll every status interval,
+    the battery list at its interval or when the live poll asks for it.
+    """
+    freezer.tick(timedelta(seconds=seconds))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
 def state_of(hass: HomeAssistant, entity_id: str) -> State:
     """The state of an entity that must exist."""
     state = hass.states.get(entity_id)
@@ -86,7 +99,7 @@ def mock_client(powerwalls_fixture: str) -> Iterator[MagicMock]:
     powerwalls_payload = load_fixture(powerwalls_fixture)
     with (
         patch(
-            "custom_components.powerwall_gateway.coordinator.PowerwallClient", autospec=True
+            "custom_components.powerwall_gateway.connection.PowerwallClient", autospec=True
         ) as client_class,
     ):
         client = client_class.return_value
@@ -128,9 +141,16 @@ def mock_config_entry() -> MockConfigEntry:
 
 @pytest.fixture
 async def init_integration(
-    hass: HomeAssistant, mock_config_entry: MockConfigEntry, mock_client: MagicMock
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    mock_client: MagicMock,
+    freezer: FrozenDateTimeFactory,
 ) -> MockConfigEntry:
-    """The integration set up with the mocked client."""
+    """The integration set up with the mocked client.
+
+    The clock is frozen first, so the polls Home Assistant schedules at setup
+    run when a test moves the clock on by their interval (see ``poll``).
+    """
     mock_config_entry.add_to_hass(hass)
     await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
@@ -155,9 +175,9 @@ def simulator_entry(sim: GatewaySimulator, **data: Any) -> MockConfigEntry:
 
 @pytest.fixture
 async def sim_entry(
-    hass: HomeAssistant, simulator: GatewaySimulator
+    hass: HomeAssistant, simulator: GatewaySimulator, freezer: FrozenDateTimeFactory
 ) -> AsyncIterator[MockConfigEntry]:
-    """The integration set up against the simulator."""
+    """The integration set up against the simulator, under a frozen clock (see ``poll``)."""
     entry = simulator_entry(simulator)
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)

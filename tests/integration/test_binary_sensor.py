@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
 from unittest.mock import MagicMock, patch
 
 from freezegun.api import FrozenDateTimeFactory
@@ -26,7 +25,7 @@ from syrupy.assertion import SnapshotAssertion
 
 from custom_components.powerwall_gateway.api import GridStatusInfo, Powerwalls, parse_status
 
-from .conftest import DIN, load_fixture, state_of
+from .conftest import DIN, load_fixture, poll, state_of
 
 SERIAL = "TG123456789V61"
 BATTERY = f"binary_sensor.powerwall_2_{SERIAL.lower()}"
@@ -159,7 +158,8 @@ def binary_sensor_platform_only() -> Iterator[None]:
 
 
 async def refresh(hass: HomeAssistant, entry: ConfigEntry) -> None:
-    await entry.runtime_data.async_refresh()
+    """Read the gateway's live data now."""
+    await entry.runtime_data.live.async_refresh()
     await hass.async_block_till_done()
 
 
@@ -285,8 +285,7 @@ async def test_alert_turns_on(
     payload["sync"]["commissioning_diagnostic"]["alert"] = True
     mock_client.get_powerwalls.return_value = Powerwalls.from_json(payload)
     # The battery details are read every 5 minutes while the gateway is idle.
-    freezer.tick(timedelta(minutes=5))
-    await refresh(hass, init_integration)
+    await poll(hass, freezer, seconds=300)
     assert state_of(hass, alert).state == STATE_ON
     assert state_of(hass, sync_alert).state == STATE_ON
     assert state_of(hass, f"{BATTERY}_commissioning_alert").state == STATE_OFF

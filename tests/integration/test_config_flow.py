@@ -24,11 +24,11 @@ from custom_components.powerwall_gateway.api import (
     PowerwallTimeoutError,
     PowerwallUnsupportedError,
 )
+from custom_components.powerwall_gateway.connection import COOLDOWNS
 from custom_components.powerwall_gateway.const import (
     CONF_POWERWALLS_INTERVAL,
     CONF_SCAN_INTERVAL,
     CONF_SESSION,
-    COOLDOWNS,
     DOMAIN,
 )
 from simulator import GatewaySimulator
@@ -64,7 +64,7 @@ async def test_user_flow_against_simulator(
 
 @pytest.mark.parametrize(
     ("scenario", "error"),
-    [("powerwall3", "unsupported"), ("busy", "busy"), ("html_error", "unknown")],
+    [("powerwall3", "unsupported"), ("busy", "busy"), ("html_error", "invalid_response")],
 )
 async def test_user_flow_gateway_errors(
     hass: HomeAssistant, gateway_simulator_factory: SimulatorFactory, scenario: str, error: str
@@ -116,7 +116,7 @@ async def test_user_flow_not_a_gateway(hass: HomeAssistant, mock_client: MagicMo
         (PowerwallAuthenticationError("bad"), "invalid_auth"),
         (PowerwallBusyError("busy", status=503), "busy"),
         (PowerwallUnsupportedError("pw3"), "unsupported"),
-        (PowerwallInvalidResponseError("html"), "unknown"),
+        (PowerwallInvalidResponseError("html"), "invalid_response"),
         (PowerwallError("odd"), "unknown"),
     ],
 )
@@ -286,18 +286,45 @@ async def test_dhcp_known_gateway_other_hostname(
     assert mock_config_entry.data[CONF_HOST] == "192.168.1.78"
 
 
-async def test_dhcp_gateway_without_din_uses_its_hostname(
+async def test_dhcp_gateway_without_din_gets_the_same_identity_as_by_hand(
     hass: HomeAssistant, mock_client: MagicMock
 ) -> None:
-    """Older firmware without a DIN in /api/status is identified by its hostname."""
+    """Older firmware without a DIN: the discovery goes by MAC until the password is confirmed.
+
+    The entry then has the identity the manual form derives, not one from a host name
+    any device can claim.
+    """
     mock_client.get_gateway_info.return_value = GatewayInfo(version="20.49.0")
     result = await hass.config_entries.flow.async_init(
         DOMAIN, context={"source": SOURCE_DHCP}, data=DHCP
     )
     assert result["step_id"] == "discovery_confirm"
     flow = hass.config_entries.flow.async_get(result["flow_id"])
-    assert flow["context"]["unique_id"] == DIN.upper()
+    assert flow["context"]["unique_id"] == "MAC-aa:bb:cc:dd:ee:ff"
     assert flow["context"]["title_placeholders"] == {"name": "192.168.1.77"}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_PASSWORD: PASSWORD}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["result"].unique_id == "1234567-00-E--TG123456789A4M"
+
+
+async def test_dhcp_gateway_without_din_at_a_known_address(
+    hass: HomeAssistant, mock_client: MagicMock
+) -> None:
+    """A DIN-less gateway already set up at the discovered address is not offered again."""
+    MockConfigEntry(
+        domain=DOMAIN,
+        unique_id="SERIALS-0123456789ABCDEF",
+        data={CONF_HOST: "192.168.1.77", CONF_PASSWORD: PASSWORD},
+    ).add_to_hass(hass)
+    mock_client.get_gateway_info.return_value = GatewayInfo(version="20.49.0")
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_DHCP}, data=DHCP
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+    mock_client.login.assert_not_called()
 
 
 @pytest.mark.parametrize(
@@ -423,9 +450,9 @@ async def test_options(
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
     assert init_integration.options == {CONF_SCAN_INTERVAL: 15, CONF_POWERWALLS_INTERVAL: 600}
-    coordinator = init_integration.runtime_data
-    assert coordinator.update_interval.total_seconds() == 15
-    assert coordinator.powerwalls_interval.total_seconds() == 600
+    runtime = init_integration.runtime_data
+    assert runtime.live.update_interval.total_seconds() == 15
+    assert runtime.batteries.update_interval.total_seconds() == 600
 
 
 @pytest.mark.parametrize("value", [5, 301])
@@ -472,7 +499,7 @@ async def test_reauth_waits_out_the_entrys_rate_limit(
 ) -> None:
     """Re-authenticating does not ask a gateway that still rate-limits this entry."""
     mock_config_entry.add_to_hass(hass)
-    hass.data[COOLDOWNS] = {mock_config_entry.entry_id: hass.loop.time() + 600}
+    hass.data[COOLDOWNS] = {HOST: hass.loop.time() + 600}
     result = await mock_config_entry.start_reauth_flow(hass)
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_PASSWORD: "new-password"}

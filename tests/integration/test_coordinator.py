@@ -28,7 +28,7 @@ from simulator import GatewaySimulator
 from simulator.app import RateLimit
 from simulator.pytest_plugin import SimulatorFactory
 
-from .conftest import DIN, load_fixture, simulator_entry
+from .conftest import DIN, load_fixture, poll, simulator_entry
 
 GRID_CONNECTED = "binary_sensor.backup_gateway_grid_connected"
 GRID_STATUS = "sensor.backup_gateway_grid_status"
@@ -39,18 +39,6 @@ POWERWALLS = "/api/powerwalls"
 
 def battery_entity(sim: GatewaySimulator, suffix: str, index: int = 0) -> str:
     return f"sensor.powerwall_2_{sim.serials[index].lower()}_{suffix}"
-
-
-async def poll(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float = 30) -> None:
-    """Move Home Assistant's clock on by ``seconds`` and run the poll that is then due.
-
-    The poll is run directly rather than by firing timers: firing every timer
-    due within the jump would also fire the network stack's own timeouts.
-    """
-    freezer.tick(timedelta(seconds=seconds))
-    for entry in hass.config_entries.async_entries(DOMAIN):
-        await entry.runtime_data.async_refresh()
-    await hass.async_block_till_done()
 
 
 async def setup(hass: HomeAssistant, sim: GatewaySimulator) -> MockConfigEntry:
@@ -213,8 +201,9 @@ async def test_rate_limit_keeps_values_until_stale(
     await poll(hass, freezer)  # 30 s into the 60 s cooldown: nothing is sent
     assert len(sim.requests) == sent
     assert hass.states.get(GRID_STATUS).state == "system_grid_connected"
+    sent = sim.count(STATUS)
     await poll(hass, freezer, seconds=11 * 60)  # still limited, and the data is now stale
-    assert len(sim.requests) == sent + 1
+    assert sim.count(STATUS) == sent + 1
     assert hass.states.get(GRID_STATUS).state == STATE_UNAVAILABLE
     assert caplog.text.count("is not answering data") == 1
     sim.advance(3600)
@@ -507,11 +496,11 @@ async def test_slow_gateway_times_out_then_recovers(
     both run on the event loop's clock.
     """
     sim = await gateway_simulator_factory()
-    with patch("custom_components.powerwall_gateway.coordinator.REQUEST_TIMEOUT", 0.2):
+    with patch("custom_components.powerwall_gateway.connection.REQUEST_TIMEOUT", 0.2):
         entry = await setup(hass, sim)
     sim.set_scenario("slow", delay=1.0)
     for _ in range(2):
-        await entry.runtime_data.async_refresh()
+        await entry.runtime_data.live.async_refresh()
         await hass.async_block_till_done()
     assert hass.states.get(GRID_STATUS).state == STATE_UNAVAILABLE
     problems = [
@@ -521,6 +510,6 @@ async def test_slow_gateway_times_out_then_recovers(
     ]
     assert len(problems) == 1
     sim.set_scenario("normal")
-    await entry.runtime_data.async_refresh()
+    await entry.runtime_data.live.async_refresh()
     await hass.async_block_till_done()
     assert hass.states.get(GRID_STATUS).state == "system_grid_connected"

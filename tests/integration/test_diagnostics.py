@@ -33,7 +33,7 @@ VOLATILE = path_type(
         r"entry\.(entry_id|created_at|modified_at)": (str,),
         # The simulator listens on a free port and makes a new certificate each run.
         r"entry\.data\.host": (str,),
-        r"coordinator\.certificate_fingerprint": (str,),
+        r"client\.certificate_fingerprint": (str,),
         # The simulator's clock: its start and up time.
         r"gateway_info\.up_time_seconds": (str,),
         r"payloads\./api/status\.(start_time|up_time_seconds)": (str,),
@@ -95,15 +95,19 @@ async def test_diagnostics_mock_client_content(
     assert raw["powerwalls"][0]["PackageSerialNumber"] == REDACTED
     assert raw["gateway_din"] == REDACTED
     assert raw["sync"] == json.loads(json.dumps(payload["sync"]))
-    assert diagnostics["data"]["grid"]["grid_status"] == "SystemGridConnected"
-    assert diagnostics["data"]["status"]["phase_detection_not_available"] is True
+    assert diagnostics["live"]["grid"]["grid_status"] == "SystemGridConnected"
+    assert diagnostics["live"]["status"]["phase_detection_not_available"] is True
     assert diagnostics["gateway_info"]["version"] == "24.36.2 46990655"
     assert diagnostics["gateway_info"]["din"] == REDACTED
-    assert diagnostics["coordinator"] == {
-        "last_update_success": True,
-        "last_exception": "None",
-        "update_interval_seconds": 30.0,
-        "powerwalls_interval_seconds": 300.0,
+    assert diagnostics["coordinators"] == {
+        "live": {"last_update_success": True, "last_exception": "None", "interval_seconds": 30.0},
+        "batteries": {
+            "last_update_success": True,
+            "last_exception": "None",
+            "interval_seconds": 300.0,
+        },
+    }
+    assert diagnostics["client"] == {
         "logins": 1,
         "rate_limited_for_seconds": 0.0,
         "certificate_fingerprint": "ab" * 32,
@@ -180,14 +184,14 @@ async def test_diagnostics_simulator_content(
     assert len(powerwalls) == len(simulator.serials) == 2
     assert all(p["PackageSerialNumber"] == REDACTED for p in powerwalls)
     assert diagnostics["payloads"]["/api/status"]["din"] == REDACTED
-    assert [p["grid_state"] for p in diagnostics["data"]["powerwalls"]["powerwalls"]] == [
+    assert [p["grid_state"] for p in diagnostics["batteries"]["powerwalls"]] == [
         "Grid_Compliant",
         "Grid_Compliant",
     ]
-    coordinator = diagnostics["coordinator"]
-    assert coordinator["last_update_success"] is True
-    assert coordinator["logins"] == simulator.logins == 1
-    fingerprint = coordinator["certificate_fingerprint"]
+    assert diagnostics["coordinators"]["live"]["last_update_success"] is True
+    assert diagnostics["coordinators"]["batteries"]["last_update_success"] is True
+    assert diagnostics["client"]["logins"] == simulator.logins == 1
+    fingerprint = diagnostics["client"]["certificate_fingerprint"]
     assert isinstance(fingerprint, str)
     assert len(fingerprint) == 64
     assert int(fingerprint, 16) >= 0

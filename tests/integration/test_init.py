@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.core import HomeAssistant
@@ -16,7 +14,7 @@ from custom_components.powerwall_gateway.const import CONF_SESSION, DOMAIN
 from simulator import GatewaySimulator
 from simulator.pytest_plugin import SimulatorFactory
 
-from .conftest import simulator_entry
+from .conftest import poll, simulator_entry
 
 
 async def test_setup_and_unload(
@@ -151,9 +149,7 @@ async def test_battery_deleted_by_the_user_comes_back(
     """A battery device the user deleted returns, entities and all, when the battery does."""
     serial = simulator.serials[1]
     simulator.remove_battery(serial)
-    freezer.tick(timedelta(minutes=5))
-    await sim_entry.runtime_data.async_refresh()
-    await hass.async_block_till_done()
+    await poll(hass, freezer, seconds=300)
     device = device_registry.async_get_device_by_identifier((DOMAIN, serial), sim_entry.entry_id)
     assert device is not None
     assert await async_remove_config_entry_device(hass, sim_entry, device)
@@ -161,9 +157,7 @@ async def test_battery_deleted_by_the_user_comes_back(
     await hass.async_block_till_done()
     assert entity_registry.async_get_entity_id("sensor", DOMAIN, f"{serial}_grid_state") is None
     simulator.set_scenario("normal", batteries=2)
-    freezer.tick(timedelta(minutes=5))
-    await sim_entry.runtime_data.async_refresh()
-    await hass.async_block_till_done()
+    await poll(hass, freezer, seconds=300)
     assert entity_registry.async_get_entity_id("sensor", DOMAIN, f"{serial}_grid_state")
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
 import logging
 from typing import Any
 from unittest.mock import MagicMock, patch
@@ -30,7 +29,7 @@ from syrupy.assertion import SnapshotAssertion
 from custom_components.powerwall_gateway.api import GridStatusInfo, Powerwalls, PowerwallStatus
 from custom_components.powerwall_gateway.const import DOMAIN
 
-from .conftest import DIN, load_fixture, state_of
+from .conftest import DIN, load_fixture, poll, state_of
 
 SERIAL = "TG123456789V61"
 BATTERY = f"sensor.powerwall_2_{SERIAL.lower()}"
@@ -287,7 +286,7 @@ async def test_unknown_grid_status_is_shown(
     mock_client.get_grid_status.return_value = GridStatusInfo.from_json(
         load_fixture("grid_status_unknown.json")
     )
-    await init_integration.runtime_data.async_refresh()
+    await init_integration.runtime_data.live.async_refresh()
     await hass.async_block_till_done()
     state = state_of(hass, GRID_STATUS)
     assert state.state == "system_mystery_state"
@@ -428,10 +427,8 @@ async def test_unknown_battery_values_are_logged_once(
     for value in ("Grid_Mystery", "skipped"):
         assert sum(repr(value) in message for message in logged) == 1, (value, logged)
     # A later poll that reads the batteries again logs nothing new.
-    freezer.tick(timedelta(minutes=5))
-    await init_integration.runtime_data.async_refresh()
-    await hass.async_block_till_done()
-    assert init_integration.runtime_data.client.get_powerwalls.await_count == 2
+    await poll(hass, freezer, seconds=300)
+    assert init_integration.runtime_data.gateway.client.get_powerwalls.await_count == 2
     assert unknown_value_warnings(caplog.records) == []
 
 
@@ -501,9 +498,7 @@ async def test_diagnostic_dropped_by_new_firmware_leaves_its_sensors_unknown(
     payload = load_fixture("powerwalls.json")
     payload["powerwalls"][0]["update_diagnostic"] = None
     mock_client.get_powerwalls.return_value = Powerwalls.from_json(payload)
-    freezer.tick(timedelta(minutes=5))  # the battery list is due again
-    await init_integration.runtime_data.async_refresh()
-    await hass.async_block_till_done()
+    await poll(hass, freezer, seconds=300)  # the battery list is due again
     assert state_of(hass, check).state == "unknown"
     assert state_of(hass, f"{BATTERY}_firmware_update_diagnostic").state == "unknown"
     assert state_of(hass, f"{BATTERY}_grid_compliance").state == "grid_uncompliant"
@@ -520,9 +515,7 @@ async def test_battery_missing_from_an_incomplete_list_goes_unavailable(
     payload = load_fixture("powerwalls.json")
     del payload["powerwalls"][0]["PackageSerialNumber"]
     mock_client.get_powerwalls.return_value = Powerwalls.from_json(payload)
-    freezer.tick(timedelta(minutes=5))  # the battery list is due again
-    await init_integration.runtime_data.async_refresh()
-    await hass.async_block_till_done()
+    await poll(hass, freezer, seconds=300)  # the battery list is due again
     state = state_of(hass, f"{BATTERY}_grid_compliance")
     assert state.state == "unavailable"
     assert state.attributes[ATTR_OPTIONS] == GRID_STATES

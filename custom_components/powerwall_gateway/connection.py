@@ -1,0 +1,80 @@
+"""How the integration holds a gateway client: built one way, its cooldown outliving it.
+
+A reload, a setup retry or a config flow builds a new client. The gateway's
+rate limit does not reset with it, so the cooldown a client learnt is kept per
+gateway address here and handed to the next client for that address, whether
+an entry's or a config flow's: a new client must never log in into a rate
+limit it could not know about.
+"""
+
+from __future__ import annotations
+
+from aiohttp import ClientSession, DummyCookieJar
+from homeassistant.const import EVENT_HOMEASSISTANT_CLOSE
+from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.helpers.aiohttp_client import async_create_clientsession
+from homeassistant.util.hass_dict import HassKey
+
+from .api import PowerwallClient
+from .const import DOMAIN, REQUEST_TIMEOUT
+
+# When each gateway (by normalised host) allows requests again, in event-loop time.
+COOLDOWNS: HassKey[dict[str, float]] = HassKey(f"{DOMAIN}_cooldowns")
+# One HTTP session for every gateway, without a cookie jar: the client sends its
+# own session cookies, and Home Assistant's shared jar must neither override them
+# nor carry them to other integrations' requests to the same host.
+SESSION: HassKey[ClientSession] = HassKey(f"{DOMAIN}_session")
+
+
+def create_client(
+    hass: HomeAssistant, host: str, password: str, email: str = ""
+) -> PowerwallClient:
+    """A gateway client on our own session and the event-loop clock.
+
+    It inherits the cooldown any earlier client met at the same address.
+    ``ValueError`` for a host that is not a host name or address.
+    """
+    client = PowerwallClient(
+        host,
+        password,
+        email=email,
+        session=_session(hass),
+        request_timeout=REQUEST_TIMEOUT,
+        # Cooldowns are kept in event-loop time, the clock every client here runs on.
+        monotonic=hass.loop.time,
+    )
+    client.hold_off(cooldown_left(hass, client.host))
+    return client
+
+
+def _session(hass: HomeAssistant) -> ClientSession:
+    """The integration's HTTP session, made on first use and kept until Home Assistant stops.
+
+    Not tied to the entry whose setup happens to make it: config flows and
+    every entry share it.
+    """
+    if (session := hass.data.get(SESSION)) is not None:
+        return session
+    session = hass.data[SESSION] = async_create_clientsession(
+        hass, verify_ssl=False, auto_cleanup=False, cookie_jar=DummyCookieJar()
+    )
+
+    @callback
+    def _detach(_: Event) -> None:
+        session.detach()
+
+    hass.bus.async_listen_once(EVENT_HOMEASSISTANT_CLOSE, _detach)
+    return session
+
+
+def cooldown_left(hass: HomeAssistant, host: str) -> float:
+    """Seconds before the gateway at ``host`` (normalised) may be asked again."""
+    return max(0.0, hass.data.get(COOLDOWNS, {}).get(host, 0.0) - hass.loop.time())
+
+
+def remember_cooldown(hass: HomeAssistant, host: str, seconds: float) -> None:
+    """Ask the gateway at ``host`` nothing for ``seconds``; 0 when it answered again."""
+    if seconds > 0:
+        hass.data.setdefault(COOLDOWNS, {})[host] = hass.loop.time() + seconds
+    else:
+        hass.data.get(COOLDOWNS, {}).pop(host, None)

@@ -1,0 +1,114 @@
+"""The gateway's devices: what each one is, and removing those of batteries that left."""
+
+from __future__ import annotations
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import CONF_HOST, CONF_MAC
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.device_registry import CONNECTION_NETWORK_MAC, DeviceInfo
+
+from .api import Battery, GatewayInfo, Powerwalls
+from .const import DOMAIN, LOGGER, MANUFACTURER, STALE_DEVICE_READS
+
+
+def battery_id(serial: str, gateway_id: str) -> str:
+    """The identifier of a battery's device, and the prefix of its entities' unique ids.
+
+    It is the serial number, unless that is also the gateway's identity (redacted
+    payloads read ``**REDACTED**`` for both): then the battery's own prefix keeps
+    its device and entities apart from the gateway's.
+    """
+    if serial.casefold() == gateway_id.casefold():
+        return f"battery_{serial}"
+    return serial
+
+
+def gateway_device_info(entry: ConfigEntry, gateway_id: str, info: GatewayInfo) -> DeviceInfo:
+    """The gateway device, identified by the entry's gateway id (the DIN where it has one)."""
+    mac = entry.data.get(CONF_MAC)
+    # A DIN is "<part number>--<serial number>" (1232100-00-E--TG123456789A4M).
+    part_number, _, serial = (info.din or "").rpartition("--")
+    return DeviceInfo(
+        # Known through DHCP discovery; lets Home Assistant follow the gateway to a new address.
+        connections={(CONNECTION_NETWORK_MAC, mac)} if mac else set(),
+        identifiers={(DOMAIN, gateway_id)},
+        manufacturer=MANUFACTURER,
+        model="Backup Gateway",
+        model_id=part_number or None,
+        name="Backup Gateway",
+        serial_number=serial or None,
+        sw_version=info.firmware_version,
+        configuration_url=f"https://{entry.data[CONF_HOST]}/",
+    )
+
+
+def battery_device_info(
+    hass: HomeAssistant, entry: ConfigEntry, gateway_id: str, battery: Battery
+) -> DeviceInfo:
+    """A battery's device, linked to the gateway's."""
+    serial = battery.package_serial_number
+    return DeviceInfo(
+        identifiers={(DOMAIN, battery_id(serial, gateway_id))},
+        manufacturer=MANUFACTURER,
+        model=battery.model,
+        model_id=battery.package_part_number,
+        name=f"{battery.model} {serial}",
+        serial_number=serial,
+        via_device_id=dr.async_get_device_id_by_identifier(
+            hass, (DOMAIN, gateway_id), config_entry_id=entry.entry_id
+        ),
+    )
+
+
+class StaleDevices:
+    """Remove the devices of batteries missing from STALE_DEVICE_READS full reads in a row.
+
+    An empty list, a list with a garbled entry, or a gateway that is still
+    enumerating its batteries proves nothing: devices stay.
+    """
+
+    def __init__(self, hass: HomeAssistant, entry: ConfigEntry, gateway_id: str) -> None:
+        """Watch the devices of one entry."""
+        self._hass = hass
+        self._entry = entry
+        self._gateway_id = gateway_id
+        # Full reads in a row that did not list a battery we have a device for.
+        self._missing_reads: dict[str, int] = {}
+
+    @callback
+    def battery_list_read(self, powerwalls: Powerwalls) -> None:
+        """Count one full read of the battery list; remove devices gone long enough."""
+        if (
+            not powerwalls.powerwalls
+            or powerwalls.skipped_powerwalls
+            or powerwalls.status.enumerating
+        ):
+            return
+        current = {
+            battery_id(battery.package_serial_number, self._gateway_id)
+            for battery in powerwalls.powerwalls
+        }
+        registry = dr.async_get(self._hass)
+        missing: dict[str, int] = {}
+        for device in dr.async_entries_for_config_entry(registry, self._entry.entry_id):
+            ids = {ident for domain, ident in device.identifiers if domain == DOMAIN}
+            if not ids or self._gateway_id in ids or ids & current:
+                continue
+            reads = max(self._missing_reads.get(ident, 0) for ident in ids) + 1
+            if reads < STALE_DEVICE_READS:
+                missing.update(dict.fromkeys(ids, reads))
+                continue
+            LOGGER.info("Removing %s: the gateway no longer lists it", device.name)
+            registry.async_remove_device(device.id)
+        self._missing_reads = missing
+
+
+def gateway_unique_id(info: GatewayInfo, powerwalls: Powerwalls) -> str | None:
+    """A gateway's identity: its DIN, else one derived from its batteries (older firmware).
+
+    Every config flow step derives it here, so a gateway has one identity however
+    it is added. Never derived from anything the user types (host, password).
+    """
+    unique_id = info.din or powerwalls.gateway_id
+    return unique_id.upper() if unique_id else None
