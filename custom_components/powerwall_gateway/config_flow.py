@@ -128,8 +128,8 @@ class PowerwallGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
         )
         try:
             info = await client.get_gateway_info()
-            if info.din:
-                await self._abort_if_other_gateway(info.din.upper(), host, entry)
+            if din := gateway_unique_id(info):
+                await self._abort_if_other_gateway(din, host, entry)
             await client.login()
             powerwalls = await client.get_powerwalls()
         except PowerwallError as err:
@@ -224,7 +224,7 @@ class PowerwallGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
             return self.async_abort(reason="not_gateway")
         except PowerwallError:
             return self.async_abort(reason="cannot_connect")
-        if not info.din:
+        if (unique_id := gateway_unique_id(info)) is None:
             # Older firmware has no DIN, and its identity needs a login (its batteries):
             # the flow goes by the MAC address until the password is confirmed, and an
             # entry at this address is the same gateway, never offered again.
@@ -233,7 +233,6 @@ class PowerwallGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
             self._abort_if_unique_id_configured()
             self.context["title_placeholders"] = {"name": discovery_info.ip}
             return await self.async_step_discovery_confirm()
-        unique_id = info.din.upper()
         await self.async_set_unique_id(unique_id)
         entry = self.hass.config_entries.async_entry_for_domain_unique_id(DOMAIN, unique_id)
         # Follow a gateway to its new address only when the entry stores an address
@@ -246,7 +245,7 @@ class PowerwallGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
                 updates={CONF_HOST: discovery_info.ip, CONF_MAC: self._discovered_mac}
             )
         self._abort_if_unique_id_configured()
-        self.context["title_placeholders"] = {"name": info.din}
+        self.context["title_placeholders"] = {"name": unique_id}
         return await self.async_step_discovery_confirm()
 
     async def async_step_discovery_confirm(

@@ -104,11 +104,12 @@ class StaleDevices:
         self._missing_reads = missing
 
 
-def gateway_unique_id(info: GatewayInfo, powerwalls: Powerwalls) -> str | None:
+def gateway_unique_id(info: GatewayInfo, powerwalls: Powerwalls | None = None) -> str | None:
     """A gateway's identity: its DIN, else one derived from its batteries (older firmware).
 
     Every config flow step derives it here, so a gateway has one identity however
     it is added. Never derived from anything the user types (host, password).
+    Without ``powerwalls`` (read only after a login) a gateway without a DIN has none yet.
     """
-    unique_id = info.din or powerwalls.gateway_id
+    unique_id = info.din or (powerwalls.gateway_id if powerwalls is not None else None)
     return unique_id.upper() if unique_id else None
