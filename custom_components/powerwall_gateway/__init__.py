@@ -18,7 +18,7 @@ from .coordinator import (
     PowerwallGatewayData,
     PowerwallLiveCoordinator,
 )
-from .devices import gateway_device_info
+from .devices import async_migrate_to_din, gateway_device_info, gateway_unique_id, is_din
 from .errors import error_key
 from .repairs import RateLimitIssue
 
@@ -42,6 +42,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: PowerwallGatewayConfigEn
         ) from err
     finally:
         remember_cooldown(hass, client.host, client.rate_limited_for)
+    if (din := gateway_unique_id(info)) and not is_din(entry.unique_id):
+        async_migrate_to_din(hass, entry, din)
     gateway = PowerwallGateway(
         client=client,
         gateway_id=entry.unique_id or entry.entry_id,
@@ -51,8 +53,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: PowerwallGatewayConfigEn
     entry.async_on_unload(gateway.rate_limits.remove)
     batteries = PowerwallBatteryCoordinator(hass, entry, gateway)
     live = PowerwallLiveCoordinator(hass, entry, gateway, batteries)
-    await live.async_config_entry_first_refresh()
+    # The battery list first: where /api/powerwalls/status is locked, the live
+    # coordinator takes the gateway's flags from it.
     await batteries.async_config_entry_first_refresh()
+    await live.async_config_entry_first_refresh()
     entry.runtime_data = PowerwallGatewayData(gateway, live, batteries)
     # Registered first: every battery device links to it.
     dr.async_get(hass).async_get_or_create(

@@ -16,12 +16,13 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .api import Battery, Diagnostic, Sync
+from .api import Battery, Diagnostic, PowerwallStatus, Sync
 from .coordinator import LiveData, PowerwallBatteryCoordinator, PowerwallGatewayConfigEntry
 from .entity import (
     BatteryEntity,
     GatewayEntity,
     PowerwallEntity,
+    StatusEntity,
     SyncEntity,
     add_entities_as_batteries_appear,
 )
@@ -54,52 +55,55 @@ GATEWAY_BINARY_SENSORS: tuple[PowerwallBinarySensorEntityDescription[LiveData], 
         device_class=BinarySensorDeviceClass.CONNECTIVITY,
         value_fn=lambda data: data.grid.connected,
     ),
+)
+
+STATUS_BINARY_SENSORS: tuple[PowerwallBinarySensorEntityDescription[PowerwallStatus], ...] = (
     PowerwallBinarySensorEntityDescription(
         key="updating",
         translation_key="updating",
         device_class=RUNNING,
-        value_fn=lambda data: data.status.updating,
+        value_fn=lambda status: status.updating,
     ),
     PowerwallBinarySensorEntityDescription(
         key="enumerating",
         translation_key="enumerating",
         device_class=RUNNING,
-        value_fn=lambda data: data.status.enumerating,
+        value_fn=lambda status: status.enumerating,
     ),
     PowerwallBinarySensorEntityDescription(
         key="checking_if_offgrid",
         translation_key="checking_if_offgrid",
         device_class=RUNNING,
-        value_fn=lambda data: data.status.checking_if_offgrid,
+        value_fn=lambda status: status.checking_if_offgrid,
     ),
     PowerwallBinarySensorEntityDescription(
         key="running_phase_detection",
         translation_key="running_phase_detection",
         device_class=RUNNING,
-        value_fn=lambda data: data.status.running_phase_detection,
+        value_fn=lambda status: status.running_phase_detection,
     ),
     PowerwallBinarySensorEntityDescription(
         key="grid_qualifying",
         translation_key="grid_qualifying",
         device_class=RUNNING,
-        value_fn=lambda data: data.status.grid_qualifying,
+        value_fn=lambda status: status.grid_qualifying,
     ),
     PowerwallBinarySensorEntityDescription(
         key="grid_code_validating",
         translation_key="grid_code_validating",
         device_class=RUNNING,
-        value_fn=lambda data: data.status.grid_code_validating,
+        value_fn=lambda status: status.grid_code_validating,
     ),
     PowerwallBinarySensorEntityDescription(
         key="bubble_shedding",
         translation_key="bubble_shedding",
-        value_fn=lambda data: data.status.bubble_shedding,
+        value_fn=lambda status: status.bubble_shedding,
     ),
     PowerwallBinarySensorEntityDescription(
         key="phase_detection_not_available",
         translation_key="phase_detection_not_available",
         entity_category=DIAGNOSTIC,
-        value_fn=lambda data: data.status.phase_detection_not_available,
+        value_fn=lambda status: status.phase_detection_not_available,
     ),
 )
 
@@ -184,6 +188,10 @@ class GatewayBinarySensor(PowerwallBinarySensor[LiveData], GatewayEntity):
     """A flag of the gateway, or its live grid connection."""
 
 
+class StatusBinarySensor(PowerwallBinarySensor[PowerwallStatus], StatusEntity):
+    """A flag of the gateway."""
+
+
 class SyncBinarySensor(PowerwallBinarySensor[Sync], SyncEntity):
     """A flag of the gateway's synchronizer."""
 
@@ -194,7 +202,9 @@ class BatteryBinarySensor(PowerwallBinarySensor[Battery], BatteryEntity):
 
 def _battery_list_binary_sensors(coordinator: PowerwallBatteryCoordinator) -> Iterator[Entity]:
     """The binary sensors the latest battery list supports."""
-    if (sync := coordinator.data.powerwalls.sync) is not None:
+    if (powerwalls := coordinator.data.powerwalls) is not None and (
+        sync := powerwalls.sync
+    ) is not None:
         for sync_description in SYNC_BINARY_SENSORS:
             if sync_description.exists_fn(sync):
                 yield SyncBinarySensor(coordinator, sync_description)
@@ -212,7 +222,15 @@ async def async_setup_entry(
     """Set up the binary sensors, and add new ones as batteries appear."""
     live = entry.runtime_data.live
     async_add_entities(
-        GatewayBinarySensor(live, description) for description in GATEWAY_BINARY_SENSORS
+        [
+            *(GatewayBinarySensor(live, description) for description in GATEWAY_BINARY_SENSORS),
+            # A restricted gateway offers no flags at all: no entities that could never work.
+            *(
+                StatusBinarySensor(live, description)
+                for description in STATUS_BINARY_SENSORS
+                if live.data.status is not None
+            ),
+        ]
     )
     add_entities_as_batteries_appear(
         entry, async_add_entities, "binary_sensor", _battery_list_binary_sensors

@@ -50,7 +50,7 @@ from .const import (
     MIN_POWERWALLS_INTERVAL,
     MIN_SCAN_INTERVAL,
 )
-from .devices import gateway_unique_id
+from .devices import gateway_unique_id, is_din
 from .errors import UNKNOWN_ERROR, error_key
 
 _PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
@@ -154,7 +154,7 @@ class PowerwallGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
         if entry is None:
             await self.async_set_unique_id(din, raise_on_progress=False)
             self._abort_if_unique_id_configured(updates={CONF_HOST: host})
-        elif _is_din(entry.unique_id) and entry.unique_id != din:
+        elif is_din(entry.unique_id) and entry.unique_id != din:
             raise AbortFlow("wrong_gateway")
 
     def _entry_data(self, gateway: _Gateway, user_input: Mapping[str, Any]) -> dict[str, Any]:
@@ -185,7 +185,7 @@ class PowerwallGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
         Only two DINs can be compared: an identity derived from battery serials or
         an address (firmware without a DIN) changes when a battery or the address does.
         """
-        if _is_din(gateway.unique_id) and _is_din(entry.unique_id):
+        if is_din(gateway.unique_id) and is_din(entry.unique_id):
             await self.async_set_unique_id(gateway.unique_id)
             self._abort_if_unique_id_mismatch(reason="wrong_gateway")
         return self.async_update_reload_and_abort(
@@ -322,11 +322,6 @@ class PowerwallGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
             errors=errors,
             description_placeholders=placeholders,
         )
-
-
-def _is_din(unique_id: str | None) -> bool:
-    """Whether a unique id is a gateway DIN ("1232100-00-E--TG123456789A4M")."""
-    return unique_id is not None and "--" in unique_id
 
 
 def _is_ip_address(host: str) -> bool:

@@ -42,3 +42,9 @@ REPEATED_RATE_LIMIT_WINDOW: Final = timedelta(hours=1)
 # Unknown enum values are logged once each; a gateway inventing new ones on
 # every read must not grow the memory of what was logged without end.
 MAX_LOGGED_UNKNOWN_VALUES: Final = 100
+
+# A gateway whose local API is restricted answers /api/powerwalls with 404; it is
+# asked again this often, in case a firmware update brought the endpoint back.
+RESTRICTED_REPROBE_INTERVAL: Final = timedelta(hours=3)
+# While /api/powerwalls/status is locked or absent, it is tried again this often.
+STATUS_REPROBE_INTERVAL: Final = timedelta(minutes=30)

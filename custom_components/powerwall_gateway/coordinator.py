@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
+from http import HTTPStatus
 from typing import ClassVar, override
 
 from homeassistant.config_entries import ConfigEntry
@@ -50,11 +51,13 @@ from .const import (
     DOMAIN,
     LOGGER,
     MAX_LOGGED_UNKNOWN_VALUES,
+    RESTRICTED_REPROBE_INTERVAL,
     STALE_AFTER,
+    STATUS_REPROBE_INTERVAL,
 )
 from .devices import StaleDevices, battery_id
 from .errors import update_failed
-from .repairs import RateLimitIssue
+from .repairs import RateLimitIssue, RestrictedApiIssue
 
 type PowerwallGatewayConfigEntry = ConfigEntry[PowerwallGatewayData]
 
@@ -105,21 +108,27 @@ class PowerwallGateway:
 class LiveData:
     """The live read: the gateway's flags and the site's grid connection."""
 
-    status: PowerwallStatus
+    # None on a gateway that offers its flags neither on /api/powerwalls/status
+    # nor in /api/powerwalls (a restricted local API).
+    status: PowerwallStatus | None
     grid: GridStatusInfo
 
     @property
     def active(self) -> bool:
         """Whether the batteries' details are news: the gateway is busy or the site off grid."""
-        return self.status.active or self.grid.connected is False
+        return (self.status is not None and self.status.active) or self.grid.connected is False
 
 
 @dataclass(frozen=True, slots=True)
 class BatteryData:
     """A read of ``/api/powerwalls``, with its batteries by device identifier."""
 
-    powerwalls: Powerwalls
+    # None while the gateway does not offer /api/powerwalls (a restricted local API).
+    powerwalls: Powerwalls | None
     batteries: dict[str, Battery]
+
+
+NOT_OFFERED = BatteryData(None, {})
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,10 +260,45 @@ class PowerwallBatteryCoordinator(PowerwallCoordinator[BatteryData]):
             hass, entry, gateway, name="batteries", interval=timedelta(seconds=interval)
         )
         self._stale_devices = StaleDevices(hass, entry, gateway.gateway_id)
+        self._skipped_logged = False
+        self._restricted = RestrictedApiIssue(hass, entry.entry_id, gateway.client.host)
+        entry.async_on_unload(self._restricted.remove)
+
+    @override
+    async def _async_update_data(self) -> BatteryData:
+        data = await super()._async_update_data()
+        if data.powerwalls is None:
+            # Asking a 404 again every few minutes cannot help; a firmware update might.
+            self.update_interval = RESTRICTED_REPROBE_INTERVAL
+        return data
 
     @override
     async def _fetch(self) -> BatteryData:
-        powerwalls = await self.client.get_powerwalls()
+        try:
+            powerwalls = await self.client.get_powerwalls()
+        except PowerwallUnsupportedError:
+            # A restricted local API (Powerwall 3, recent firmware): the live grid
+            # status still works; say plainly what is missing.
+            if self.data is None or self.data.powerwalls is not None:
+                LOGGER.warning(
+                    "The gateway at %s does not offer /api/powerwalls (a restricted local API):"
+                    " no battery details; asking again every %s",
+                    self.client.host,
+                    RESTRICTED_REPROBE_INTERVAL,
+                )
+            self._restricted.create()
+            return NOT_OFFERED
+        if self.data is not None and self.data.powerwalls is None:
+            LOGGER.info("The gateway at %s offers /api/powerwalls again", self.client.host)
+        self._restricted.remove()
+        if powerwalls.skipped_powerwalls and not self._skipped_logged:
+            self._skipped_logged = True
+            LOGGER.warning(
+                "The gateway at %s lists %d battery entries without a usable serial number,"
+                " or with one listed twice; they are left out",
+                self.client.host,
+                powerwalls.skipped_powerwalls,
+            )
         batteries = {self.gateway.battery_id(battery): battery for battery in powerwalls.powerwalls}
         unknown = self.gateway.unknown_values
         unknown.check("grid_state", (b.grid_state for b in batteries.values()), GridState)
@@ -299,10 +343,13 @@ class PowerwallLiveCoordinator(PowerwallCoordinator[LiveData]):
         super().__init__(hass, entry, gateway, name="live", interval=timedelta(seconds=interval))
         self.batteries = batteries
         self._firmware_changed = False
+        # While /api/powerwalls/status is locked (409) or absent (404), the flags
+        # come from the battery list, and the endpoint is asked again only then.
+        self._status_endpoint_retry_at: datetime | None = None
 
     @override
     async def _fetch(self) -> LiveData:
-        data = LiveData(await self.client.get_status(), await self.client.get_grid_status())
+        data = LiveData(await self._read_status(), await self.client.get_grid_status())
         self.gateway.unknown_values.check("grid_status", (data.grid.grid_status,), GridStatus)
         previous = self.data
         if previous is not None:
@@ -311,11 +358,48 @@ class PowerwallLiveCoordinator(PowerwallCoordinator[LiveData]):
                 self.config_entry.async_create_background_task(
                     self.hass, self.batteries.async_refresh(), f"{self.name} battery read"
                 )
-            if previous.status.updating and not data.status.updating:
+            if (
+                previous.status is not None
+                and previous.status.updating
+                and (data.status is None or not data.status.updating)
+            ):
                 self._firmware_changed = True
         if self._firmware_changed:
             await self._refresh_firmware_version()
         return data
+
+    async def _read_status(self) -> PowerwallStatus | None:
+        """The gateway's flags: from their small endpoint, else from the battery list.
+
+        Some gateways lock /api/powerwalls/status while the site runs (HTTP 409
+        "Sitemaster is current running") and restricted ones have none (404);
+        /api/powerwalls carries the same flags. They are then as fresh as the
+        battery list (every battery interval, every poll while the gateway is
+        busy or off grid), and the small endpoint is tried again every
+        STATUS_REPROBE_INTERVAL.
+        """
+        now = dt_util.utcnow()
+        if self._status_endpoint_retry_at is None or now >= self._status_endpoint_retry_at:
+            try:
+                status = await self.client.get_status()
+            except (PowerwallUnsupportedError, PowerwallBusyError) as err:
+                if isinstance(err, PowerwallBusyError) and err.status != HTTPStatus.CONFLICT:
+                    raise
+                if (fallback := self.batteries.data) is None:
+                    raise
+                if self._status_endpoint_retry_at is None:
+                    LOGGER.info(
+                        "The gateway at %s does not serve its flags on /api/powerwalls/status"
+                        " (%s); they come from /api/powerwalls instead",
+                        self.client.host,
+                        err,
+                    )
+                self._status_endpoint_retry_at = now + STATUS_REPROBE_INTERVAL
+                return fallback.powerwalls.status if fallback.powerwalls is not None else None
+            self._status_endpoint_retry_at = None
+            return status
+        fallback = self.batteries.data
+        return fallback.powerwalls.status if fallback and fallback.powerwalls else None
 
     @override
     def _holding(self, err: PowerwallError) -> None:

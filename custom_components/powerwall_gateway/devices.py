@@ -5,11 +5,37 @@ from __future__ import annotations
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_HOST, CONF_MAC
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.device_registry import CONNECTION_NETWORK_MAC, DeviceInfo
 
 from .api import Battery, GatewayInfo, Powerwalls
 from .const import DOMAIN, LOGGER, MANUFACTURER, STALE_DEVICE_READS
+
+
+def is_din(unique_id: str | None) -> bool:
+    """Whether a gateway identity is a DIN ("1232100-00-E--TG123456789A4M")."""
+    return unique_id is not None and "--" in unique_id
+
+
+@callback
+def async_migrate_to_din(hass: HomeAssistant, entry: ConfigEntry, din: str) -> None:
+    """Give an entry set up without a DIN the DIN its firmware now reports.
+
+    The entry, the gateway device and the gateway's entities move to the new
+    identity, so history and automations carry on.
+    """
+    old = entry.unique_id or entry.entry_id
+    LOGGER.info("The gateway at %s now reports its DIN; moving its identity to it", entry.title)
+    entities = er.async_get(hass)
+    for entity in er.async_entries_for_config_entry(entities, entry.entry_id):
+        if entity.unique_id.startswith(f"{old}_"):
+            entities.async_update_entity(
+                entity.entity_id, new_unique_id=f"{din}_{entity.unique_id.removeprefix(f'{old}_')}"
+            )
+    devices = dr.async_get(hass)
+    if device := devices.async_get_device_by_identifier((DOMAIN, old), entry.entry_id):
+        devices.async_update_device(device.id, new_identifiers={(DOMAIN, din)})
+    hass.config_entries.async_update_entry(entry, unique_id=din)
 
 
 def battery_id(serial: str, gateway_id: str) -> str:

@@ -69,7 +69,9 @@ async def async_get_config_entry_diagnostics(
             "gateway_info": _plain(runtime.gateway.info),
             "payloads": client.last_payloads,
             "live": _plain(runtime.live.data),
-            "batteries": _plain(runtime.batteries.data.powerwalls),
+            "batteries": _plain(powerwalls)
+            if (powerwalls := runtime.batteries.data.powerwalls)
+            else None,
             "coordinators": {
                 "live": _coordinator(runtime.live),
                 "batteries": _coordinator(runtime.batteries),

@@ -1,6 +1,7 @@
 """Base entities, one per kind of subject, and adding entities as batteries appear.
 
-- ``GatewayEntity``: the gateway device, from the live coordinator (flags, grid).
+- ``GatewayEntity``: the gateway device, from the live coordinator (the grid status).
+- ``StatusEntity``: the gateway device, its flags (absent on a restricted gateway).
 - ``PowerwallsEntity``: the gateway device, from the battery list (its ``states``).
 - ``SyncEntity``: the gateway device, from the battery list's synchronizer block.
 - ``BatteryEntity``: one battery's device; its ``subject`` is one dict lookup.
@@ -22,7 +23,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 from homeassistant.util import slugify
 
-from .api import Battery, Powerwalls, Sync
+from .api import Battery, Powerwalls, PowerwallStatus, Sync
 from .const import DOMAIN
 from .coordinator import (
     LiveData,
@@ -96,12 +97,21 @@ class GatewayEntity(_GatewayDeviceEntity[PowerwallLiveCoordinator, LiveData]):
         return self.coordinator.data
 
 
+class StatusEntity(_GatewayDeviceEntity[PowerwallLiveCoordinator, PowerwallStatus]):
+    """An entity of the gateway device reading its flags."""
+
+    @property
+    @override
+    def subject(self) -> PowerwallStatus | None:
+        return self.coordinator.data.status
+
+
 class PowerwallsEntity(_GatewayDeviceEntity[PowerwallBatteryCoordinator, Powerwalls]):
     """An entity of the gateway device reading the gateway-wide part of the battery list."""
 
     @property
     @override
-    def subject(self) -> Powerwalls:
+    def subject(self) -> Powerwalls | None:
         return self.coordinator.data.powerwalls
 
 
@@ -111,7 +121,8 @@ class SyncEntity(_GatewayDeviceEntity[PowerwallBatteryCoordinator, Sync]):
     @property
     @override
     def subject(self) -> Sync | None:
-        return self.coordinator.data.powerwalls.sync
+        powerwalls = self.coordinator.data.powerwalls
+        return powerwalls.sync if powerwalls is not None else None
 
 
 class BatteryEntity(PowerwallEntity[PowerwallBatteryCoordinator, Battery]):
@@ -152,7 +163,7 @@ def add_entities_as_batteries_appear(
     coordinator = entry.runtime_data.batteries
     registry = er.async_get(coordinator.hass)
     added: set[str] = set()
-    last_read: list[Powerwalls] = []
+    last_read: list[Powerwalls | None] = []
 
     @callback
     def add_new() -> None:

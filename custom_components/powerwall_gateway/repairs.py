@@ -10,6 +10,7 @@ from homeassistant.helpers import issue_registry as ir
 from .const import DOMAIN, REPEATED_RATE_LIMIT_COUNT, REPEATED_RATE_LIMIT_WINDOW
 
 ISSUE_RATE_LIMITED = "rate_limited"
+ISSUE_RESTRICTED_API = "restricted_api"
 
 
 def rate_limited_issue_id(entry_id: str) -> str:
@@ -70,4 +71,33 @@ class RateLimitIssue:
     @callback
     def remove(self) -> None:
         """Drop the issue with its entry (a new setup raises it again if still due)."""
+        ir.async_delete_issue(self._hass, DOMAIN, self._issue_id)
+
+
+class RestrictedApiIssue:
+    """Tell the user plainly what a gateway with a restricted local API does not offer."""
+
+    def __init__(self, hass: HomeAssistant, entry_id: str, host: str) -> None:
+        """The issue of one entry's gateway."""
+        self._hass = hass
+        self._issue_id = f"{ISSUE_RESTRICTED_API}_{entry_id}"
+        self._host = host
+
+    @callback
+    def create(self) -> None:
+        """The gateway answered /api/powerwalls with "not found"."""
+        ir.async_create_issue(
+            self._hass,
+            DOMAIN,
+            self._issue_id,
+            is_fixable=False,
+            is_persistent=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key=ISSUE_RESTRICTED_API,
+            translation_placeholders={"host": self._host},
+        )
+
+    @callback
+    def remove(self) -> None:
+        """The endpoint answers again, or the entry is unloaded."""
         ir.async_delete_issue(self._hass, DOMAIN, self._issue_id)

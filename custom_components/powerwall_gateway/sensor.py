@@ -21,13 +21,24 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 from homeassistant.util import slugify
 
-from .api import Battery, Check, CheckStatus, Diagnostic, GridState, GridStatus, Powerwalls, Sync
+from .api import (
+    Battery,
+    Check,
+    CheckStatus,
+    Diagnostic,
+    GridState,
+    GridStatus,
+    Powerwalls,
+    PowerwallStatus,
+    Sync,
+)
 from .coordinator import LiveData, PowerwallBatteryCoordinator, PowerwallGatewayConfigEntry
 from .entity import (
     BatteryEntity,
     GatewayEntity,
     PowerwallEntity,
     PowerwallsEntity,
+    StatusEntity,
     SyncEntity,
     add_entities_as_batteries_appear,
     enum_state,
@@ -77,17 +88,20 @@ GATEWAY_SENSORS: tuple[PowerwallSensorEntityDescription[LiveData], ...] = (
         options=_options(GridStatus),
         value_fn=lambda data: enum_state(data.grid.grid_status),
     ),
+)
+
+STATUS_SENSORS: tuple[PowerwallSensorEntityDescription[PowerwallStatus], ...] = (
     PowerwallSensorEntityDescription(
         key="phase_detection_last_error",
         translation_key="phase_detection_last_error",
         entity_category=DIAGNOSTIC,
-        value_fn=lambda data: _text(data.status.phase_detection_last_error),
+        value_fn=lambda status: _text(status.phase_detection_last_error),
     ),
     PowerwallSensorEntityDescription(
         key="on_grid_check_error",
         translation_key="on_grid_check_error",
         entity_category=DIAGNOSTIC,
-        value_fn=lambda data: _text(data.status.on_grid_check_error),
+        value_fn=lambda status: _text(status.on_grid_check_error),
     ),
 )
 
@@ -280,6 +294,10 @@ class GatewaySensor(PowerwallSensor[LiveData], GatewayEntity):
     """A value of the gateway's live data."""
 
 
+class StatusSensor(PowerwallSensor[PowerwallStatus], StatusEntity):
+    """A text flag of the gateway."""
+
+
 class StatesSensor(PowerwallSensor[Powerwalls], PowerwallsEntity):
     """The gateway's ``states`` list, from the battery list."""
 
@@ -294,8 +312,10 @@ class BatterySensor(PowerwallSensor[Battery], BatteryEntity):
 
 def _battery_list_sensors(coordinator: PowerwallBatteryCoordinator) -> Iterator[Entity]:
     """The sensors the latest battery list supports, one per check included."""
+    if (powerwalls := coordinator.data.powerwalls) is None:
+        return
     yield StatesSensor(coordinator, STATES_SENSOR)
-    if (sync := coordinator.data.powerwalls.sync) is not None:
+    if (sync := powerwalls.sync) is not None:
         sync_descriptions: Iterable[PowerwallSensorEntityDescription[Sync]] = chain(
             SYNC_SENSORS, check_sensors("sync_", sync)
         )
@@ -318,5 +338,15 @@ async def async_setup_entry(
 ) -> None:
     """Set up the sensors, and add new ones as batteries and checks appear."""
     live = entry.runtime_data.live
-    async_add_entities(GatewaySensor(live, description) for description in GATEWAY_SENSORS)
+    async_add_entities(
+        [
+            *(GatewaySensor(live, description) for description in GATEWAY_SENSORS),
+            # A restricted gateway offers no flags at all: no entities that could never work.
+            *(
+                StatusSensor(live, description)
+                for description in STATUS_SENSORS
+                if live.data.status is not None
+            ),
+        ]
+    )
     add_entities_as_batteries_appear(entry, async_add_entities, "sensor", _battery_list_sensors)

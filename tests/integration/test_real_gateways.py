@@ -1,0 +1,267 @@
+"""Gateways as they are in the field: restricted APIs, a locked status endpoint, odd identities."""
+
+from __future__ import annotations
+
+import logging
+from unittest.mock import MagicMock
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import CONF_HOST, CONF_PASSWORD, STATE_UNAVAILABLE
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr, entity_registry as er, issue_registry as ir
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.powerwall_gateway.api import (
+    GatewayInfo,
+    PowerwallBusyError,
+    Powerwalls,
+    PowerwallUnsupportedError,
+)
+from custom_components.powerwall_gateway.const import DOMAIN
+
+from .conftest import DIN, HOST, PASSWORD, load_fixture, poll, state_of
+
+GRID_CONNECTED = "binary_sensor.backup_gateway_grid_connected"
+GRID_STATUS = "sensor.backup_gateway_grid_status"
+UPDATING = "binary_sensor.backup_gateway_updating"
+BATTERY = "sensor.powerwall_2_tg123456789v61"
+SERIAL = "TG123456789V61"
+
+
+async def setup(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+
+def restricted(mock_client: MagicMock, *, flags: bool = False) -> None:
+    """The gateway answers 404 for /api/powerwalls (and for its flags unless ``flags``)."""
+    mock_client.get_powerwalls.side_effect = PowerwallUnsupportedError("404 /api/powerwalls")
+    if not flags:
+        mock_client.get_status.side_effect = PowerwallUnsupportedError("404 status")
+
+
+async def test_restricted_gateway_sets_up_with_the_live_grid_status(
+    hass: HomeAssistant,
+    mock_client: MagicMock,
+    mock_config_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    entity_registry: er.EntityRegistry,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """A restricted local API: Grid connected and Grid status, a repair issue saying what is not."""
+    restricted(mock_client)
+    await setup(hass, mock_config_entry)
+    assert mock_config_entry.state is ConfigEntryState.LOADED
+    assert state_of(hass, GRID_CONNECTED).state == "on"
+    assert state_of(hass, GRID_STATUS).state == "system_grid_connected"
+    entity_ids = {
+        e.entity_id
+        for e in er.async_entries_for_config_entry(entity_registry, mock_config_entry.entry_id)
+    }
+    assert entity_ids == {GRID_CONNECTED, GRID_STATUS}
+    issue = issue_registry.async_get_issue(DOMAIN, f"restricted_api_{mock_config_entry.entry_id}")
+    assert issue is not None
+    assert issue.translation_placeholders == {"host": HOST}
+    for entity_id in entity_ids:
+        assert state_of(hass, entity_id).state != STATE_UNAVAILABLE
+
+
+async def test_restricted_gateway_is_not_asked_for_missing_endpoints_every_poll(
+    hass: HomeAssistant,
+    mock_client: MagicMock,
+    mock_config_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A 404 endpoint is asked again every few hours, not every poll; the grid every poll."""
+    restricted(mock_client)
+    await setup(hass, mock_config_entry)
+    battery_reads = mock_client.get_powerwalls.call_count
+    flag_reads = mock_client.get_status.call_count
+    grid_reads = mock_client.get_grid_status.call_count
+    for _ in range(20):  # ten minutes
+        await poll(hass, freezer)
+    assert mock_client.get_grid_status.call_count == grid_reads + 20
+    assert mock_client.get_powerwalls.call_count == battery_reads
+    assert mock_client.get_status.call_count == flag_reads
+    await poll(hass, freezer, seconds=3 * 3600)
+    assert mock_client.get_powerwalls.call_count == battery_reads + 1
+    assert mock_client.get_status.call_count == flag_reads + 1
+
+
+async def test_restricted_gateway_gains_its_batteries_without_a_reload(
+    hass: HomeAssistant,
+    mock_client: MagicMock,
+    mock_config_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    device_registry: dr.DeviceRegistry,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """When a firmware update brings /api/powerwalls back, the batteries appear by themselves."""
+    restricted(mock_client)
+    await setup(hass, mock_config_entry)
+    assert (
+        device_registry.async_get_device_by_identifier((DOMAIN, SERIAL), mock_config_entry.entry_id)
+        is None
+    )
+    mock_client.get_powerwalls.side_effect = None
+    await poll(hass, freezer, seconds=3 * 3600)
+    assert (
+        device_registry.async_get_device_by_identifier((DOMAIN, SERIAL), mock_config_entry.entry_id)
+        is not None
+    )
+    assert state_of(hass, f"{BATTERY}_grid_compliance").state == "grid_uncompliant"
+    assert (
+        issue_registry.async_get_issue(DOMAIN, f"restricted_api_{mock_config_entry.entry_id}")
+        is None
+    )
+
+
+async def test_restricted_gateway_with_flags_shows_them(
+    hass: HomeAssistant, mock_client: MagicMock, mock_config_entry: MockConfigEntry
+) -> None:
+    """/api/powerwalls/status still answering on a restricted gateway: its flags are shown."""
+    restricted(mock_client, flags=True)
+    await setup(hass, mock_config_entry)
+    assert state_of(hass, UPDATING).state == "off"
+    assert state_of(hass, "sensor.backup_gateway_on_grid_check_error").state
+
+
+async def test_device_without_any_local_api_is_unsupported(
+    hass: HomeAssistant, mock_client: MagicMock, mock_config_entry: MockConfigEntry
+) -> None:
+    """Nothing at all (no grid status either): a clear message, no endless retries."""
+    restricted(mock_client)
+    mock_client.get_grid_status.side_effect = PowerwallUnsupportedError("404 grid")
+    await setup(hass, mock_config_entry)
+    assert mock_config_entry.state is ConfigEntryState.SETUP_ERROR
+    assert mock_config_entry.reason is not None
+    assert "does not offer the local Powerwall API" in mock_config_entry.reason
+
+
+async def test_locked_status_endpoint_takes_the_flags_from_the_battery_list(
+    hass: HomeAssistant,
+    mock_client: MagicMock,
+    mock_config_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """409 "Sitemaster is current running": the flags come from /api/powerwalls, tried again later."""
+    caplog.set_level(logging.INFO)
+    mock_client.get_status.side_effect = PowerwallBusyError(
+        "Sitemaster is current running", status=409
+    )
+    payload = load_fixture("powerwalls.json")
+    payload["updating"] = True
+    mock_client.get_powerwalls.return_value = Powerwalls.from_json(payload)
+    await setup(hass, mock_config_entry)
+    assert mock_config_entry.state is ConfigEntryState.LOADED
+    assert state_of(hass, UPDATING).state == "on"
+    assert caplog.text.count("they come from /api/powerwalls instead") == 1
+    status_reads = mock_client.get_status.call_count
+    payload["updating"] = False
+    mock_client.get_powerwalls.return_value = Powerwalls.from_json(payload)
+    # While updating, the battery list is read at every poll: its flags follow.
+    await poll(hass, freezer)
+    await poll(hass, freezer)
+    assert state_of(hass, UPDATING).state == "off"
+    assert mock_client.get_status.call_count == status_reads
+    mock_client.get_status.side_effect = None
+    await poll(hass, freezer, seconds=30 * 60)
+    assert mock_client.get_status.call_count == status_reads + 1
+    assert caplog.text.count("they come from /api/powerwalls instead") == 1
+
+
+async def test_busy_status_endpoint_is_not_a_lock(
+    hass: HomeAssistant, mock_client: MagicMock, mock_config_entry: MockConfigEntry
+) -> None:
+    """A 503 on the flags is a busy site controller, waited out as before, not a lock."""
+    mock_client.get_status.side_effect = PowerwallBusyError("busy", status=503)
+    await setup(hass, mock_config_entry)
+    assert mock_config_entry.state is ConfigEntryState.SETUP_RETRY
+
+
+async def test_battery_serial_equal_to_the_din_gets_its_own_device(
+    hass: HomeAssistant,
+    mock_client: MagicMock,
+    mock_config_entry: MockConfigEntry,
+    device_registry: dr.DeviceRegistry,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """A battery whose serial reads like the gateway's identity (redacted payloads) stays apart."""
+    payload = load_fixture("powerwalls.json")
+    payload["powerwalls"][0]["PackageSerialNumber"] = DIN
+    mock_client.get_powerwalls.return_value = Powerwalls.from_json(payload)
+    await setup(hass, mock_config_entry)
+    gateway = device_registry.async_get_device_by_identifier(
+        (DOMAIN, DIN), mock_config_entry.entry_id
+    )
+    battery = device_registry.async_get_device_by_identifier(
+        (DOMAIN, f"battery_{DIN}"), mock_config_entry.entry_id
+    )
+    assert gateway is not None
+    assert battery is not None
+    assert battery.via_device_id == gateway.id
+    assert entity_registry.async_get_entity_id("binary_sensor", DOMAIN, f"{DIN}_updating")
+    battery_updating = entity_registry.async_get_entity_id(
+        "binary_sensor", DOMAIN, f"battery_{DIN}_updating"
+    )
+    assert battery_updating is not None
+    assert state_of(hass, battery_updating).state == "off"
+
+
+async def test_repeated_battery_serial_is_logged_once(
+    hass: HomeAssistant,
+    mock_client: MagicMock,
+    mock_config_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    device_registry: dr.DeviceRegistry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Two batteries with one serial: one device, one log line, no crash."""
+    payload = load_fixture("powerwalls_4_batteries.json")
+    payload["powerwalls"][1]["PackageSerialNumber"] = payload["powerwalls"][0][
+        "PackageSerialNumber"
+    ]
+    mock_client.get_powerwalls.return_value = Powerwalls.from_json(payload)
+    await setup(hass, mock_config_entry)
+    await poll(hass, freezer, seconds=300)
+    assert mock_config_entry.state is ConfigEntryState.LOADED
+    assert caplog.text.count("or with one listed twice") == 1
+    batteries = [
+        d
+        for d in dr.async_entries_for_config_entry(device_registry, mock_config_entry.entry_id)
+        if d.via_device_id is not None
+    ]
+    assert len(batteries) == 3
+
+
+async def test_din_appearing_later_keeps_the_gateway_and_its_history(
+    hass: HomeAssistant,
+    mock_client: MagicMock,
+    device_registry: dr.DeviceRegistry,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """An entry set up without a DIN moves to the DIN a firmware update adds; nothing is lost."""
+    old = "SERIALS-0123456789ABCDEF"
+    entry = MockConfigEntry(
+        domain=DOMAIN, unique_id=old, data={CONF_HOST: HOST, CONF_PASSWORD: PASSWORD}
+    )
+    mock_client.get_gateway_info.return_value = GatewayInfo(version="20.49.0")
+    await setup(hass, entry)
+    entity_id = entity_registry.async_get_entity_id("sensor", DOMAIN, f"{old}_grid_status")
+    assert entity_id is not None
+    mock_client.get_gateway_info.return_value = GatewayInfo(din=DIN, version="25.1.0")
+    await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.unique_id == DIN
+    assert entity_registry.async_get_entity_id("sensor", DOMAIN, f"{DIN}_grid_status") == entity_id
+    gateway = device_registry.async_get_device_by_identifier((DOMAIN, DIN), entry.entry_id)
+    assert gateway is not None
+    assert device_registry.async_get_device_by_identifier((DOMAIN, old), entry.entry_id) is None
+    battery = device_registry.async_get_device_by_identifier((DOMAIN, SERIAL), entry.entry_id)
+    assert battery is not None
+    assert battery.via_device_id == gateway.id
+    assert state_of(hass, entity_id).state == "system_grid_connected"
