@@ -4,7 +4,7 @@ Nothing in this package imports Home Assistant, so it can be tested, and
 shipped, on its own.
 """
 
-from .client import PowerwallClient, normalize_host
+from .client import PowerwallClient
 from .exceptions import (
     PowerwallAuthenticationError,
     PowerwallBusyError,
@@ -17,6 +17,7 @@ from .exceptions import (
     PowerwallTimeoutError,
     PowerwallUnsupportedError,
 )
+from .host import normalize_host
 from .models import (
     BATTERY_MODELS,
     STATUS_FLAGS,

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 import hashlib
-import ipaddress
 import json
 import logging
 import re
@@ -40,6 +39,7 @@ from .exceptions import (
     PowerwallTimeoutError,
     PowerwallUnsupportedError,
 )
+from .host import normalize_host
 from .models import GatewayInfo, GridStatusInfo, Powerwalls, PowerwallStatus, parse_status
 
 _LOGGER = logging.getLogger(__name__)
@@ -54,7 +54,6 @@ PATH_GRID_STATUS: Final = "/api/system_status/grid_status"
 SESSION_TOKEN: Final = "token"  # noqa: S105 - a JSON key, not a secret
 SESSION_COOKIES: Final = ("AuthCookie", "UserRecord")
 
-_DEFAULT_PORT: Final = 443
 _AUTH_FAILED: Final = frozenset({401, 403})
 _LOGIN_REJECTED: Final = frozenset({400, 401, 403})
 _BUSY: Final = frozenset({409, 502, 503})
@@ -62,202 +61,9 @@ _BUSY: Final = frozenset({409, 502, 503})
 _MAX_RETRY_AFTER: Final = 3600.0
 _QUOTE_LENGTH: Final = 80
 
-_HOSTNAME_LABEL = re.compile(r"[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?")
 # Token and cookie values go into headers verbatim: printable ASCII without
 # space, comma or semicolon, so a stored value can never inject a header.
 _HEADER_SAFE = re.compile(r"[!-+\--:<-~]+")
-
-
-def normalize_host(value: str) -> str:
-    """Return ``value`` as ``host``, ``host:port`` or ``[v6]:port``; raise ``ValueError``.
-
-    Accepts what people paste: surrounding spaces, an ``https://`` prefix and a
-    trailing ``/``. Host names are lower-cased, IPv6 addresses compressed and
-    bracketed, and the default port 443 dropped, so one gateway has one spelling.
-    """
-    text = value.strip()
-    lowered = text.lower()
-    for scheme in ("https://", "http://"):
-        if lowered.startswith(scheme):
-            text = text[len(scheme) :]
-            break
-    text = text.removesuffix("/")
-    if not text:
-        raise ValueError("The host is empty; enter the gateway's IP address or host name")
-    if any(char.isspace() for char in text):
-        raise ValueError(f"The host {value!r} contains a space")
-    if any(char in text for char in "/?#@\\"):
-        raise ValueError(
-            f"The host {value!r} must be a host name or IP address only, without a path"
-        )
-    if text.startswith("["):
-        address, bracket, rest = text[1:].partition("]")
-        if not bracket:
-            raise ValueError(f"The host {value!r} has an unclosed '['")
-        host = _ipv6(address, value)
-        if rest and not rest.startswith(":"):
-            raise ValueError(f"The host {value!r} has text after the IPv6 address")
-        port = _port(rest[1:], value) if rest else None
-    elif text.count(":") > 1:
-        host, port = _ipv6(text, value), None
-    else:
-        name, colon, port_text = text.partition(":")
-        host = _hostname(name, value)
-        port = _port(port_text, value) if colon else None
-    if port is None or port == _DEFAULT_PORT:
-        return host
-    return f"{host}:{port}"
-
-
-def _ipv6(text: str, original: str) -> str:
-    if "%" in text:
-        raise ValueError(f"The host {original!r} has an IPv6 zone, which is not supported")
-    try:
-        return f"[{ipaddress.IPv6Address(text).compressed}]"
-    except ValueError:
-        raise ValueError(f"The host {original!r} is not a valid IPv6 address") from None
-
-
-def _hostname(text: str, original: str) -> str:
-    name = text.lower().removesuffix(".")
-    labels = name.split(".")
-    if all(label.isdecimal() for label in labels):
-        try:
-            return str(ipaddress.IPv4Address(name))
-        except ValueError:
-            raise ValueError(f"The host {original!r} is not a valid IPv4 address") from None
-    if len(name) > 253 or not all(
-        label.isascii() and _HOSTNAME_LABEL.fullmatch(label) for label in labels
-    ):
-        raise ValueError(f"The host {original!r} is not a valid host name")
-    return name
-
-
-def _port(text: str, original: str) -> int:
-    if not text.isascii() or not text.isdecimal():
-        raise ValueError(f"The port in {original!r} must be a number from 1 to 65535")
-    port = int(text)
-    if not 1 <= port <= 65535:
-        raise ValueError(f"The port in {original!r} must be a number from 1 to 65535")
-    return port
-
-
-def _quote(body: bytes) -> str:
-    """Quote the start of a body, for an error message a person can act on."""
-    return repr(body[:_QUOTE_LENGTH].decode("utf-8", errors="replace"))
-
-
-def _gateway_message(body: bytes) -> str | None:
-    """Return the ``message`` and ``error`` of a gateway's JSON error body, if any."""
-    try:
-        data = json.loads(body)
-    except ValueError, RecursionError:
-        return None
-    if not isinstance(data, dict):
-        return None
-    texts = [
-        text.strip()
-        for key in ("message", "error")
-        if isinstance(text := data.get(key), str) and text.strip()
-    ]
-    if not texts:
-        return None
-    if len(texts) == 1 or texts[0] == texts[1]:
-        return texts[0]
-    return f"{texts[0]} ({texts[1]})"
-
-
-def _retry_after(headers: CIMultiDictProxy[str]) -> float | None:
-    """Seconds from a ``Retry-After`` header (seconds or HTTP date), if present and sane."""
-    raw = headers.get("Retry-After", "").strip()
-    if not raw:
-        return None
-    if raw.isascii() and raw.isdecimal():
-        seconds = float(raw)
-    else:
-        try:
-            when = parsedate_to_datetime(raw)
-        except TypeError, ValueError, IndexError:
-            return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
-        seconds = (when - datetime.now(UTC)).total_seconds()
-    if seconds <= 0:
-        return None
-    return min(seconds, _MAX_RETRY_AFTER)
-
-
-class _CertificateCheck(aiohttp.Fingerprint):
-    """Record the peer certificate of every new connection, and enforce a pin if set.
-
-    ``aiohttp`` hands each new TLS transport to the request's ``Fingerprint``;
-    this is the one place the certificate is reliably visible, as the response
-    releases its connection as soon as a small body has arrived.
-    """
-
-    def __init__(self, pinned: bytes | None) -> None:
-        """Pin ``pinned`` (a SHA-256 digest), or accept any certificate when ``None``."""
-        super().__init__(pinned if pinned is not None else bytes(32))
-        self.pinned = pinned
-        self.seen: str | None = None
-
-    def check(self, transport: asyncio.Transport) -> None:
-        """Record the certificate's SHA-256; raise on a pin mismatch."""
-        ssl_object = transport.get_extra_info("ssl_object")
-        certificate = ssl_object.getpeercert(binary_form=True) if ssl_object else None
-        if certificate is None:
-            return
-        digest = hashlib.sha256(certificate).digest()
-        self.seen = digest.hex()
-        if self.pinned is not None and digest != self.pinned:
-            host, port, *_ = transport.get_extra_info("peername")
-            raise aiohttp.ServerFingerprintMismatch(self.pinned, digest, host, port)
-
-
-@dataclass(frozen=True, slots=True)
-class _Session:
-    """A gateway session: the login token and cookies, sent on every request."""
-
-    token: str | None
-    cookies: tuple[tuple[str, str], ...]
-    generation: int
-
-    @property
-    def headers(self) -> dict[str, str]:
-        headers: dict[str, str] = {}
-        if self.token:
-            headers["Authorization"] = f"Bearer {self.token}"
-        if self.cookies:
-            headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in self.cookies)
-        return headers
-
-    def export(self) -> dict[str, str]:
-        data = dict(self.cookies)
-        if self.token:
-            data[SESSION_TOKEN] = self.token
-        return data
-
-
-@dataclass(frozen=True, slots=True)
-class _Answer:
-    """What the gateway answered, read in full while the connection was open."""
-
-    status: int
-    body: bytes
-    headers: CIMultiDictProxy[str]
-    cookies: dict[str, str]
-
-
-def _session_values(data: Mapping[str, object]) -> tuple[str | None, tuple[tuple[str, str], ...]]:
-    """Pick the token and cookies of ``data`` that are safe to send; drop the rest."""
-    token = data.get(SESSION_TOKEN)
-    safe_token = token if isinstance(token, str) and _HEADER_SAFE.fullmatch(token) else None
-    cookies = tuple(
-        (name, value)
-        for name in SESSION_COOKIES
-        if isinstance(value := data.get(name), str) and _HEADER_SAFE.fullmatch(value)
-    )
-    return safe_token, cookies
 
 
 class PowerwallClient:
@@ -357,12 +163,6 @@ class PowerwallClient:
             raise self._not_gateway(answer)
         return info
 
-    def _not_gateway(self, answer: _Answer) -> PowerwallNotGatewayError:
-        return PowerwallNotGatewayError(
-            f"The server at {self.host} answered, but it is not a Tesla Backup Gateway"
-            f" (HTTP {answer.status} for {PATH_GATEWAY_INFO}, body {_quote(answer.body)})"
-        )
-
     async def get_status(self) -> PowerwallStatus:
         """Read the gateway-wide flags of ``/api/powerwalls/status``."""
         return parse_status(await self._get(PATH_STATUS))
@@ -388,10 +188,6 @@ class PowerwallClient:
         if token is None and not cookies:
             return
         self._session = self._new_session(token, cookies)
-
-    def _new_session(self, token: str | None, cookies: tuple[tuple[str, str], ...]) -> _Session:
-        self._generation += 1
-        return _Session(token, cookies, self._generation)
 
     async def _get(self, path: str) -> Any:
         """GET an authenticated endpoint, re-logging in once if the session was dropped."""
@@ -433,6 +229,10 @@ class PowerwallClient:
         if self._session is not None and self._session.generation == session.generation:
             self._session = None
 
+    def _new_session(self, token: str | None, cookies: tuple[tuple[str, str], ...]) -> _Session:
+        self._generation += 1
+        return _Session(token, cookies, self._generation)
+
     async def _login(self) -> _Session:
         """Send one login; the caller holds the login lock."""
         self._raise_if_cooling_down()
@@ -447,12 +247,6 @@ class PowerwallClient:
                 "force_sm_off": False,
             },
         )
-        if answer.status in _LOGIN_REJECTED:
-            detail = _gateway_message(answer.body)
-            raise PowerwallAuthenticationError(
-                f"The gateway rejected the password (HTTP {answer.status}"
-                + (f": {detail})" if detail else ")")
-            )
         self._raise_for_status(answer, PATH_LOGIN, login=True)
         try:
             data = json.loads(answer.body)
@@ -481,55 +275,6 @@ class PowerwallClient:
                 retry_after=remaining,
             )
         self._blocked_until = None
-
-    def _raise_for_status(self, answer: _Answer, path: str, *, login: bool) -> None:
-        """Turn any answer but 200 into the error that says what the gateway meant."""
-        status = answer.status
-        if status == 200:
-            return
-        detail = _gateway_message(answer.body)
-        if status == 429:
-            default = self._login_cooldown if login else self._cooldown
-            retry_after = _retry_after(answer.headers) or default
-            self._blocked_until = self._monotonic() + retry_after
-            raise PowerwallRateLimitError(
-                f"The gateway at {self.host} is rate limiting {path}"
-                f" ({detail or 'HTTP 429'}); nothing is sent for {retry_after:.0f} s",
-                retry_after=retry_after,
-            )
-        if status in _BUSY:
-            raise PowerwallBusyError(
-                f"The gateway's site controller is busy or stopped (HTTP {status})"
-                + (f": {detail}" if detail else ""),
-                status=status,
-            )
-        if status == 404:
-            raise PowerwallUnsupportedError(
-                f"The device at {self.host} has no {path}; a Powerwall 3 has no local API for it"
-            )
-        # A login answer may echo the credentials: give the gateway's message, never the body.
-        shown = detail if login else _quote(answer.body)
-        raise PowerwallInvalidResponseError(
-            f"The gateway at {self.host} answered {path} with HTTP {status}"
-            + (f": {shown}" if shown else "")
-        )
-
-    def _decode(self, answer: _Answer, path: str) -> dict[str, Any]:
-        """Return the JSON object of a 200 answer; anything else is an invalid response."""
-        try:
-            data = json.loads(answer.body)
-        except ValueError, RecursionError:
-            raise PowerwallInvalidResponseError(
-                f"The gateway at {self.host} answered {path} with something that is not JSON:"
-                f" {_quote(answer.body)}"
-            ) from None
-        if not isinstance(data, dict):
-            raise PowerwallInvalidResponseError(
-                f"The gateway at {self.host} answered {path} with a JSON {type(data).__name__}"
-                f" instead of an object: {_quote(answer.body)}"
-            )
-        self.last_payloads[path] = data
-        return data
 
     async def _send(
         self,
@@ -579,6 +324,157 @@ class PowerwallClient:
                 f"Cannot reach the gateway at {self.host}: {_describe(err)}"
             ) from err
 
+    def _raise_for_status(self, answer: _Answer, path: str, *, login: bool) -> None:
+        """Turn any answer but 200 into the error that says what the gateway meant."""
+        status = answer.status
+        if status == 200:
+            return
+        detail = _gateway_message(answer.body)
+        if login and status in _LOGIN_REJECTED:
+            raise PowerwallAuthenticationError(
+                f"The gateway rejected the password (HTTP {status}"
+                + (f": {detail})" if detail else ")")
+            )
+        if status == 429:
+            default = self._login_cooldown if login else self._cooldown
+            retry_after = _retry_after(answer.headers) or default
+            self._blocked_until = self._monotonic() + retry_after
+            raise PowerwallRateLimitError(
+                f"The gateway at {self.host} is rate limiting {path}"
+                f" ({detail or 'HTTP 429'}); nothing is sent for {retry_after:.0f} s",
+                retry_after=retry_after,
+            )
+        if status in _BUSY:
+            raise PowerwallBusyError(
+                f"The gateway's site controller is busy or stopped (HTTP {status})"
+                + (f": {detail}" if detail else ""),
+                status=status,
+            )
+        if status == 404:
+            raise PowerwallUnsupportedError(
+                f"The device at {self.host} has no {path}; a Powerwall 3 has no local API for it"
+            )
+        # A login answer may echo the credentials: give the gateway's message, never the body.
+        shown = detail if login else _quote(answer.body)
+        raise PowerwallInvalidResponseError(
+            f"The gateway at {self.host} answered {path} with HTTP {status}"
+            + (f": {shown}" if shown else "")
+        )
+
+    def _not_gateway(self, answer: _Answer) -> PowerwallNotGatewayError:
+        return PowerwallNotGatewayError(
+            f"The server at {self.host} answered, but it is not a Tesla Backup Gateway"
+            f" (HTTP {answer.status} for {PATH_GATEWAY_INFO}, body {_quote(answer.body)})"
+        )
+
+    def _decode(self, answer: _Answer, path: str) -> dict[str, Any]:
+        """Return the JSON object of a 200 answer; anything else is an invalid response."""
+        try:
+            data = json.loads(answer.body)
+        except ValueError, RecursionError:
+            raise PowerwallInvalidResponseError(
+                f"The gateway at {self.host} answered {path} with something that is not JSON:"
+                f" {_quote(answer.body)}"
+            ) from None
+        if not isinstance(data, dict):
+            raise PowerwallInvalidResponseError(
+                f"The gateway at {self.host} answered {path} with a JSON {type(data).__name__}"
+                f" instead of an object: {_quote(answer.body)}"
+            )
+        self.last_payloads[path] = data
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class _Session:
+    """A gateway session: the login token and cookies, sent on every request."""
+
+    token: str | None
+    cookies: tuple[tuple[str, str], ...]
+    generation: int
+
+    @property
+    def headers(self) -> dict[str, str]:
+        headers: dict[str, str] = {}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in self.cookies)
+        return headers
+
+    def export(self) -> dict[str, str]:
+        data = dict(self.cookies)
+        if self.token:
+            data[SESSION_TOKEN] = self.token
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class _Answer:
+    """What the gateway answered, read in full while the connection was open."""
+
+    status: int
+    body: bytes
+    headers: CIMultiDictProxy[str]
+    cookies: dict[str, str]
+
+
+def _session_values(data: Mapping[str, object]) -> tuple[str | None, tuple[tuple[str, str], ...]]:
+    """Pick the token and cookies of ``data`` that are safe to send; drop the rest."""
+    token = data.get(SESSION_TOKEN)
+    safe_token = token if isinstance(token, str) and _HEADER_SAFE.fullmatch(token) else None
+    cookies = tuple(
+        (name, value)
+        for name in SESSION_COOKIES
+        if isinstance(value := data.get(name), str) and _HEADER_SAFE.fullmatch(value)
+    )
+    return safe_token, cookies
+
+
+def _quote(body: bytes) -> str:
+    """Quote the start of a body, for an error message a person can act on."""
+    return repr(body[:_QUOTE_LENGTH].decode("utf-8", errors="replace"))
+
+
+def _gateway_message(body: bytes) -> str | None:
+    """Return the ``message`` and ``error`` of a gateway's JSON error body, if any."""
+    try:
+        data = json.loads(body)
+    except ValueError, RecursionError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    texts = [
+        text.strip()
+        for key in ("message", "error")
+        if isinstance(text := data.get(key), str) and text.strip()
+    ]
+    if not texts:
+        return None
+    if len(texts) == 1 or texts[0] == texts[1]:
+        return texts[0]
+    return f"{texts[0]} ({texts[1]})"
+
+
+def _retry_after(headers: CIMultiDictProxy[str]) -> float | None:
+    """Seconds from a ``Retry-After`` header (seconds or HTTP date), if present and sane."""
+    raw = headers.get("Retry-After", "").strip()
+    if not raw:
+        return None
+    if raw.isascii() and raw.isdecimal():
+        seconds = float(raw)
+    else:
+        try:
+            when = parsedate_to_datetime(raw)
+        except TypeError, ValueError, IndexError:
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        seconds = (when - datetime.now(UTC)).total_seconds()
+    if seconds <= 0:
+        return None
+    return min(seconds, _MAX_RETRY_AFTER)
+
 
 def _describe(err: BaseException) -> str:
     """Give a short reason for a transport failure, without a traceback."""
@@ -597,3 +493,30 @@ def _fingerprint_bytes(fingerprint: str | None) -> bytes | None:
     if not re.fullmatch(r"[0-9a-f]{64}", text):
         raise ValueError("The certificate fingerprint must be a SHA-256 digest in hex (64 digits)")
     return bytes.fromhex(text)
+
+
+class _CertificateCheck(aiohttp.Fingerprint):
+    """Record the peer certificate of every new connection, and enforce a pin if set.
+
+    ``aiohttp`` hands each new TLS transport to the request's ``Fingerprint``;
+    this is the one place the certificate is reliably visible, as the response
+    releases its connection as soon as a small body has arrived.
+    """
+
+    def __init__(self, pinned: bytes | None) -> None:
+        """Pin ``pinned`` (a SHA-256 digest), or accept any certificate when ``None``."""
+        super().__init__(pinned if pinned is not None else bytes(32))
+        self.pinned = pinned
+        self.seen: str | None = None
+
+    def check(self, transport: asyncio.Transport) -> None:
+        """Record the certificate's SHA-256; raise on a pin mismatch."""
+        ssl_object = transport.get_extra_info("ssl_object")
+        certificate = ssl_object.getpeercert(binary_form=True) if ssl_object else None
+        if certificate is None:
+            return
+        digest = hashlib.sha256(certificate).digest()
+        self.seen = digest.hex()
+        if self.pinned is not None and digest != self.pinned:
+            host, port, *_ = transport.get_extra_info("peername")
+            raise aiohttp.ServerFingerprintMismatch(self.pinned, digest, host, port)
