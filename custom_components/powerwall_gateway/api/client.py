@@ -8,6 +8,10 @@ because repeated logins are how owners get locked out of their gateway.
 It keeps the session token and cookies itself instead of trusting the
 ``aiohttp`` cookie jar: the session may be shared with other code, and the jar
 refuses cookies from bare IP addresses, which is how most gateways are reached.
+
+Every answer is treated as possibly hostile (anyone on the LAN can answer in
+the gateway's place while its self-signed certificate is not pinned): no
+answer is read, or inflated, beyond ``MAX_RESPONSE_BYTES``.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import logging
 import re
 import time
 from typing import Any, Final
+import zlib
 
 import aiohttp
 from multidict import CIMultiDictProxy
@@ -60,6 +65,14 @@ _BUSY: Final = frozenset({409, 502, 503})
 # A Retry-After longer than this is not believed: an hour is already a long outage.
 _MAX_RETRY_AFTER: Final = 3600.0
 _QUOTE_LENGTH: Final = 80
+
+# The largest answer read, after decompression. A 12-battery /api/powerwalls is
+# about 60 KB; anything this big is a broken or hostile server, and reading it
+# would cost a small Home Assistant host its memory.
+MAX_RESPONSE_BYTES: Final = 4 * 1024 * 1024
+_READ_CHUNK: Final = 64 * 1024
+# Content-Encoding values inflated here (with a bound); none is asked for.
+_ZLIB_ENCODINGS: Final = frozenset({"gzip", "x-gzip", "deflate"})
 
 # Token and cookie values go into headers verbatim: printable ASCII without
 # space, comma or semicolon, so a stored value can never inject a header.
@@ -290,13 +303,20 @@ class PowerwallClient:
             async with self._http.request(
                 method,
                 self.base_url + path,
-                headers={"Accept": "application/json", **(headers or {})},
+                # No compression is asked for, and aiohttp inflates nothing by itself:
+                # _read_body inflates what a gateway compresses anyway, up to the cap.
+                headers={
+                    "Accept": "application/json",
+                    "Accept-Encoding": "identity",
+                    **(headers or {}),
+                },
                 json=json_body,
                 ssl=self._certificate,
                 timeout=self._timeout,
                 allow_redirects=False,
+                auto_decompress=False,
             ) as response:
-                body = await response.read()
+                body = await self._read_body(response, path)
                 _LOGGER.debug("%s %s%s -> HTTP %s", method, self.host, path, response.status)
                 return _Answer(
                     status=response.status,
@@ -323,6 +343,59 @@ class PowerwallClient:
             raise PowerwallConnectionError(
                 f"Cannot reach the gateway at {self.host}: {_describe(err)}"
             ) from err
+
+    async def _read_body(self, response: aiohttp.ClientResponse, path: str) -> bytes:
+        """Read (and inflate) the body, refusing it once it exceeds ``MAX_RESPONSE_BYTES``.
+
+        A declared ``Content-Length`` over the cap is refused before anything is
+        read; otherwise reading stops at the first byte past the cap, so neither
+        an endless answer nor a decompression bomb costs more than the cap.
+        """
+        if (response.content_length or 0) > MAX_RESPONSE_BYTES:
+            raise self._too_large(path)
+        encoding = response.headers.get(aiohttp.hdrs.CONTENT_ENCODING, "").strip().lower()
+        if encoding in _ZLIB_ENCODINGS:
+            # 32 + MAX_WBITS: a gzip or a zlib header, whichever the answer has.
+            inflater = zlib.decompressobj(32 + zlib.MAX_WBITS)
+        elif encoding in {"", "identity"}:
+            inflater = None
+        else:
+            raise PowerwallInvalidResponseError(
+                f"The gateway at {self.host} compressed its answer to {path} as {encoding!r},"
+                " which was not asked for"
+            )
+        body = bytearray()
+        room = MAX_RESPONSE_BYTES + 1
+        async for chunk in response.content.iter_chunked(_READ_CHUNK):
+            pending = chunk
+            while pending:
+                if inflater is None:
+                    piece, pending = pending[:room], b""
+                else:
+                    try:
+                        # Inflates at most `room` bytes; the rest of the input waits.
+                        piece = inflater.decompress(pending, room)
+                    except zlib.error as err:
+                        raise PowerwallInvalidResponseError(
+                            f"The gateway at {self.host} sent a {encoding} answer to {path}"
+                            f" that does not decompress: {err}"
+                        ) from None
+                    pending = inflater.unconsumed_tail
+                body += piece
+                room -= len(piece)
+                if room <= 0:
+                    raise self._too_large(path)
+        if inflater is not None and not inflater.eof:
+            raise PowerwallInvalidResponseError(
+                f"The gateway at {self.host} sent a {encoding} answer to {path} that ends early"
+            )
+        return bytes(body)
+
+    def _too_large(self, path: str) -> PowerwallInvalidResponseError:
+        return PowerwallInvalidResponseError(
+            f"The gateway at {self.host} sent an answer larger than"
+            f" {MAX_RESPONSE_BYTES // (1024 * 1024)} MB for {path}; it was not read"
+        )
 
     def _raise_for_status(self, answer: _Answer, path: str, *, login: bool) -> None:
         """Turn any answer but 200 into the error that says what the gateway meant."""
