@@ -3,7 +3,11 @@
 The client owns the gateway session and is careful with it: it logs in only
 when it has no session, re-logs in at most once when the gateway drops one,
 and after an HTTP 429 sends nothing at all until the cooldown has passed,
-because repeated logins are how owners get locked out of their gateway.
+because repeated logins are how owners get locked out of their gateway. For
+the same reason a failed login (rejected, an error status, no usable token, a
+timeout) is not repeated at once: the next one waits 30 s, then 60 s, doubling
+up to 30 minutes, until a login succeeds. Callers that were waiting for a
+login share its outcome, failure included, instead of each sending their own.
 
 It keeps the session token and cookies itself instead of trusting the
 ``aiohttp`` cookie jar: the session may be shared with other code, and the jar
@@ -39,6 +43,7 @@ from .exceptions import (
     PowerwallConnectionError,
     PowerwallError,
     PowerwallInvalidResponseError,
+    PowerwallLoginBackoffError,
     PowerwallNotGatewayError,
     PowerwallRateLimitError,
     PowerwallTimeoutError,
@@ -93,13 +98,16 @@ class PowerwallClient:
         fingerprint: str | None = None,
         login_rate_limit_cooldown: float = 300.0,
         rate_limit_cooldown: float = 60.0,
+        login_backoff: tuple[float, float] = (30.0, 1800.0),
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         """Prepare a client; nothing is sent until the first call.
 
         ``fingerprint`` pins the gateway's certificate (SHA-256 hex, colons
         allowed); without it any certificate is accepted, since gateways only
-        have self-signed ones. ``ValueError`` for a bad host or fingerprint.
+        have self-signed ones. ``login_backoff`` is the wait after a first failed
+        login and the longest wait, doubling in between. ``ValueError`` for a bad
+        host or fingerprint.
         """
         self.host = normalize_host(host)
         self.base_url = f"https://{self.host}"
@@ -119,6 +127,14 @@ class PowerwallClient:
         self._generation = 0
         self._login_lock = asyncio.Lock()
         self._blocked_until: float | None = None
+        self._login_backoff_first, self._login_backoff_max = login_backoff
+        self._login_failures = 0
+        self._login_blocked_until: float | None = None
+        self._login_error: PowerwallError | None = None
+        self._logins_ended = 0
+        # The session generation a failed login was meant to replace: callers
+        # holding that session share the failure instead of logging in again.
+        self._failed_after = 0
 
     def __repr__(self) -> str:
         """Name the gateway, never the credentials."""
@@ -141,8 +157,25 @@ class PowerwallClient:
         if seconds > 0:
             self._blocked_until = max(self._blocked_until or 0.0, self._monotonic() + seconds)
 
+    @property
+    def login_backoff_for(self) -> float:
+        """Seconds until a login may be sent again after a failed one; ``0.0`` when it may."""
+        if self._login_blocked_until is None:
+            return 0.0
+        return max(0.0, self._login_blocked_until - self._monotonic())
+
+    def hold_off_login(self, seconds: float) -> None:
+        """Send no login for ``seconds``: a login backoff carried over from an earlier client."""
+        if seconds > 0:
+            self._login_blocked_until = max(
+                self._login_blocked_until or 0.0, self._monotonic() + seconds
+            )
+
     async def login(self) -> None:
-        """Log in now, replacing any session (the config flow checks a password this way)."""
+        """Log in now, replacing any session (the config flow checks a password this way).
+
+        Raises :class:`PowerwallLoginBackoffError` while a failed login's backoff runs.
+        """
         async with self._login_lock:
             self._session = None
             await self._login()
@@ -224,19 +257,28 @@ class PowerwallClient:
     async def _current_session(self) -> _Session:
         if (session := self._session) is not None:
             return session
+        logins = self._logins_ended
         async with self._login_lock:
             if self._session is not None:
                 return self._session
+            self._raise_if_a_login_failed_meanwhile(logins)
             return await self._login()
 
     async def _replace_session(self, stale: _Session) -> _Session:
-        """Log in again, unless another caller already replaced ``stale``."""
+        """Log in again, unless another caller already replaced ``stale`` (or failed to)."""
         async with self._login_lock:
             current = self._session
             if current is not None and current.generation != stale.generation:
                 return current
+            if self._login_error is not None and self._failed_after >= stale.generation:
+                raise self._login_error
             self._session = None
             return await self._login()
+
+    def _raise_if_a_login_failed_meanwhile(self, logins: int) -> None:
+        """Share the failure of a login that ended while this caller waited for the lock."""
+        if self._logins_ended != logins and self._login_error is not None:
+            raise self._login_error
 
     def _forget(self, session: _Session) -> None:
         if self._session is not None and self._session.generation == session.generation:
@@ -247,9 +289,42 @@ class PowerwallClient:
         return _Session(token, cookies, self._generation)
 
     async def _login(self) -> _Session:
-        """Send one login; the caller holds the login lock."""
+        """Send one login, unless a failed one is being backed off; the caller holds the lock."""
         self._raise_if_cooling_down()
+        remaining = self.login_backoff_for
+        if remaining > 0:
+            reason = self._login_error
+            raise PowerwallLoginBackoffError(
+                f"The last login to the gateway at {self.host} failed"
+                + (f" ({reason})" if reason else "")
+                + f"; no login is sent for {remaining:.0f} s more",
+                retry_after=remaining,
+                reason=reason,
+            )
         self.login_count += 1
+        try:
+            self._session = await self._send_login()
+        except PowerwallError as err:
+            self._logins_ended += 1
+            self._failed_after = self._generation
+            self._login_error = err
+            if _is_failed_login(err):
+                delay = min(
+                    self._login_backoff_first * 2**self._login_failures, self._login_backoff_max
+                )
+                # Capped, so a gateway that fails for weeks cannot grow the exponent for ever.
+                self._login_failures = min(self._login_failures + 1, 32)
+                self._login_blocked_until = self._monotonic() + delay
+            raise
+        self._logins_ended += 1
+        self._login_error = None
+        self._login_failures = 0
+        self._login_blocked_until = None
+        _LOGGER.debug("Logged in to %s", self.host)
+        return self._session
+
+    async def _send_login(self) -> _Session:
+        """Send the login request and return the session it opened."""
         answer = await self._send(
             "POST",
             PATH_LOGIN,
@@ -275,9 +350,7 @@ class PowerwallClient:
             raise PowerwallInvalidResponseError(
                 f"The gateway at {self.host} accepted the login but sent no usable session token"
             )
-        self._session = self._new_session(token, cookies)
-        _LOGGER.debug("Logged in to %s", self.host)
-        return self._session
+        return self._new_session(token, cookies)
 
     def _raise_if_cooling_down(self) -> None:
         remaining = self.rate_limited_for
@@ -547,6 +620,18 @@ def _retry_after(headers: CIMultiDictProxy[str]) -> float | None:
     if seconds <= 0:
         return None
     return min(seconds, _MAX_RETRY_AFTER)
+
+
+def _is_failed_login(err: PowerwallError) -> bool:
+    """Whether a login error is one to back off from.
+
+    A 429 has its own cooldown. A refused or reset connection never reached the
+    gateway's login, and backing off would only delay recovery after an outage;
+    a timeout may have reached it, so it counts.
+    """
+    if isinstance(err, PowerwallRateLimitError):
+        return False
+    return not isinstance(err, PowerwallConnectionError) or isinstance(err, PowerwallTimeoutError)
 
 
 def _describe(err: BaseException) -> str:
