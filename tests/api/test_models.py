@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
+import re
+from typing import Any
 
 import pytest
 
@@ -376,11 +379,125 @@ def test_gateway_info_without_version(version: str | None, firmware: str | None)
 
 
 def test_missing_flags_become_none() -> None:
-    status = PowerwallStatus.from_dict({"updating": "yes", "bubble_shedding": True})
+    status = PowerwallStatus.from_dict({"updating": None, "bubble_shedding": True})
     assert status.updating is None
     assert status.bubble_shedding is True
     assert status.enumerating is None
     assert status.active is False
+
+
+def _with(name: str, **changes: object) -> dict[str, Any]:
+    payload: dict[str, Any] = load_json(name)
+    payload.update(changes)
+    return payload
+
+
+@pytest.mark.parametrize(
+    ("parse", "payload", "message"),
+    [
+        (
+            Powerwalls.from_json,
+            _with("powerwalls.json", powerwalls={"not": "a list"}),
+            "'powerwalls' is a JSON object, expected array",
+        ),
+        (
+            Powerwalls.from_json,
+            _with("powerwalls.json", powerwalls="TG123"),
+            "'powerwalls' is a JSON string",
+        ),
+        (
+            Powerwalls.from_json,
+            _with("powerwalls.json", updating="true"),
+            "'updating' is a JSON string, expected boolean",
+        ),
+        (
+            Powerwalls.from_json,
+            _with("powerwalls.json", grid_qualifying=0),
+            "'grid_qualifying' is a JSON number",
+        ),
+        (
+            Powerwalls.from_json,
+            _with("powerwalls.json", on_grid_check_error={"text": "x"}),
+            "'on_grid_check_error' is a JSON object, expected string",
+        ),
+        (
+            Powerwalls.from_json,
+            _with("powerwalls.json", sync="sync"),
+            "'sync' is a JSON string, expected object",
+        ),
+        (Powerwalls.from_json, _with("powerwalls.json", sync=[]), "'sync' is a JSON array"),
+        (
+            Powerwalls.from_json,
+            _with("powerwalls.json", states="grid_qualifying"),
+            "'states' is a JSON string, expected array",
+        ),
+        (Powerwalls.from_json, _with("powerwalls.json", states={}), "'states' is a JSON object"),
+        (
+            parse_status,
+            _with("powerwalls_status.json", enumerating="false"),
+            "/api/powerwalls/status: 'enumerating' is a JSON string",
+        ),
+        (
+            parse_status,
+            _with("powerwalls_status.json", phase_detection_last_error=12),
+            "'phase_detection_last_error' is a JSON number",
+        ),
+        (
+            GridStatusInfo.from_json,
+            _with("grid_status.json", grid_status=1),
+            "/api/system_status/grid_status: 'grid_status' is a JSON number",
+        ),
+        (
+            GridStatusInfo.from_json,
+            _with("grid_status.json", grid_status=["SystemGridConnected"]),
+            "'grid_status' is a JSON array",
+        ),
+    ],
+)
+def test_a_wrong_structure_is_invalid_and_names_the_key(
+    parse: Callable[[object], object], payload: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(PowerwallInvalidResponseError, match=re.escape(message)):
+        parse(payload)
+
+
+def test_null_and_missing_structure_keys_stay_tolerated() -> None:
+    payload = _with("powerwalls.json", powerwalls=None, sync=None, states=None, updating=None)
+    del payload["enumerating"]
+    powerwalls = Powerwalls.from_json(payload)
+    assert powerwalls.powerwalls == ()
+    assert powerwalls.sync is None
+    assert powerwalls.states is None
+    assert powerwalls.status.updating is None
+    assert powerwalls.status.enumerating is None
+    assert powerwalls.status.bubble_shedding is False
+    assert parse_status({"updating": None}).updating is None
+    assert GridStatusInfo.from_json({"grid_status": None}).grid_status is None
+    assert GridStatusInfo.from_json({"grid_services_active": "no"}).grid_status is None
+
+
+def test_mistyped_battery_fields_cost_only_those_fields() -> None:
+    """What the simulator's wrong_types scenario does inside the batteries, alone."""
+    payload = load_json("powerwalls_4_batteries.json")
+    batteries = payload["powerwalls"]
+    for battery in batteries:
+        battery["grid_reconnection_time_seconds"] = "soon"
+        battery["updating"] = "no"
+    batteries[0]["commissioning_diagnostic"] = "Commissioning"
+    batteries[0]["update_diagnostic"]["checks"] = "none"
+    payload["powerwalls"] = [*batteries, "TG0000000000XX", 42]
+
+    powerwalls = Powerwalls.from_json(payload)
+
+    assert len(powerwalls.powerwalls) == 4
+    assert powerwalls.skipped_powerwalls == 2
+    assert all(b.grid_reconnection_time_seconds is None for b in powerwalls.powerwalls)
+    assert all(b.updating is None for b in powerwalls.powerwalls)
+    first = powerwalls.powerwalls[0]
+    assert first.commissioning_diagnostic is None
+    assert first.update_diagnostic is not None
+    assert first.update_diagnostic.checks == ()
+    assert first.grid_state is not None
 
 
 @pytest.mark.parametrize("payload", [[], "text", None, 3, True])

@@ -1,11 +1,19 @@
 """Typed models of the gateway's answers, and the one parser that knows their quirks.
 
 Firmware has changed these payloads for years, so parsing is tolerant: unknown
-keys are ignored, a missing or mistyped field becomes ``None``, an unknown enum
-value is kept as the string the gateway sent (it is then a plain ``str``, not
-an enum member), and a malformed battery or check costs only that entry. Only
-an answer that is not a JSON object at all raises
-:class:`PowerwallInvalidResponseError`.
+keys are ignored, a missing or ``null`` key becomes ``None`` (older firmware
+omits keys), an unknown enum value is kept as the string the gateway sent (it
+is then a plain ``str``, not an enum member), and a malformed battery or check,
+or a mistyped field inside one, costs only that entry or field.
+
+An answer whose *structure* is wrong is refused instead, with
+:class:`PowerwallInvalidResponseError` naming the key, so the caller keeps its
+last good data and asks again: an answer that is not a JSON object; in
+``/api/powerwalls`` a ``powerwalls`` or ``states`` that is not an array, a
+``sync`` that is not an object; a gateway-wide flag of the wrong JSON type
+(``"updating": "true"``) in ``/api/powerwalls`` or ``/api/powerwalls/status``;
+a ``grid_status`` that is not a string. Accepting those would make every
+battery, or every flag, look gone or unknown until the next read.
 
 Field names are the snake_case spelling of the gateway's JSON keys, so a value
 can be followed from the wire to the screen by one word.
@@ -124,6 +132,32 @@ def _time(data: Mapping[str, Any], key: str) -> datetime | None:
     return parsed if parsed.tzinfo is not None else None
 
 
+def _json_type(value: object) -> str:
+    """The JSON name of a decoded value's type, for an error message."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    return "array" if isinstance(value, list) else "object"
+
+
+def _typed(data: Mapping[str, Any], key: str, expected: str, what: str) -> Any:
+    """Return ``data[key]`` if missing, ``null`` or of the JSON type ``expected``; else raise.
+
+    For the keys whose wrong type breaks the answer as a whole, not one field.
+    """
+    value = data.get(key)
+    if value is None or _json_type(value) == expected:
+        return value
+    raise PowerwallInvalidResponseError(
+        f"{what}: {key!r} is a JSON {_json_type(value)}, expected {expected} or null"
+    )
+
+
 def _object(value: object, what: str) -> Mapping[str, Any]:
     if not isinstance(value, dict):
         raise PowerwallInvalidResponseError(
@@ -185,19 +219,27 @@ class PowerwallStatus:
         )
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> PowerwallStatus:
-        """Build the flags from a payload; missing or mistyped flags become ``None``."""
+    def from_dict(
+        cls, data: Mapping[str, Any], what: str = "/api/powerwalls/status"
+    ) -> PowerwallStatus:
+        """Build the flags of a payload (``what`` names it in errors).
+
+        A missing or ``null`` flag becomes ``None``; a flag of the wrong JSON type
+        raises :class:`PowerwallInvalidResponseError`.
+        """
         return cls(
-            enumerating=_bool(data, "enumerating"),
-            updating=_bool(data, "updating"),
-            checking_if_offgrid=_bool(data, "checking_if_offgrid"),
-            running_phase_detection=_bool(data, "running_phase_detection"),
-            phase_detection_last_error=_str(data, "phase_detection_last_error"),
-            bubble_shedding=_bool(data, "bubble_shedding"),
-            on_grid_check_error=_str(data, "on_grid_check_error"),
-            grid_qualifying=_bool(data, "grid_qualifying"),
-            grid_code_validating=_bool(data, "grid_code_validating"),
-            phase_detection_not_available=_bool(data, "phase_detection_not_available"),
+            enumerating=_typed(data, "enumerating", "boolean", what),
+            updating=_typed(data, "updating", "boolean", what),
+            checking_if_offgrid=_typed(data, "checking_if_offgrid", "boolean", what),
+            running_phase_detection=_typed(data, "running_phase_detection", "boolean", what),
+            phase_detection_last_error=_typed(data, "phase_detection_last_error", "string", what),
+            bubble_shedding=_typed(data, "bubble_shedding", "boolean", what),
+            on_grid_check_error=_typed(data, "on_grid_check_error", "string", what),
+            grid_qualifying=_typed(data, "grid_qualifying", "boolean", what),
+            grid_code_validating=_typed(data, "grid_code_validating", "boolean", what),
+            phase_detection_not_available=_typed(
+                data, "phase_detection_not_available", "boolean", what
+            ),
         )
 
 
@@ -388,38 +430,41 @@ class Powerwalls:
 
     @classmethod
     def from_json(cls, data: object) -> Powerwalls:
-        """Parse a decoded ``/api/powerwalls`` answer."""
-        payload = _object(data, "/api/powerwalls")
+        """Parse a decoded ``/api/powerwalls`` answer; raise if its structure is wrong."""
+        what = "/api/powerwalls"
+        payload = _object(data, what)
+        raw_batteries: list[Any] = _typed(payload, "powerwalls", "array", what) or []
+        raw_sync: Mapping[str, Any] | None = _typed(payload, "sync", "object", what)
+        raw_states: list[Any] | None = _typed(payload, "states", "array", what)
+        status = PowerwallStatus.from_dict(payload, what)
         batteries: list[Battery] = []
         seen: set[str] = set()
         skipped = 0
-        for raw in _list(payload, "powerwalls"):
+        for raw in raw_batteries:
             battery = Battery.from_dict(raw)
             if battery is None or battery.package_serial_number in seen:
                 skipped += 1
                 continue
             seen.add(battery.package_serial_number)
             batteries.append(battery)
-        raw_states = payload.get("states")
         states = (
-            tuple(s for s in raw_states if isinstance(s, str))
-            if isinstance(raw_states, list)
-            else None
+            tuple(s for s in raw_states if isinstance(s, str)) if raw_states is not None else None
         )
         din = _str(payload, "gateway_din")
         return cls(
-            status=PowerwallStatus.from_dict(payload),
+            status=status,
             powerwalls=tuple(batteries),
             gateway_din=din.strip() or None if din else None,
-            sync=Sync.from_dict(_mapping(payload, "sync")),
+            sync=Sync.from_dict(raw_sync),
             states=states,
             skipped_powerwalls=skipped,
         )
 
 
 def parse_status(data: object) -> PowerwallStatus:
-    """Parse a decoded ``/api/powerwalls/status`` answer."""
-    return PowerwallStatus.from_dict(_object(data, "/api/powerwalls/status"))
+    """Parse a decoded ``/api/powerwalls/status`` answer; raise if a flag has the wrong type."""
+    what = "/api/powerwalls/status"
+    return PowerwallStatus.from_dict(_object(data, what), what)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -438,10 +483,16 @@ class GridStatusInfo:
 
     @classmethod
     def from_json(cls, data: object) -> GridStatusInfo:
-        """Parse a decoded ``/api/system_status/grid_status`` answer."""
-        payload = _object(data, "/api/system_status/grid_status")
+        """Parse a decoded ``/api/system_status/grid_status`` answer.
+
+        Raises :class:`PowerwallInvalidResponseError` when ``grid_status`` is not a string.
+        """
+        what = "/api/system_status/grid_status"
+        payload = _object(data, what)
         return cls(
-            grid_status=_enum(GridStatus, payload.get("grid_status"), fold_case=True),
+            grid_status=_enum(
+                GridStatus, _typed(payload, "grid_status", "string", what), fold_case=True
+            ),
             grid_services_active=_bool(payload, "grid_services_active"),
         )
 
