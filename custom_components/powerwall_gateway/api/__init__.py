@@ -21,6 +21,11 @@ from .exceptions import (
 from .host import normalize_host
 from .models import (
     BATTERY_MODELS,
+    MAX_BATTERIES,
+    MAX_CHECKS,
+    MAX_MESSAGE_LENGTH,
+    MAX_NAME_LENGTH,
+    MAX_STATES,
     STATUS_FLAGS,
     Battery,
     BatteryType,
@@ -40,6 +45,11 @@ from .models import (
 
 __all__ = [
     "BATTERY_MODELS",
+    "MAX_BATTERIES",
+    "MAX_CHECKS",
+    "MAX_MESSAGE_LENGTH",
+    "MAX_NAME_LENGTH",
+    "MAX_STATES",
     "STATUS_FLAGS",
     "Battery",
     "BatteryType",

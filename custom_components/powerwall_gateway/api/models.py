@@ -15,6 +15,22 @@ last good data and asks again: an answer that is not a JSON object; in
 a ``grid_status`` that is not a string. Accepting those would make every
 battery, or every flag, look gone or unknown until the next read.
 
+What is kept is bounded, so a flood (a broken or hostile gateway listing a
+thousand batteries, or check names of 100,000 characters) costs a bounded
+parse and a bounded number of entities:
+
+- at most ``MAX_BATTERIES`` (32) entries of ``powerwalls`` are looked at,
+  ``MAX_CHECKS`` (64) checks of each diagnostic run and ``MAX_STATES`` (64)
+  entries of ``states``; the rest are dropped and counted on the model
+  (``Powerwalls.dropped_powerwalls``, ``dropped_checks``, ``dropped_states``,
+  and ``Powerwalls.truncated`` for any of them), so the caller can log once;
+- names, identities and enum values (check names, serials, grid states,
+  ``states`` entries, ...) are cut to ``MAX_NAME_LENGTH`` (255) characters,
+  messages (a check's ``message``, the two text flags) to
+  ``MAX_MESSAGE_LENGTH`` (1024).
+
+A real site has at most a dozen batteries and a few checks per run.
+
 Field names are the snake_case spelling of the gateway's JSON keys, so a value
 can be followed from the wire to the screen by one word.
 """
@@ -31,6 +47,12 @@ import math
 from typing import Any
 
 from .exceptions import PowerwallInvalidResponseError
+
+MAX_BATTERIES = 32
+MAX_CHECKS = 64
+MAX_STATES = 64
+MAX_NAME_LENGTH = 255
+MAX_MESSAGE_LENGTH = 1024
 
 
 class GridState(StrEnum):
@@ -91,11 +113,11 @@ def _members(enum: type[StrEnum], *, fold_case: bool) -> dict[str, StrEnum]:
 
 
 def _enum[E: StrEnum](enum: type[E], value: object, *, fold_case: bool) -> E | str | None:
-    """Return the enum member for ``value``, the raw string if unknown, else ``None``."""
+    """Return the enum member for ``value``, the raw string (cut) if unknown, else ``None``."""
     if not isinstance(value, str):
         return None
     member = _members(enum, fold_case=fold_case).get(value.lower() if fold_case else value)
-    return member if member is not None else value
+    return member if member is not None else value[:MAX_NAME_LENGTH]
 
 
 def _bool(data: Mapping[str, Any], key: str) -> bool | None:
@@ -103,9 +125,9 @@ def _bool(data: Mapping[str, Any], key: str) -> bool | None:
     return value if isinstance(value, bool) else None
 
 
-def _str(data: Mapping[str, Any], key: str) -> str | None:
+def _str(data: Mapping[str, Any], key: str, limit: int = MAX_NAME_LENGTH) -> str | None:
     value = data.get(key)
-    return value if isinstance(value, str) else None
+    return value[:limit] if isinstance(value, str) else None
 
 
 def _number(data: Mapping[str, Any], key: str) -> float | None:
@@ -156,6 +178,10 @@ def _typed(data: Mapping[str, Any], key: str, expected: str, what: str) -> Any:
     raise PowerwallInvalidResponseError(
         f"{what}: {key!r} is a JSON {_json_type(value)}, expected {expected} or null"
     )
+
+
+def _message(value: str | None) -> str | None:
+    return value[:MAX_MESSAGE_LENGTH] if value is not None else None
 
 
 def _object(value: object, what: str) -> Mapping[str, Any]:
@@ -232,9 +258,11 @@ class PowerwallStatus:
             updating=_typed(data, "updating", "boolean", what),
             checking_if_offgrid=_typed(data, "checking_if_offgrid", "boolean", what),
             running_phase_detection=_typed(data, "running_phase_detection", "boolean", what),
-            phase_detection_last_error=_typed(data, "phase_detection_last_error", "string", what),
+            phase_detection_last_error=_message(
+                _typed(data, "phase_detection_last_error", "string", what)
+            ),
             bubble_shedding=_typed(data, "bubble_shedding", "boolean", what),
-            on_grid_check_error=_typed(data, "on_grid_check_error", "string", what),
+            on_grid_check_error=_message(_typed(data, "on_grid_check_error", "string", what)),
             grid_qualifying=_typed(data, "grid_qualifying", "boolean", what),
             grid_code_validating=_typed(data, "grid_code_validating", "boolean", what),
             phase_detection_not_available=_typed(
@@ -274,13 +302,13 @@ class Check:
         """Build a check, or ``None`` when the entry is not a named object."""
         if not isinstance(data, dict):
             return None
-        name = _str(data, "name")
-        if not name or not name.strip():
+        name = data.get("name")
+        if not isinstance(name, str) or not (name := name.strip()):
             return None
         return cls(
-            name=name.strip(),
+            name=name[:MAX_NAME_LENGTH],
             status=_enum(CheckStatus, data.get("status"), fold_case=True),
-            message=_str(data, "message"),
+            message=_str(data, "message", MAX_MESSAGE_LENGTH),
             start_time=_time(data, "start_time"),
             end_time=_time(data, "end_time"),
             progress=_number(data, "progress"),
@@ -317,7 +345,7 @@ class Diagnostic:
             return None
         checks: list[Check] = []
         seen: set[str] = set()
-        for raw in _list(data, "checks"):
+        for raw in _list(data, "checks")[:MAX_CHECKS]:
             check = Check.from_dict(raw)
             # Two checks with one name would be one entity; the first one wins.
             if check is not None and check.name not in seen:
@@ -360,13 +388,13 @@ class Battery:
         """Build a battery, or ``None`` when the entry has no serial number."""
         if not isinstance(data, dict):
             return None
-        serial = _str(data, "PackageSerialNumber")
-        if not serial or not serial.strip():
+        serial = data.get("PackageSerialNumber")
+        if not isinstance(serial, str) or not (serial := serial.strip()):
             return None
         # Firmware spells it "type" (usually) or "Type" (sometimes empty beside it).
         raw_type = _str(data, "type") or _str(data, "Type")
         return cls(
-            package_serial_number=serial.strip(),
+            package_serial_number=serial[:MAX_NAME_LENGTH],
             package_part_number=_str(data, "PackagePartNumber"),
             type=_enum(BatteryType, raw_type, fold_case=True) if raw_type else None,
             grid_state=_enum(GridState, data.get("grid_state"), fold_case=True),
@@ -413,10 +441,21 @@ class Powerwalls:
     gateway_din: str | None = None
     sync: Sync | None = None
     states: tuple[str, ...] | None = None
-    # Entries of "powerwalls" that were not batteries (no serial, not an object).
-    # While this is non-zero the battery list is incomplete: don't treat a missing
-    # battery as removed.
+    # Entries of "powerwalls" not in `powerwalls`: not batteries (no serial, not an
+    # object), repeated serials, or beyond MAX_BATTERIES. While this is non-zero the
+    # battery list is incomplete: don't treat a missing battery as removed.
     skipped_powerwalls: int = 0
+    # Entries beyond the bounds, not looked at: batteries past MAX_BATTERIES,
+    # checks past MAX_CHECKS in any run (batteries kept and synchronizer), and
+    # `states` entries past MAX_STATES.
+    dropped_powerwalls: int = 0
+    dropped_checks: int = 0
+    dropped_states: int = 0
+
+    @property
+    def truncated(self) -> bool:
+        """Whether anything was dropped to stay within the bounds (see the module docstring)."""
+        return bool(self.dropped_powerwalls or self.dropped_checks or self.dropped_states)
 
     @property
     def gateway_id(self) -> str | None:
@@ -439,16 +478,21 @@ class Powerwalls:
         status = PowerwallStatus.from_dict(payload, what)
         batteries: list[Battery] = []
         seen: set[str] = set()
-        skipped = 0
-        for raw in raw_batteries:
+        dropped = max(0, len(raw_batteries) - MAX_BATTERIES)
+        skipped = dropped
+        dropped_checks = _dropped_checks(raw_sync)
+        for raw in raw_batteries[:MAX_BATTERIES]:
             battery = Battery.from_dict(raw)
             if battery is None or battery.package_serial_number in seen:
                 skipped += 1
                 continue
             seen.add(battery.package_serial_number)
             batteries.append(battery)
+            dropped_checks += _dropped_checks(raw)
         states = (
-            tuple(s for s in raw_states if isinstance(s, str)) if raw_states is not None else None
+            tuple(s[:MAX_NAME_LENGTH] for s in raw_states[:MAX_STATES] if isinstance(s, str))
+            if raw_states is not None
+            else None
         )
         din = _str(payload, "gateway_din")
         return cls(
@@ -458,7 +502,18 @@ class Powerwalls:
             sync=Sync.from_dict(raw_sync),
             states=states,
             skipped_powerwalls=skipped,
+            dropped_powerwalls=dropped,
+            dropped_checks=dropped_checks,
+            dropped_states=max(0, len(raw_states) - MAX_STATES) if raw_states is not None else 0,
         )
+
+
+def _dropped_checks(owner: Mapping[str, Any] | None) -> int:
+    """How many checks of a battery's or the synchronizer's runs are past ``MAX_CHECKS``."""
+    if owner is None:
+        return 0
+    runs = (_mapping(owner, key) for key in ("commissioning_diagnostic", "update_diagnostic"))
+    return sum(max(0, len(_list(run, "checks")) - MAX_CHECKS) for run in runs if run is not None)
 
 
 def parse_status(data: object) -> PowerwallStatus:
