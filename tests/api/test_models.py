@@ -13,6 +13,7 @@ from custom_components.powerwall_gateway.api import (
     STATUS_FLAGS,
     BatteryType,
     Check,
+    CheckResult,
     CheckStatus,
     Diagnostic,
     GatewayInfo,
@@ -75,7 +76,10 @@ def test_seed_powerwalls_parses_every_field() -> None:
         "Internal communications",
         "Firmware up-to-date",
     ]
-    assert commissioning.result is CheckStatus.FAIL
+    # A healthy running system: every check "fail"ed because the gateway refused to run it.
+    assert commissioning.result is CheckResult.SITE_CONTROLLER_RUNNING
+    assert all(c.status is CheckStatus.FAIL for c in commissioning.checks)
+    assert all(c.result is CheckResult.SITE_CONTROLLER_RUNNING for c in commissioning.checks)
     first = commissioning.checks[0]
     assert first.message is not None
     assert first.message.startswith("Cannot perform this action with site controller running.")
@@ -84,7 +88,7 @@ def test_seed_powerwalls_parses_every_field() -> None:
     )
     update = battery.update_diagnostic
     assert update is not None
-    assert update.result is CheckStatus.NOT_RUN
+    assert update.result is CheckResult.NOT_RUN
     assert update.progress_percent == 0.0
     assert update.checks[0].start_time is None
     assert powerwalls.sync is not None
@@ -198,8 +202,9 @@ def test_unknown_enum_values_are_kept_as_plain_strings() -> None:
     skipped = battery.commissioning_diagnostic.checks[0].status
     assert skipped == "skipped"
     assert not isinstance(skipped, CheckStatus)
-    # An unknown status is not good news: it outranks every known one but "fail".
-    assert battery.commissioning_diagnostic.result is CheckStatus.FAIL
+    # An unknown status is not good news: it outranks every known one but "fail",
+    # and the three others here were only refused (site controller running).
+    assert battery.commissioning_diagnostic.result == "skipped"
     assert powerwalls.sync is not None
     assert powerwalls.sync.update_diagnostic is not None
     assert powerwalls.sync.update_diagnostic.result == "Pending"
@@ -272,7 +277,7 @@ def test_firmware_update_progress_as_fraction() -> None:
     assert update is not None
     assert [c.progress_percent for c in update.checks] == [100.0, 42.0, 0.0, 0.0]
     assert update.progress_percent == pytest.approx(35.5)
-    assert update.result is CheckStatus.RUNNING
+    assert update.result is CheckResult.RUNNING
     # Nanosecond timestamps are cut to microseconds, not dropped.
     assert update.checks[0].start_time == datetime(2024, 10, 1, 10, 0, 0, 123456, tzinfo=UTC)
     assert update.checks[0].end_time == datetime(2024, 10, 1, 10, 5, 0, 987654, tzinfo=UTC)

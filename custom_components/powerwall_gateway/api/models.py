@@ -44,6 +44,7 @@ from enum import StrEnum
 from functools import cache
 import hashlib
 import math
+import re
 from typing import Any
 
 from .exceptions import PowerwallInvalidResponseError
@@ -75,12 +76,22 @@ class GridStatus(StrEnum):
 
 
 class CheckStatus(StrEnum):
-    """The status of one diagnostic check, and of a diagnostic run as a whole."""
+    """The status of one diagnostic check, as the gateway reports it (``status``)."""
 
     NOT_RUN = "not_run"
     RUNNING = "running"
     PASS = "pass"  # noqa: S105 - a check status, not a password
     FAIL = "fail"
+
+
+class CheckResult(StrEnum):
+    """What a check's outcome means for the system (derived; not a gateway value)."""
+
+    FAIL = "fail"
+    RUNNING = "running"
+    NOT_RUN = "not_run"
+    SITE_CONTROLLER_RUNNING = "site_controller_running"  # the gateway refused to run it
+    PASS = "pass"  # noqa: S105 - a check result, not a password
 
 
 class BatteryType(StrEnum):
@@ -95,15 +106,24 @@ BATTERY_MODELS: dict[str, str] = {
     BatteryType.SOLARPOWERWALL: "Powerwall+",
 }
 
-# Worst first: the overall result of a diagnostic is its worst check.
-# An unknown status ranks just below "fail": it is kept, and it is not good news.
+# Worst first: the overall result of a diagnostic is its worst check. An unknown
+# status ranks just below "fail": it is kept, and it is not good news. A check the
+# gateway refused to run because the site controller is running ranks just below
+# "pass": that is how a healthy running system reports its commissioning checks.
 _STATUS_RANK: dict[str, int] = {
-    CheckStatus.FAIL: 0,
-    CheckStatus.RUNNING: 2,
-    CheckStatus.NOT_RUN: 3,
-    CheckStatus.PASS: 4,
+    CheckResult.FAIL: 0,
+    CheckResult.RUNNING: 2,
+    CheckResult.NOT_RUN: 3,
+    CheckResult.SITE_CONTROLLER_RUNNING: 4,
+    CheckResult.PASS: 5,
 }
 _UNKNOWN_STATUS_RANK = 1
+# The gateway's refusal, matched on words only (case, spacing and punctuation vary):
+# 'Cannot perform this action with site controller running. From landing page, ...'
+_SITE_CONTROLLER_RUNNING = re.compile(
+    r"\bcan ?(?:not|t) perform this action with (?:the )?site ?controller running\b"
+)
+_NOT_WORDS = re.compile(r"[^a-z0-9]+")
 
 
 @cache
@@ -202,9 +222,13 @@ def _list(data: Mapping[str, Any], key: str) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
-def worst_status(statuses: Iterable[CheckStatus | str | None]) -> CheckStatus | str | None:
-    """Return the worst of ``statuses`` (fail, unknown, running, not run, pass)."""
-    worst: CheckStatus | str | None = None
+def worst_status[S: str](statuses: Iterable[S | None]) -> S | None:
+    """Return the worst of ``statuses``.
+
+    From worst to best: fail, an unknown value, running, not run, site controller
+    running, pass. Works on raw statuses and on derived results alike.
+    """
+    worst: S | None = None
     worst_rank = len(_STATUS_RANK) + 1
     for status in statuses:
         if status is None:
@@ -286,6 +310,25 @@ class Check:
     progress: float | None = None
 
     @property
+    def result(self) -> CheckResult | str | None:
+        """What the check's outcome means; ``status`` stays the gateway's raw value.
+
+        A ``fail`` whose message says the action cannot be performed with the
+        site controller running was refused, not failed: a healthy running
+        system reports every commissioning check that way.
+        """
+        status = self.status
+        if status is None:
+            return None
+        if status == CheckStatus.FAIL and self.message is not None:
+            words = _NOT_WORDS.sub(" ", self.message.lower())
+            if _SITE_CONTROLLER_RUNNING.search(words):
+                return CheckResult.SITE_CONTROLLER_RUNNING
+        if isinstance(status, CheckStatus):
+            return CheckResult(status.value)
+        return status
+
+    @property
     def progress_percent(self) -> float | None:
         """Progress as a percentage.
 
@@ -326,9 +369,13 @@ class Diagnostic:
     checks: tuple[Check, ...] = ()
 
     @property
-    def result(self) -> CheckStatus | str | None:
-        """The run's overall result: the worst status of its checks."""
-        return worst_status(check.status for check in self.checks)
+    def result(self) -> CheckResult | str | None:
+        """The run's overall result: the worst ``result`` of its checks.
+
+        A healthy running system whose checks were all refused reads
+        ``site_controller_running``, never ``fail``.
+        """
+        return worst_status(check.result for check in self.checks)
 
     @property
     def progress_percent(self) -> float | None:
