@@ -1,5 +1,6 @@
 """Run every benchmark: ``python -m benchmarks``."""
 
-from benchmarks.bench_parse import main
+from benchmarks import bench_bomb, bench_parse
 
-main()
+bench_parse.main()
+bench_bomb.main()

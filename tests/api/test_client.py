@@ -483,23 +483,18 @@ async def test_a_json_array_is_invalid(
         await client.get_grid_status()
 
 
-async def test_mistyped_fields_cost_only_those_fields(
+async def test_a_structurally_broken_answer_is_invalid_and_names_the_key(
     gateway_simulator: GatewaySimulator, make_client: Callable[..., PowerwallClient]
 ) -> None:
+    """Strings where objects and flags belong: refused, so the caller keeps its last data."""
     gateway_simulator.set_scenario("wrong_types", mode="fields")
     client = make_client(gateway_simulator)
-    powerwalls = await client.get_powerwalls()
-    status = await client.get_status()
-    grid = await client.get_grid_status()
-
-    assert [b.package_serial_number for b in powerwalls.powerwalls] == gateway_simulator.serials
-    assert powerwalls.skipped_powerwalls == 2
-    assert powerwalls.sync is None
-    assert powerwalls.status.updating is None
-    assert all(b.grid_reconnection_time_seconds is None for b in powerwalls.powerwalls)
-    assert powerwalls.powerwalls[0].commissioning_diagnostic is None
-    assert status.enumerating is None
-    assert grid.grid_status is None
+    with pytest.raises(PowerwallInvalidResponseError, match="'sync' is a JSON string"):
+        await client.get_powerwalls()
+    with pytest.raises(PowerwallInvalidResponseError, match="'enumerating' is a JSON string"):
+        await client.get_status()
+    with pytest.raises(PowerwallInvalidResponseError, match="'grid_status' is a JSON number"):
+        await client.get_grid_status()
 
 
 @pytest.mark.parametrize(

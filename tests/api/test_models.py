@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
+import re
+from typing import Any
 
 import pytest
 
@@ -10,6 +13,7 @@ from custom_components.powerwall_gateway.api import (
     STATUS_FLAGS,
     BatteryType,
     Check,
+    CheckResult,
     CheckStatus,
     Diagnostic,
     GatewayInfo,
@@ -72,7 +76,10 @@ def test_seed_powerwalls_parses_every_field() -> None:
         "Internal communications",
         "Firmware up-to-date",
     ]
-    assert commissioning.result is CheckStatus.FAIL
+    # A healthy running system: every check "fail"ed because the gateway refused to run it.
+    assert commissioning.result is CheckResult.SITE_CONTROLLER_RUNNING
+    assert all(c.status is CheckStatus.FAIL for c in commissioning.checks)
+    assert all(c.result is CheckResult.SITE_CONTROLLER_RUNNING for c in commissioning.checks)
     first = commissioning.checks[0]
     assert first.message is not None
     assert first.message.startswith("Cannot perform this action with site controller running.")
@@ -81,7 +88,7 @@ def test_seed_powerwalls_parses_every_field() -> None:
     )
     update = battery.update_diagnostic
     assert update is not None
-    assert update.result is CheckStatus.NOT_RUN
+    assert update.result is CheckResult.NOT_RUN
     assert update.progress_percent == 0.0
     assert update.checks[0].start_time is None
     assert powerwalls.sync is not None
@@ -195,8 +202,9 @@ def test_unknown_enum_values_are_kept_as_plain_strings() -> None:
     skipped = battery.commissioning_diagnostic.checks[0].status
     assert skipped == "skipped"
     assert not isinstance(skipped, CheckStatus)
-    # An unknown status is not good news: it outranks every known one but "fail".
-    assert battery.commissioning_diagnostic.result is CheckStatus.FAIL
+    # An unknown status is not good news: it outranks every known one but "fail",
+    # and the three others here were only refused (site controller running).
+    assert battery.commissioning_diagnostic.result == "skipped"
     assert powerwalls.sync is not None
     assert powerwalls.sync.update_diagnostic is not None
     assert powerwalls.sync.update_diagnostic.result == "Pending"
@@ -269,7 +277,7 @@ def test_firmware_update_progress_as_fraction() -> None:
     assert update is not None
     assert [c.progress_percent for c in update.checks] == [100.0, 42.0, 0.0, 0.0]
     assert update.progress_percent == pytest.approx(35.5)
-    assert update.result is CheckStatus.RUNNING
+    assert update.result is CheckResult.RUNNING
     # Nanosecond timestamps are cut to microseconds, not dropped.
     assert update.checks[0].start_time == datetime(2024, 10, 1, 10, 0, 0, 123456, tzinfo=UTC)
     assert update.checks[0].end_time == datetime(2024, 10, 1, 10, 5, 0, 987654, tzinfo=UTC)
@@ -376,11 +384,125 @@ def test_gateway_info_without_version(version: str | None, firmware: str | None)
 
 
 def test_missing_flags_become_none() -> None:
-    status = PowerwallStatus.from_dict({"updating": "yes", "bubble_shedding": True})
+    status = PowerwallStatus.from_dict({"updating": None, "bubble_shedding": True})
     assert status.updating is None
     assert status.bubble_shedding is True
     assert status.enumerating is None
     assert status.active is False
+
+
+def _with(name: str, **changes: object) -> dict[str, Any]:
+    payload: dict[str, Any] = load_json(name)
+    payload.update(changes)
+    return payload
+
+
+@pytest.mark.parametrize(
+    ("parse", "payload", "message"),
+    [
+        (
+            Powerwalls.from_json,
+            _with("powerwalls.json", powerwalls={"not": "a list"}),
+            "'powerwalls' is a JSON object, expected array",
+        ),
+        (
+            Powerwalls.from_json,
+            _with("powerwalls.json", powerwalls="TG123"),
+            "'powerwalls' is a JSON string",
+        ),
+        (
+            Powerwalls.from_json,
+            _with("powerwalls.json", updating="true"),
+            "'updating' is a JSON string, expected boolean",
+        ),
+        (
+            Powerwalls.from_json,
+            _with("powerwalls.json", grid_qualifying=0),
+            "'grid_qualifying' is a JSON number",
+        ),
+        (
+            Powerwalls.from_json,
+            _with("powerwalls.json", on_grid_check_error={"text": "x"}),
+            "'on_grid_check_error' is a JSON object, expected string",
+        ),
+        (
+            Powerwalls.from_json,
+            _with("powerwalls.json", sync="sync"),
+            "'sync' is a JSON string, expected object",
+        ),
+        (Powerwalls.from_json, _with("powerwalls.json", sync=[]), "'sync' is a JSON array"),
+        (
+            Powerwalls.from_json,
+            _with("powerwalls.json", states="grid_qualifying"),
+            "'states' is a JSON string, expected array",
+        ),
+        (Powerwalls.from_json, _with("powerwalls.json", states={}), "'states' is a JSON object"),
+        (
+            parse_status,
+            _with("powerwalls_status.json", enumerating="false"),
+            "/api/powerwalls/status: 'enumerating' is a JSON string",
+        ),
+        (
+            parse_status,
+            _with("powerwalls_status.json", phase_detection_last_error=12),
+            "'phase_detection_last_error' is a JSON number",
+        ),
+        (
+            GridStatusInfo.from_json,
+            _with("grid_status.json", grid_status=1),
+            "/api/system_status/grid_status: 'grid_status' is a JSON number",
+        ),
+        (
+            GridStatusInfo.from_json,
+            _with("grid_status.json", grid_status=["SystemGridConnected"]),
+            "'grid_status' is a JSON array",
+        ),
+    ],
+)
+def test_a_wrong_structure_is_invalid_and_names_the_key(
+    parse: Callable[[object], object], payload: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(PowerwallInvalidResponseError, match=re.escape(message)):
+        parse(payload)
+
+
+def test_null_and_missing_structure_keys_stay_tolerated() -> None:
+    payload = _with("powerwalls.json", powerwalls=None, sync=None, states=None, updating=None)
+    del payload["enumerating"]
+    powerwalls = Powerwalls.from_json(payload)
+    assert powerwalls.powerwalls == ()
+    assert powerwalls.sync is None
+    assert powerwalls.states is None
+    assert powerwalls.status.updating is None
+    assert powerwalls.status.enumerating is None
+    assert powerwalls.status.bubble_shedding is False
+    assert parse_status({"updating": None}).updating is None
+    assert GridStatusInfo.from_json({"grid_status": None}).grid_status is None
+    assert GridStatusInfo.from_json({"grid_services_active": "no"}).grid_status is None
+
+
+def test_mistyped_battery_fields_cost_only_those_fields() -> None:
+    """What the simulator's wrong_types scenario does inside the batteries, alone."""
+    payload = load_json("powerwalls_4_batteries.json")
+    batteries = payload["powerwalls"]
+    for battery in batteries:
+        battery["grid_reconnection_time_seconds"] = "soon"
+        battery["updating"] = "no"
+    batteries[0]["commissioning_diagnostic"] = "Commissioning"
+    batteries[0]["update_diagnostic"]["checks"] = "none"
+    payload["powerwalls"] = [*batteries, "TG0000000000XX", 42]
+
+    powerwalls = Powerwalls.from_json(payload)
+
+    assert len(powerwalls.powerwalls) == 4
+    assert powerwalls.skipped_powerwalls == 2
+    assert all(b.grid_reconnection_time_seconds is None for b in powerwalls.powerwalls)
+    assert all(b.updating is None for b in powerwalls.powerwalls)
+    first = powerwalls.powerwalls[0]
+    assert first.commissioning_diagnostic is None
+    assert first.update_diagnostic is not None
+    assert first.update_diagnostic.checks == ()
+    assert first.grid_state is not None
 
 
 @pytest.mark.parametrize("payload", [[], "text", None, 3, True])

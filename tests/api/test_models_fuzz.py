@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 import copy
+import re
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 import pytest
 
 from custom_components.powerwall_gateway.api import (
+    STATUS_FLAGS,
     GatewayInfo,
     GridStatusInfo,
     PowerwallInvalidResponseError,
@@ -96,6 +98,23 @@ def _mutate(payload: Any, data: st.DataObject) -> Any:
     return payload
 
 
+# The keys whose wrong JSON type makes a whole answer invalid (see models.py).
+STRUCTURE_KEYS = {"powerwalls", "sync", "states", "grid_status", *STATUS_FLAGS}
+
+
+def _assert_refused_for_its_structure(payload: object, err: PowerwallInvalidResponseError) -> None:
+    """A refusal names a real structural fault: not an object, or a key of the wrong type."""
+    if not isinstance(payload, dict):
+        assert "expected a JSON object" in str(err)
+        return
+    named = re.search(r"'(\w+)' is a JSON (\w+), expected", str(err))
+    assert named is not None, str(err)
+    key, found = named.groups()
+    assert key in STRUCTURE_KEYS
+    assert payload.get(key) is not None
+    assert found != "null"
+
+
 @pytest.mark.parametrize(("fixture", "parse"), PARSERS)
 @FUZZ
 @given(data=st.data())
@@ -105,8 +124,8 @@ def test_mutated_payloads_parse_or_are_invalid(
     payload = _mutate(load_json(fixture), data)
     try:
         parse(payload)
-    except PowerwallInvalidResponseError:
-        assert not isinstance(payload, dict)
+    except PowerwallInvalidResponseError as err:
+        _assert_refused_for_its_structure(payload, err)
 
 
 @pytest.mark.parametrize(("fixture", "parse"), PARSERS)
@@ -116,5 +135,5 @@ def test_any_json_value_parses_or_is_invalid(fixture: str, parse: Parser, value:
     assert fixture
     try:
         parse(value)
-    except PowerwallInvalidResponseError:
-        assert not isinstance(value, dict)
+    except PowerwallInvalidResponseError as err:
+        _assert_refused_for_its_structure(value, err)

@@ -4,7 +4,7 @@ Nothing in this package imports Home Assistant, so it can be tested, and
 shipped, on its own.
 """
 
-from .client import PowerwallClient, normalize_host
+from .client import PowerwallClient
 from .exceptions import (
     PowerwallAuthenticationError,
     PowerwallBusyError,
@@ -12,17 +12,25 @@ from .exceptions import (
     PowerwallConnectionError,
     PowerwallError,
     PowerwallInvalidResponseError,
+    PowerwallLoginBackoffError,
     PowerwallNotGatewayError,
     PowerwallRateLimitError,
     PowerwallTimeoutError,
     PowerwallUnsupportedError,
 )
+from .host import normalize_host
 from .models import (
     BATTERY_MODELS,
+    MAX_BATTERIES,
+    MAX_CHECKS,
+    MAX_MESSAGE_LENGTH,
+    MAX_NAME_LENGTH,
+    MAX_STATES,
     STATUS_FLAGS,
     Battery,
     BatteryType,
     Check,
+    CheckResult,
     CheckStatus,
     Diagnostic,
     GatewayInfo,
@@ -38,10 +46,16 @@ from .models import (
 
 __all__ = [
     "BATTERY_MODELS",
+    "MAX_BATTERIES",
+    "MAX_CHECKS",
+    "MAX_MESSAGE_LENGTH",
+    "MAX_NAME_LENGTH",
+    "MAX_STATES",
     "STATUS_FLAGS",
     "Battery",
     "BatteryType",
     "Check",
+    "CheckResult",
     "CheckStatus",
     "Diagnostic",
     "GatewayInfo",
@@ -55,6 +69,7 @@ __all__ = [
     "PowerwallConnectionError",
     "PowerwallError",
     "PowerwallInvalidResponseError",
+    "PowerwallLoginBackoffError",
     "PowerwallNotGatewayError",
     "PowerwallRateLimitError",
     "PowerwallStatus",

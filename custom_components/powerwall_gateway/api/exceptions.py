@@ -42,6 +42,22 @@ class PowerwallRateLimitError(PowerwallError):
         self.retry_after = retry_after
 
 
+class PowerwallLoginBackoffError(PowerwallRateLimitError):
+    """A recent login failed, so no login is sent until ``retry_after`` has passed.
+
+    The client backs off after any failed login (rejected, an error status, no
+    usable token, a timeout), because repeated logins are how owners get locked
+    out of their gateway. A rate-limit error by kind: either way the caller waits
+    ``retry_after`` seconds. ``reason`` is the failure that started the wait, if
+    this client saw it.
+    """
+
+    def __init__(self, message: str, *, retry_after: float, reason: PowerwallError | None) -> None:
+        """Remember the wait and the failed login behind it."""
+        super().__init__(message, retry_after=retry_after)
+        self.reason = reason
+
+
 class PowerwallBusyError(PowerwallError):
     """The site controller is stopped or busy (HTTP 409, 502 or 503)."""
 

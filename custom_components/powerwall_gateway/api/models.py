@@ -1,11 +1,35 @@
 """Typed models of the gateway's answers, and the one parser that knows their quirks.
 
 Firmware has changed these payloads for years, so parsing is tolerant: unknown
-keys are ignored, a missing or mistyped field becomes ``None``, an unknown enum
-value is kept as the string the gateway sent (it is then a plain ``str``, not
-an enum member), and a malformed battery or check costs only that entry. Only
-an answer that is not a JSON object at all raises
-:class:`PowerwallInvalidResponseError`.
+keys are ignored, a missing or ``null`` key becomes ``None`` (older firmware
+omits keys), an unknown enum value is kept as the string the gateway sent (it
+is then a plain ``str``, not an enum member), and a malformed battery or check,
+or a mistyped field inside one, costs only that entry or field.
+
+An answer whose *structure* is wrong is refused instead, with
+:class:`PowerwallInvalidResponseError` naming the key, so the caller keeps its
+last good data and asks again: an answer that is not a JSON object; in
+``/api/powerwalls`` a ``powerwalls`` or ``states`` that is not an array, a
+``sync`` that is not an object; a gateway-wide flag of the wrong JSON type
+(``"updating": "true"``) in ``/api/powerwalls`` or ``/api/powerwalls/status``;
+a ``grid_status`` that is not a string. Accepting those would make every
+battery, or every flag, look gone or unknown until the next read.
+
+What is kept is bounded, so a flood (a broken or hostile gateway listing a
+thousand batteries, or check names of 100,000 characters) costs a bounded
+parse and a bounded number of entities:
+
+- at most ``MAX_BATTERIES`` (32) entries of ``powerwalls`` are looked at,
+  ``MAX_CHECKS`` (64) checks of each diagnostic run and ``MAX_STATES`` (64)
+  entries of ``states``; the rest are dropped and counted on the model
+  (``Powerwalls.dropped_powerwalls``, ``dropped_checks``, ``dropped_states``,
+  and ``Powerwalls.truncated`` for any of them), so the caller can log once;
+- names, identities and enum values (check names, serials, grid states,
+  ``states`` entries, ...) are cut to ``MAX_NAME_LENGTH`` (255) characters,
+  messages (a check's ``message``, the two text flags) to
+  ``MAX_MESSAGE_LENGTH`` (1024).
+
+A real site has at most a dozen batteries and a few checks per run.
 
 Field names are the snake_case spelling of the gateway's JSON keys, so a value
 can be followed from the wire to the screen by one word.
@@ -20,9 +44,16 @@ from enum import StrEnum
 from functools import cache
 import hashlib
 import math
+import re
 from typing import Any
 
 from .exceptions import PowerwallInvalidResponseError
+
+MAX_BATTERIES = 32
+MAX_CHECKS = 64
+MAX_STATES = 64
+MAX_NAME_LENGTH = 255
+MAX_MESSAGE_LENGTH = 1024
 
 
 class GridState(StrEnum):
@@ -45,12 +76,22 @@ class GridStatus(StrEnum):
 
 
 class CheckStatus(StrEnum):
-    """The status of one diagnostic check, and of a diagnostic run as a whole."""
+    """The status of one diagnostic check, as the gateway reports it (``status``)."""
 
     NOT_RUN = "not_run"
     RUNNING = "running"
     PASS = "pass"  # noqa: S105 - a check status, not a password
     FAIL = "fail"
+
+
+class CheckResult(StrEnum):
+    """What a check's outcome means for the system (derived; not a gateway value)."""
+
+    FAIL = "fail"
+    RUNNING = "running"
+    NOT_RUN = "not_run"
+    SITE_CONTROLLER_RUNNING = "site_controller_running"  # the gateway refused to run it
+    PASS = "pass"  # noqa: S105 - a check result, not a password
 
 
 class BatteryType(StrEnum):
@@ -65,15 +106,24 @@ BATTERY_MODELS: dict[str, str] = {
     BatteryType.SOLARPOWERWALL: "Powerwall+",
 }
 
-# Worst first: the overall result of a diagnostic is its worst check.
-# An unknown status ranks just below "fail": it is kept, and it is not good news.
+# Worst first: the overall result of a diagnostic is its worst check. An unknown
+# status ranks just below "fail": it is kept, and it is not good news. A check the
+# gateway refused to run because the site controller is running ranks just below
+# "pass": that is how a healthy running system reports its commissioning checks.
 _STATUS_RANK: dict[str, int] = {
-    CheckStatus.FAIL: 0,
-    CheckStatus.RUNNING: 2,
-    CheckStatus.NOT_RUN: 3,
-    CheckStatus.PASS: 4,
+    CheckResult.FAIL: 0,
+    CheckResult.RUNNING: 2,
+    CheckResult.NOT_RUN: 3,
+    CheckResult.SITE_CONTROLLER_RUNNING: 4,
+    CheckResult.PASS: 5,
 }
 _UNKNOWN_STATUS_RANK = 1
+# The gateway's refusal, matched on words only (case, spacing and punctuation vary):
+# 'Cannot perform this action with site controller running. From landing page, ...'
+_SITE_CONTROLLER_RUNNING = re.compile(
+    r"\bcan ?(?:not|t) perform this action with (?:the )?site ?controller running\b"
+)
+_NOT_WORDS = re.compile(r"[^a-z0-9]+")
 
 
 @cache
@@ -83,11 +133,11 @@ def _members(enum: type[StrEnum], *, fold_case: bool) -> dict[str, StrEnum]:
 
 
 def _enum[E: StrEnum](enum: type[E], value: object, *, fold_case: bool) -> E | str | None:
-    """Return the enum member for ``value``, the raw string if unknown, else ``None``."""
+    """Return the enum member for ``value``, the raw string (cut) if unknown, else ``None``."""
     if not isinstance(value, str):
         return None
     member = _members(enum, fold_case=fold_case).get(value.lower() if fold_case else value)
-    return member if member is not None else value
+    return member if member is not None else value[:MAX_NAME_LENGTH]
 
 
 def _bool(data: Mapping[str, Any], key: str) -> bool | None:
@@ -95,9 +145,9 @@ def _bool(data: Mapping[str, Any], key: str) -> bool | None:
     return value if isinstance(value, bool) else None
 
 
-def _str(data: Mapping[str, Any], key: str) -> str | None:
+def _str(data: Mapping[str, Any], key: str, limit: int = MAX_NAME_LENGTH) -> str | None:
     value = data.get(key)
-    return value if isinstance(value, str) else None
+    return value[:limit] if isinstance(value, str) else None
 
 
 def _number(data: Mapping[str, Any], key: str) -> float | None:
@@ -124,6 +174,36 @@ def _time(data: Mapping[str, Any], key: str) -> datetime | None:
     return parsed if parsed.tzinfo is not None else None
 
 
+def _json_type(value: object) -> str:
+    """The JSON name of a decoded value's type, for an error message."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    return "array" if isinstance(value, list) else "object"
+
+
+def _typed(data: Mapping[str, Any], key: str, expected: str, what: str) -> Any:
+    """Return ``data[key]`` if missing, ``null`` or of the JSON type ``expected``; else raise.
+
+    For the keys whose wrong type breaks the answer as a whole, not one field.
+    """
+    value = data.get(key)
+    if value is None or _json_type(value) == expected:
+        return value
+    raise PowerwallInvalidResponseError(
+        f"{what}: {key!r} is a JSON {_json_type(value)}, expected {expected} or null"
+    )
+
+
+def _message(value: str | None) -> str | None:
+    return value[:MAX_MESSAGE_LENGTH] if value is not None else None
+
+
 def _object(value: object, what: str) -> Mapping[str, Any]:
     if not isinstance(value, dict):
         raise PowerwallInvalidResponseError(
@@ -142,9 +222,13 @@ def _list(data: Mapping[str, Any], key: str) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
-def worst_status(statuses: Iterable[CheckStatus | str | None]) -> CheckStatus | str | None:
-    """Return the worst of ``statuses`` (fail, unknown, running, not run, pass)."""
-    worst: CheckStatus | str | None = None
+def worst_status[S: str](statuses: Iterable[S | None]) -> S | None:
+    """Return the worst of ``statuses``.
+
+    From worst to best: fail, an unknown value, running, not run, site controller
+    running, pass. Works on raw statuses and on derived results alike.
+    """
+    worst: S | None = None
     worst_rank = len(_STATUS_RANK) + 1
     for status in statuses:
         if status is None:
@@ -185,19 +269,29 @@ class PowerwallStatus:
         )
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> PowerwallStatus:
-        """Build the flags from a payload; missing or mistyped flags become ``None``."""
+    def from_dict(
+        cls, data: Mapping[str, Any], what: str = "/api/powerwalls/status"
+    ) -> PowerwallStatus:
+        """Build the flags of a payload (``what`` names it in errors).
+
+        A missing or ``null`` flag becomes ``None``; a flag of the wrong JSON type
+        raises :class:`PowerwallInvalidResponseError`.
+        """
         return cls(
-            enumerating=_bool(data, "enumerating"),
-            updating=_bool(data, "updating"),
-            checking_if_offgrid=_bool(data, "checking_if_offgrid"),
-            running_phase_detection=_bool(data, "running_phase_detection"),
-            phase_detection_last_error=_str(data, "phase_detection_last_error"),
-            bubble_shedding=_bool(data, "bubble_shedding"),
-            on_grid_check_error=_str(data, "on_grid_check_error"),
-            grid_qualifying=_bool(data, "grid_qualifying"),
-            grid_code_validating=_bool(data, "grid_code_validating"),
-            phase_detection_not_available=_bool(data, "phase_detection_not_available"),
+            enumerating=_typed(data, "enumerating", "boolean", what),
+            updating=_typed(data, "updating", "boolean", what),
+            checking_if_offgrid=_typed(data, "checking_if_offgrid", "boolean", what),
+            running_phase_detection=_typed(data, "running_phase_detection", "boolean", what),
+            phase_detection_last_error=_message(
+                _typed(data, "phase_detection_last_error", "string", what)
+            ),
+            bubble_shedding=_typed(data, "bubble_shedding", "boolean", what),
+            on_grid_check_error=_message(_typed(data, "on_grid_check_error", "string", what)),
+            grid_qualifying=_typed(data, "grid_qualifying", "boolean", what),
+            grid_code_validating=_typed(data, "grid_code_validating", "boolean", what),
+            phase_detection_not_available=_typed(
+                data, "phase_detection_not_available", "boolean", what
+            ),
         )
 
 
@@ -216,6 +310,25 @@ class Check:
     progress: float | None = None
 
     @property
+    def result(self) -> CheckResult | str | None:
+        """What the check's outcome means; ``status`` stays the gateway's raw value.
+
+        A ``fail`` whose message says the action cannot be performed with the
+        site controller running was refused, not failed: a healthy running
+        system reports every commissioning check that way.
+        """
+        status = self.status
+        if status is None:
+            return None
+        if status == CheckStatus.FAIL and self.message is not None:
+            words = _NOT_WORDS.sub(" ", self.message.lower())
+            if _SITE_CONTROLLER_RUNNING.search(words):
+                return CheckResult.SITE_CONTROLLER_RUNNING
+        if isinstance(status, CheckStatus):
+            return CheckResult(status.value)
+        return status
+
+    @property
     def progress_percent(self) -> float | None:
         """Progress as a percentage.
 
@@ -232,13 +345,13 @@ class Check:
         """Build a check, or ``None`` when the entry is not a named object."""
         if not isinstance(data, dict):
             return None
-        name = _str(data, "name")
-        if not name or not name.strip():
+        name = data.get("name")
+        if not isinstance(name, str) or not (name := name.strip()):
             return None
         return cls(
-            name=name.strip(),
+            name=name[:MAX_NAME_LENGTH],
             status=_enum(CheckStatus, data.get("status"), fold_case=True),
-            message=_str(data, "message"),
+            message=_str(data, "message", MAX_MESSAGE_LENGTH),
             start_time=_time(data, "start_time"),
             end_time=_time(data, "end_time"),
             progress=_number(data, "progress"),
@@ -256,9 +369,13 @@ class Diagnostic:
     checks: tuple[Check, ...] = ()
 
     @property
-    def result(self) -> CheckStatus | str | None:
-        """The run's overall result: the worst status of its checks."""
-        return worst_status(check.status for check in self.checks)
+    def result(self) -> CheckResult | str | None:
+        """The run's overall result: the worst ``result`` of its checks.
+
+        A healthy running system whose checks were all refused reads
+        ``site_controller_running``, never ``fail``.
+        """
+        return worst_status(check.result for check in self.checks)
 
     @property
     def progress_percent(self) -> float | None:
@@ -275,7 +392,7 @@ class Diagnostic:
             return None
         checks: list[Check] = []
         seen: set[str] = set()
-        for raw in _list(data, "checks"):
+        for raw in _list(data, "checks")[:MAX_CHECKS]:
             check = Check.from_dict(raw)
             # Two checks with one name would be one entity; the first one wins.
             if check is not None and check.name not in seen:
@@ -318,13 +435,13 @@ class Battery:
         """Build a battery, or ``None`` when the entry has no serial number."""
         if not isinstance(data, dict):
             return None
-        serial = _str(data, "PackageSerialNumber")
-        if not serial or not serial.strip():
+        serial = data.get("PackageSerialNumber")
+        if not isinstance(serial, str) or not (serial := serial.strip()):
             return None
         # Firmware spells it "type" (usually) or "Type" (sometimes empty beside it).
         raw_type = _str(data, "type") or _str(data, "Type")
         return cls(
-            package_serial_number=serial.strip(),
+            package_serial_number=serial[:MAX_NAME_LENGTH],
             package_part_number=_str(data, "PackagePartNumber"),
             type=_enum(BatteryType, raw_type, fold_case=True) if raw_type else None,
             grid_state=_enum(GridState, data.get("grid_state"), fold_case=True),
@@ -371,10 +488,21 @@ class Powerwalls:
     gateway_din: str | None = None
     sync: Sync | None = None
     states: tuple[str, ...] | None = None
-    # Entries of "powerwalls" that were not batteries (no serial, not an object).
-    # While this is non-zero the battery list is incomplete: don't treat a missing
-    # battery as removed.
+    # Entries of "powerwalls" not in `powerwalls`: not batteries (no serial, not an
+    # object), repeated serials, or beyond MAX_BATTERIES. While this is non-zero the
+    # battery list is incomplete: don't treat a missing battery as removed.
     skipped_powerwalls: int = 0
+    # Entries beyond the bounds, not looked at: batteries past MAX_BATTERIES,
+    # checks past MAX_CHECKS in any run (batteries kept and synchronizer), and
+    # `states` entries past MAX_STATES.
+    dropped_powerwalls: int = 0
+    dropped_checks: int = 0
+    dropped_states: int = 0
+
+    @property
+    def truncated(self) -> bool:
+        """Whether anything was dropped to stay within the bounds (see the module docstring)."""
+        return bool(self.dropped_powerwalls or self.dropped_checks or self.dropped_states)
 
     @property
     def gateway_id(self) -> str | None:
@@ -388,38 +516,57 @@ class Powerwalls:
 
     @classmethod
     def from_json(cls, data: object) -> Powerwalls:
-        """Parse a decoded ``/api/powerwalls`` answer."""
-        payload = _object(data, "/api/powerwalls")
+        """Parse a decoded ``/api/powerwalls`` answer; raise if its structure is wrong."""
+        what = "/api/powerwalls"
+        payload = _object(data, what)
+        raw_batteries: list[Any] = _typed(payload, "powerwalls", "array", what) or []
+        raw_sync: Mapping[str, Any] | None = _typed(payload, "sync", "object", what)
+        raw_states: list[Any] | None = _typed(payload, "states", "array", what)
+        status = PowerwallStatus.from_dict(payload, what)
         batteries: list[Battery] = []
         seen: set[str] = set()
-        skipped = 0
-        for raw in _list(payload, "powerwalls"):
+        dropped = max(0, len(raw_batteries) - MAX_BATTERIES)
+        skipped = dropped
+        dropped_checks = _dropped_checks(raw_sync)
+        for raw in raw_batteries[:MAX_BATTERIES]:
             battery = Battery.from_dict(raw)
             if battery is None or battery.package_serial_number in seen:
                 skipped += 1
                 continue
             seen.add(battery.package_serial_number)
             batteries.append(battery)
-        raw_states = payload.get("states")
+            dropped_checks += _dropped_checks(raw)
         states = (
-            tuple(s for s in raw_states if isinstance(s, str))
-            if isinstance(raw_states, list)
+            tuple(s[:MAX_NAME_LENGTH] for s in raw_states[:MAX_STATES] if isinstance(s, str))
+            if raw_states is not None
             else None
         )
         din = _str(payload, "gateway_din")
         return cls(
-            status=PowerwallStatus.from_dict(payload),
+            status=status,
             powerwalls=tuple(batteries),
             gateway_din=din.strip() or None if din else None,
-            sync=Sync.from_dict(_mapping(payload, "sync")),
+            sync=Sync.from_dict(raw_sync),
             states=states,
             skipped_powerwalls=skipped,
+            dropped_powerwalls=dropped,
+            dropped_checks=dropped_checks,
+            dropped_states=max(0, len(raw_states) - MAX_STATES) if raw_states is not None else 0,
         )
 
 
+def _dropped_checks(owner: Mapping[str, Any] | None) -> int:
+    """How many checks of a battery's or the synchronizer's runs are past ``MAX_CHECKS``."""
+    if owner is None:
+        return 0
+    runs = (_mapping(owner, key) for key in ("commissioning_diagnostic", "update_diagnostic"))
+    return sum(max(0, len(_list(run, "checks")) - MAX_CHECKS) for run in runs if run is not None)
+
+
 def parse_status(data: object) -> PowerwallStatus:
-    """Parse a decoded ``/api/powerwalls/status`` answer."""
-    return PowerwallStatus.from_dict(_object(data, "/api/powerwalls/status"))
+    """Parse a decoded ``/api/powerwalls/status`` answer; raise if a flag has the wrong type."""
+    what = "/api/powerwalls/status"
+    return PowerwallStatus.from_dict(_object(data, what), what)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -438,10 +585,16 @@ class GridStatusInfo:
 
     @classmethod
     def from_json(cls, data: object) -> GridStatusInfo:
-        """Parse a decoded ``/api/system_status/grid_status`` answer."""
-        payload = _object(data, "/api/system_status/grid_status")
+        """Parse a decoded ``/api/system_status/grid_status`` answer.
+
+        Raises :class:`PowerwallInvalidResponseError` when ``grid_status`` is not a string.
+        """
+        what = "/api/system_status/grid_status"
+        payload = _object(data, what)
         return cls(
-            grid_status=_enum(GridStatus, payload.get("grid_status"), fold_case=True),
+            grid_status=_enum(
+                GridStatus, _typed(payload, "grid_status", "string", what), fold_case=True
+            ),
             grid_services_active=_bool(payload, "grid_services_active"),
         )
 
