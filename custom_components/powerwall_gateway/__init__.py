@@ -9,20 +9,22 @@ from homeassistant.exceptions import ConfigEntryNotReady
 from homeassistant.helpers import device_registry as dr
 
 from .api import PowerwallError
-from .connection import create_client, remember_cooldown
+from .connection import create_client, remember_client, resume_client
 from .const import CONF_SESSION, DOMAIN
 from .coordinator import (
     PowerwallBatteryCoordinator,
     PowerwallGateway,
     PowerwallGatewayConfigEntry,
     PowerwallGatewayData,
-    PowerwallLiveCoordinator,
+    PowerwallGridCoordinator,
+    PowerwallStatusCoordinator,
 )
 from .devices import async_migrate_to_din, gateway_device_info, gateway_unique_id, is_din
 from .errors import error_key
+from .outages import OutageTracker
 from .repairs import RateLimitIssue
 
-PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.SENSOR]
+PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.EVENT, Platform.SENSOR]
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: PowerwallGatewayConfigEntry) -> bool:
@@ -30,6 +32,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: PowerwallGatewayConfigEn
     client = create_client(
         hass, entry.data[CONF_HOST], entry.data[CONF_PASSWORD], entry.data.get(CONF_EMAIL, "")
     )
+    resume_client(hass, client)
     if session := entry.data.get(CONF_SESSION):
         client.restore_session(session)
     try:
@@ -41,7 +44,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: PowerwallGatewayConfigEn
             translation_placeholders={"error": str(err)},
         ) from err
     finally:
-        remember_cooldown(hass, client.host, client.rate_limited_for)
+        remember_client(hass, client)
     if (din := gateway_unique_id(info)) and not is_din(entry.unique_id):
         async_migrate_to_din(hass, entry, din)
     gateway = PowerwallGateway(
@@ -51,13 +54,20 @@ async def async_setup_entry(hass: HomeAssistant, entry: PowerwallGatewayConfigEn
         rate_limits=RateLimitIssue(hass, entry.entry_id, client.host),
     )
     entry.async_on_unload(gateway.rate_limits.remove)
+    outages = OutageTracker(hass, entry.entry_id)
+    await outages.async_load()
+    entry.async_on_unload(outages.async_save)
     batteries = PowerwallBatteryCoordinator(hass, entry, gateway)
-    live = PowerwallLiveCoordinator(hass, entry, gateway, batteries)
-    # The battery list first: where /api/powerwalls/status is locked, the live
+    grid = PowerwallGridCoordinator(hass, entry, gateway, outages)
+    status = PowerwallStatusCoordinator(hass, entry, gateway, grid, batteries)
+    # The flags poll that follows a change of the grid reads the batteries too.
+    grid.on_change.append(status)
+    # The battery list first: where /api/powerwalls/status is locked, the status
     # coordinator takes the gateway's flags from it.
     await batteries.async_config_entry_first_refresh()
-    await live.async_config_entry_first_refresh()
-    entry.runtime_data = PowerwallGatewayData(gateway, live, batteries)
+    await status.async_config_entry_first_refresh()
+    await grid.async_config_entry_first_refresh()
+    entry.runtime_data = PowerwallGatewayData(gateway, grid, status, batteries)
     # Registered first: every battery device links to it.
     dr.async_get(hass).async_get_or_create(
         config_entry_id=entry.entry_id, **gateway_device_info(entry, gateway.gateway_id, info)
@@ -69,6 +79,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: PowerwallGatewayConfigEn
 async def async_unload_entry(hass: HomeAssistant, entry: PowerwallGatewayConfigEntry) -> bool:
     """Unload a gateway."""
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: PowerwallGatewayConfigEntry) -> None:
+    """Forget a removed gateway's outage history."""
+    await OutageTracker(hass, entry.entry_id).async_remove()
 
 
 async def async_remove_config_entry_device(

@@ -16,11 +16,11 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .api import Battery, Diagnostic, PowerwallStatus, Sync
-from .coordinator import LiveData, PowerwallBatteryCoordinator, PowerwallGatewayConfigEntry
+from .api import Battery, Diagnostic, GridStatusInfo, PowerwallStatus, Sync
+from .coordinator import PowerwallBatteryCoordinator, PowerwallGatewayConfigEntry
 from .entity import (
     BatteryEntity,
-    GatewayEntity,
+    GridEntity,
     PowerwallEntity,
     StatusEntity,
     SyncEntity,
@@ -47,13 +47,13 @@ def _alert(diagnostic: Diagnostic | None) -> bool | None:
     return diagnostic.alert if diagnostic is not None else None
 
 
-GATEWAY_BINARY_SENSORS: tuple[PowerwallBinarySensorEntityDescription[LiveData], ...] = (
+GRID_BINARY_SENSORS: tuple[PowerwallBinarySensorEntityDescription[GridStatusInfo], ...] = (
     # The live grid connection, for outage automations: on = connected to the grid.
     PowerwallBinarySensorEntityDescription(
         key="grid_status",
         translation_key="grid_status",
         device_class=BinarySensorDeviceClass.CONNECTIVITY,
-        value_fn=lambda data: data.grid.connected,
+        value_fn=lambda grid: grid.connected,
     ),
 )
 
@@ -184,8 +184,8 @@ class PowerwallBinarySensor[SubjectT](PowerwallEntity[Any, SubjectT], BinarySens
         return self.entity_description.value_fn(subject)
 
 
-class GatewayBinarySensor(PowerwallBinarySensor[LiveData], GatewayEntity):
-    """A flag of the gateway, or its live grid connection."""
+class GridBinarySensor(PowerwallBinarySensor[GridStatusInfo], GridEntity):
+    """The gateway's live grid connection."""
 
 
 class StatusBinarySensor(PowerwallBinarySensor[PowerwallStatus], StatusEntity):
@@ -220,15 +220,15 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Set up the binary sensors, and add new ones as batteries appear."""
-    live = entry.runtime_data.live
+    runtime = entry.runtime_data
     async_add_entities(
         [
-            *(GatewayBinarySensor(live, description) for description in GATEWAY_BINARY_SENSORS),
+            *(GridBinarySensor(runtime.grid, description) for description in GRID_BINARY_SENSORS),
             # A restricted gateway offers no flags at all: no entities that could never work.
             *(
-                StatusBinarySensor(live, description)
+                StatusBinarySensor(runtime.status, description)
                 for description in STATUS_BINARY_SENSORS
-                if live.data.status is not None
+                if runtime.status.data.status is not None
             ),
         ]
     )

@@ -38,15 +38,19 @@ from .api import (
 )
 from .connection import cooldown_left, create_client, remember_cooldown
 from .const import (
+    CONF_GRID_INTERVAL,
     CONF_POWERWALLS_INTERVAL,
     CONF_SCAN_INTERVAL,
     CONF_SESSION,
+    DEFAULT_GRID_INTERVAL,
     DEFAULT_POWERWALLS_INTERVAL,
     DEFAULT_SCAN_INTERVAL,
     DOMAIN,
     LOGGER,
+    MAX_GRID_INTERVAL,
     MAX_POWERWALLS_INTERVAL,
     MAX_SCAN_INTERVAL,
+    MIN_GRID_INTERVAL,
     MIN_POWERWALLS_INTERVAL,
     MIN_SCAN_INTERVAL,
 )
@@ -339,7 +343,7 @@ def _is_ip_address(host: str) -> bool:
 
 def _working(entry: ConfigEntry) -> bool:
     """Whether an entry is loaded and its last poll reached the gateway."""
-    return entry.state is ConfigEntryState.LOADED and entry.runtime_data.live.last_update_success
+    return entry.state is ConfigEntryState.LOADED and entry.runtime_data.grid.last_update_success
 
 
 def _without_password(user_input: Mapping[str, Any] | None) -> dict[str, Any] | None:
@@ -347,6 +351,15 @@ def _without_password(user_input: Mapping[str, Any] | None) -> dict[str, Any] | 
     if user_input is None:
         return None
     return {key: value for key, value in user_input.items() if key != CONF_PASSWORD}
+
+
+def _seconds(minimum: int, maximum: int) -> NumberSelector:
+    """An interval in whole seconds, within bounds that keep the gateway safe."""
+    return NumberSelector(
+        NumberSelectorConfig(
+            min=minimum, max=maximum, step=1, unit_of_measurement="s", mode=NumberSelectorMode.BOX
+        )
+    )
 
 
 class PowerwallGatewayOptionsFlow(OptionsFlowWithReload):
@@ -360,26 +373,15 @@ class PowerwallGatewayOptionsFlow(OptionsFlowWithReload):
             )
         schema = vol.Schema(
             {
-                vol.Required(CONF_SCAN_INTERVAL, default=DEFAULT_SCAN_INTERVAL): NumberSelector(
-                    NumberSelectorConfig(
-                        min=MIN_SCAN_INTERVAL,
-                        max=MAX_SCAN_INTERVAL,
-                        step=1,
-                        unit_of_measurement="s",
-                        mode=NumberSelectorMode.BOX,
-                    )
+                vol.Required(CONF_GRID_INTERVAL, default=DEFAULT_GRID_INTERVAL): _seconds(
+                    MIN_GRID_INTERVAL, MAX_GRID_INTERVAL
+                ),
+                vol.Required(CONF_SCAN_INTERVAL, default=DEFAULT_SCAN_INTERVAL): _seconds(
+                    MIN_SCAN_INTERVAL, MAX_SCAN_INTERVAL
                 ),
                 vol.Required(
                     CONF_POWERWALLS_INTERVAL, default=DEFAULT_POWERWALLS_INTERVAL
-                ): NumberSelector(
-                    NumberSelectorConfig(
-                        min=MIN_POWERWALLS_INTERVAL,
-                        max=MAX_POWERWALLS_INTERVAL,
-                        step=1,
-                        unit_of_measurement="s",
-                        mode=NumberSelectorMode.BOX,
-                    )
-                ),
+                ): _seconds(MIN_POWERWALLS_INTERVAL, MAX_POWERWALLS_INTERVAL),
             }
         )
         return self.async_show_form(

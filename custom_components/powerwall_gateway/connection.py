@@ -20,6 +20,9 @@ from .const import DOMAIN, REQUEST_TIMEOUT
 
 # When each gateway (by normalised host) allows requests again, in event-loop time.
 COOLDOWNS: HassKey[dict[str, float]] = HassKey(f"{DOMAIN}_cooldowns")
+# When an entry's client may log in again after a failed login, in event-loop time.
+# Flows do not inherit it: a person retyping a password is not a retry loop.
+LOGIN_BACKOFFS: HassKey[dict[str, float]] = HassKey(f"{DOMAIN}_login_backoffs")
 # One HTTP session for every gateway, without a cookie jar: the client sends its
 # own session cookies, and Home Assistant's shared jar must neither override them
 # nor carry them to other integrations' requests to the same host.
@@ -74,7 +77,25 @@ def cooldown_left(hass: HomeAssistant, host: str) -> float:
 
 def remember_cooldown(hass: HomeAssistant, host: str, seconds: float) -> None:
     """Ask the gateway at ``host`` nothing for ``seconds``; 0 when it answered again."""
+    _remember(hass, COOLDOWNS, host, seconds)
+
+
+def remember_client(hass: HomeAssistant, client: PowerwallClient) -> None:
+    """Keep an entry client's cooldown and login backoff for the entry's next client."""
+    remember_cooldown(hass, client.host, client.rate_limited_for)
+    _remember(hass, LOGIN_BACKOFFS, client.host, client.login_backoff_for)
+
+
+def resume_client(hass: HomeAssistant, client: PowerwallClient) -> None:
+    """Give an entry's new client the login backoff its previous client was in."""
+    until = hass.data.get(LOGIN_BACKOFFS, {}).get(client.host, 0.0)
+    client.hold_off_login(until - hass.loop.time())
+
+
+def _remember(
+    hass: HomeAssistant, key: HassKey[dict[str, float]], host: str, seconds: float
+) -> None:
     if seconds > 0:
-        hass.data.setdefault(COOLDOWNS, {})[host] = hass.loop.time() + seconds
+        hass.data.setdefault(key, {})[host] = hass.loop.time() + seconds
     else:
-        hass.data.get(COOLDOWNS, {}).pop(host, None)
+        hass.data.get(key, {}).pop(host, None)

@@ -10,14 +10,19 @@ LOGGER = logging.getLogger(__package__)
 MANUFACTURER: Final = "Tesla"
 
 CONF_SESSION: Final = "session"
+CONF_GRID_INTERVAL: Final = "grid_interval"
 CONF_SCAN_INTERVAL: Final = "scan_interval"
 CONF_POWERWALLS_INTERVAL: Final = "powerwalls_interval"
 
-# The small endpoints (/api/powerwalls/status and the live grid status) are
-# polled every SCAN_INTERVAL: what a grid-outage automation needs. The full
+# The live grid status (a few dozen bytes) is read every GRID_INTERVAL: what an
+# outage automation waits for. The gateway's flags every SCAN_INTERVAL. The full
 # /api/powerwalls (every battery, every diagnostic check) changes rarely, so it
 # is read every POWERWALLS_INTERVAL, and at every status poll while the gateway
-# is busy or the site is off grid.
+# is busy or the site is off grid. At the defaults that is 360 + 120 + 12 = 492
+# requests an hour, under half of Home Assistant's own powerwall integration.
+DEFAULT_GRID_INTERVAL: Final = 10
+MIN_GRID_INTERVAL: Final = 5
+MAX_GRID_INTERVAL: Final = 300
 DEFAULT_SCAN_INTERVAL: Final = 30
 MIN_SCAN_INTERVAL: Final = 10
 MAX_SCAN_INTERVAL: Final = 300

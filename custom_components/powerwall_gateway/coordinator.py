@@ -1,10 +1,14 @@
-"""The two coordinators, one per cadence: the live flags and grid status, and the batteries.
+"""The three coordinators, one per cadence: the live grid status, the flags, the batteries.
 
-The live coordinator reads the two small endpoints every status interval; the
-battery coordinator reads the full ``/api/powerwalls`` every battery interval,
-and sooner when the live one sees something worth following (a firmware
-update, phase detection, an outage). Each fails on its own: a battery list
-that cannot be read never holds back the live grid status, nor the reverse.
+- grid: ``/api/system_status/grid_status`` (a few dozen bytes) every grid
+  interval, for outage automations; a change reads the flags and the
+  batteries at once, so the reconnection timers arrive with the outage.
+- status: the gateway's flags (``/api/powerwalls/status``) every status interval.
+- batteries: the full ``/api/powerwalls`` every battery interval, and at every
+  status poll while the gateway is busy or the site is off grid (and once after).
+
+Each fails on its own: a battery list that cannot be read never holds back the
+live grid status, nor the reverse.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from http import HTTPStatus
-from typing import ClassVar, override
+from typing import Any, ClassVar, override
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
@@ -35,17 +39,20 @@ from .api import (
     PowerwallBusyError,
     PowerwallClient,
     PowerwallError,
+    PowerwallLoginBackoffError,
     PowerwallRateLimitError,
     Powerwalls,
     PowerwallStatus,
     PowerwallUnsupportedError,
     Sync,
 )
-from .connection import remember_cooldown
+from .connection import remember_client
 from .const import (
+    CONF_GRID_INTERVAL,
     CONF_POWERWALLS_INTERVAL,
     CONF_SCAN_INTERVAL,
     CONF_SESSION,
+    DEFAULT_GRID_INTERVAL,
     DEFAULT_POWERWALLS_INTERVAL,
     DEFAULT_SCAN_INTERVAL,
     DOMAIN,
@@ -57,6 +64,7 @@ from .const import (
 )
 from .devices import StaleDevices, battery_id
 from .errors import update_failed
+from .outages import OutageTracker
 from .repairs import RateLimitIssue, RestrictedApiIssue
 
 type PowerwallGatewayConfigEntry = ConfigEntry[PowerwallGatewayData]
@@ -98,25 +106,36 @@ class PowerwallGateway:
     # Set once the gateway refused the password: only re-authentication (which
     # reloads the entry) may log in again, since repeated failed logins lock it.
     password_rejected: bool = False
+    # What keeps the gateway from answering (a rate limit, a busy site controller),
+    # logged once for all coordinators.
+    not_answering: PowerwallError | None = None
 
     def battery_id(self, battery: Battery) -> str:
         """The identifier of a battery's device and entities on this gateway."""
         return battery_id(battery.package_serial_number, self.gateway_id)
 
+    def held(self, err: PowerwallError) -> None:
+        """A coordinator keeps its last values through ``err``: say so once."""
+        if self.not_answering is None:
+            LOGGER.warning("The gateway at %s is not answering data: %s", self.client.host, err)
+        self.not_answering = err
+
+    def answered(self) -> None:
+        """A read succeeded: say so once if the gateway was not answering."""
+        if self.not_answering is not None:
+            LOGGER.info("The gateway at %s answers again", self.client.host)
+            self.not_answering = None
+
 
 @dataclass(frozen=True, slots=True)
-class LiveData:
-    """The live read: the gateway's flags and the site's grid connection."""
+class StatusData:
+    """The gateway's flags, and where they came from."""
 
     # None on a gateway that offers its flags neither on /api/powerwalls/status
     # nor in /api/powerwalls (a restricted local API).
     status: PowerwallStatus | None
-    grid: GridStatusInfo
-
-    @property
-    def active(self) -> bool:
-        """Whether the batteries' details are news: the gateway is busy or the site off grid."""
-        return (self.status is not None and self.status.active) or self.grid.connected is False
+    # "endpoint" (/api/powerwalls/status), "battery_list" (/api/powerwalls), or None.
+    source: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +155,8 @@ class PowerwallGatewayData:
     """An entry's runtime data."""
 
     gateway: PowerwallGateway
-    live: PowerwallLiveCoordinator
+    grid: PowerwallGridCoordinator
+    status: PowerwallStatusCoordinator
     batteries: PowerwallBatteryCoordinator
 
 
@@ -177,7 +197,6 @@ class PowerwallCoordinator[DataT](DataUpdateCoordinator[DataT]):
             seconds=min(entry.options.get(CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL), 60)
         )
         self._last_success = dt_util.utcnow()
-        self._held: PowerwallError | None = None
 
     async def _fetch(self) -> DataT:
         """Read the gateway; client errors propagate."""
@@ -189,20 +208,23 @@ class PowerwallCoordinator[DataT](DataUpdateCoordinator[DataT]):
             raise ConfigEntryAuthFailed(translation_domain=DOMAIN, translation_key="invalid_auth")
         try:
             data = await self._fetch()
-        except PowerwallAuthenticationError as err:
-            self.gateway.password_rejected = True
-            raise ConfigEntryAuthFailed(
-                translation_domain=DOMAIN, translation_key="invalid_auth"
-            ) from err
         except PowerwallError as err:
             return self._failed(err)
         finally:
-            remember_cooldown(self.hass, self.client.host, self.client.rate_limited_for)
+            remember_client(self.hass, self.client)
         self._succeeded()
         return data
 
     def _failed(self, err: PowerwallError) -> DataT:
         """Keep the last data through a held error until it is stale; else fail the poll."""
+        if isinstance(err, PowerwallLoginBackoffError) and err.reason is not None:
+            # The login that failed moments ago is not sent again: the same failure.
+            err = err.reason
+        if isinstance(err, PowerwallAuthenticationError):
+            self.gateway.password_rejected = True
+            raise ConfigEntryAuthFailed(
+                translation_domain=DOMAIN, translation_key="invalid_auth"
+            ) from err
         if isinstance(err, PowerwallRateLimitError):
             self.gateway.rate_limits.rate_limited(dt_util.utcnow().timestamp())
         if self.data is None:
@@ -213,9 +235,8 @@ class PowerwallCoordinator[DataT](DataUpdateCoordinator[DataT]):
                 ) from err
             raise update_failed(err) from err
         held = isinstance(err, self.HELD_ERRORS)
-        if held and self._held is None:
+        if held:
             self._holding(err)
-        self._held = err if held else None
         # Ask again soon rather than a whole battery interval later.
         self.update_interval = min(self.interval, self._retry_interval)
         if not held or dt_util.utcnow() - self._last_success >= self.interval + STALE_AFTER:
@@ -223,13 +244,14 @@ class PowerwallCoordinator[DataT](DataUpdateCoordinator[DataT]):
         return self.data
 
     def _holding(self, err: PowerwallError) -> None:
-        """Say once that the last values are kept through ``err``."""
-        LOGGER.debug("Keeping the last data of %s: %s", self.name, err)
+        """The last values are kept through ``err``: a rate limit or a busy gateway is news."""
+        if isinstance(err, PowerwallRateLimitError | PowerwallBusyError):
+            self.gateway.held(err)
+        else:
+            LOGGER.debug("Keeping the last data of %s: %s", self.name, err)
 
     def _succeeded(self) -> None:
-        if self._held is not None:
-            LOGGER.info("The gateway at %s answers again", self.client.host)
-            self._held = None
+        self.gateway.answered()
         self._last_success = dt_util.utcnow()
         self.update_interval = self.interval
         self.gateway.rate_limits.answered(self._last_success.timestamp())
@@ -321,54 +343,63 @@ class PowerwallBatteryCoordinator(PowerwallCoordinator[BatteryData]):
         return BatteryData(powerwalls, batteries)
 
 
-class PowerwallLiveCoordinator(PowerwallCoordinator[LiveData]):
-    """The gateway's flags and the live grid status, every status interval.
+class PowerwallStatusCoordinator(PowerwallCoordinator[StatusData]):
+    """The gateway's flags, every status interval.
 
     While the gateway is busy or the site is off grid, every poll asks the
     battery coordinator for a read too (and once more after), so progress,
     grid states and reconnection timers show up within one poll.
+
+    Like the battery details, the flags keep their last values through any
+    failure but a rejected password until a read is overdue by STALE_AFTER:
+    the grid coordinator is the one that tells, at once, that the gateway
+    stopped answering.
     """
 
-    HELD_ERRORS = (PowerwallRateLimitError, PowerwallBusyError)
+    HELD_ERRORS = (PowerwallError,)
 
     def __init__(
         self,
         hass: HomeAssistant,
         entry: PowerwallGatewayConfigEntry,
         gateway: PowerwallGateway,
+        grid: PowerwallGridCoordinator,
         batteries: PowerwallBatteryCoordinator,
     ) -> None:
         """Poll at the status interval the user chose; wake ``batteries`` when needed."""
         interval = entry.options.get(CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL)
-        super().__init__(hass, entry, gateway, name="live", interval=timedelta(seconds=interval))
+        super().__init__(hass, entry, gateway, name="status", interval=timedelta(seconds=interval))
+        self.grid = grid
         self.batteries = batteries
+        self._was_active = False
         self._firmware_changed = False
         # While /api/powerwalls/status is locked (409) or absent (404), the flags
         # come from the battery list, and the endpoint is asked again only then.
         self._status_endpoint_retry_at: datetime | None = None
 
     @override
-    async def _fetch(self) -> LiveData:
-        data = LiveData(await self._read_status(), await self.client.get_grid_status())
-        self.gateway.unknown_values.check("grid_status", (data.grid.grid_status,), GridStatus)
-        previous = self.data
-        if previous is not None:
+    async def _fetch(self) -> StatusData:
+        data = await self._read_status()
+        status = data.status
+        grid = self.grid.data
+        active = (status is not None and status.active) or (
+            grid is not None and grid.connected is False
+        )
+        if self.data is not None:
             # One more read after the activity ends shows its final result.
-            if data.active or previous.active or not self.last_update_success:
+            if active or self._was_active or not self.last_update_success:
                 self.config_entry.async_create_background_task(
                     self.hass, self.batteries.async_refresh(), f"{self.name} battery read"
                 )
-            if (
-                previous.status is not None
-                and previous.status.updating
-                and (data.status is None or not data.status.updating)
-            ):
+            previous = self.data.status
+            if previous is not None and previous.updating and not (status and status.updating):
                 self._firmware_changed = True
+        self._was_active = active
         if self._firmware_changed:
             await self._refresh_firmware_version()
         return data
 
-    async def _read_status(self) -> PowerwallStatus | None:
+    async def _read_status(self) -> StatusData:
         """The gateway's flags: from their small endpoint, else from the battery list.
 
         Some gateways lock /api/powerwalls/status while the site runs (HTTP 409
@@ -385,7 +416,7 @@ class PowerwallLiveCoordinator(PowerwallCoordinator[LiveData]):
             except (PowerwallUnsupportedError, PowerwallBusyError) as err:
                 if isinstance(err, PowerwallBusyError) and err.status != HTTPStatus.CONFLICT:
                     raise
-                if (fallback := self.batteries.data) is None:
+                if self.batteries.data is None:
                     raise
                 if self._status_endpoint_retry_at is None:
                     LOGGER.info(
@@ -395,15 +426,12 @@ class PowerwallLiveCoordinator(PowerwallCoordinator[LiveData]):
                         err,
                     )
                 self._status_endpoint_retry_at = now + STATUS_REPROBE_INTERVAL
-                return fallback.powerwalls.status if fallback.powerwalls is not None else None
-            self._status_endpoint_retry_at = None
-            return status
-        fallback = self.batteries.data
-        return fallback.powerwalls.status if fallback and fallback.powerwalls else None
-
-    @override
-    def _holding(self, err: PowerwallError) -> None:
-        LOGGER.warning("The gateway at %s is not answering data: %s", self.client.host, err)
+            else:
+                self._status_endpoint_retry_at = None
+                return StatusData(status, "endpoint")
+        if (fallback := self.batteries.data) is None or fallback.powerwalls is None:
+            return StatusData(None, None)
+        return StatusData(fallback.powerwalls.status, "battery_list")
 
     async def _refresh_firmware_version(self) -> None:
         """After a firmware update, show the gateway's new version on its device.
@@ -423,3 +451,44 @@ class PowerwallLiveCoordinator(PowerwallCoordinator[LiveData]):
         )
         if device is not None:
             registry.async_update_device(device.id, sw_version=self.gateway.info.firmware_version)
+
+
+class PowerwallGridCoordinator(PowerwallCoordinator[GridStatusInfo]):
+    """The live grid connection, every grid interval: what outage automations wait for.
+
+    A change of the connection reads the flags and the batteries at once, and
+    is remembered as the last outage (``outages``). It is the integration's
+    pulse: a gateway that cannot be reached, or answers garbage, makes it fail
+    at once (one log line), while a rate limit or a busy site controller keeps
+    the last status until it is overdue by STALE_AFTER.
+    """
+
+    HELD_ERRORS = (PowerwallRateLimitError, PowerwallBusyError)
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: PowerwallGatewayConfigEntry,
+        gateway: PowerwallGateway,
+        outages: OutageTracker,
+    ) -> None:
+        """Poll at the grid interval the user chose."""
+        interval = entry.options.get(CONF_GRID_INTERVAL, DEFAULT_GRID_INTERVAL)
+        super().__init__(hass, entry, gateway, name="grid", interval=timedelta(seconds=interval))
+        self.outages = outages
+        # Woken when the grid connection changes: the status coordinator (which reads
+        # the batteries too while the site is off grid, and once after).
+        self.on_change: list[DataUpdateCoordinator[Any]] = []
+
+    @override
+    async def _fetch(self) -> GridStatusInfo:
+        grid = await self.client.get_grid_status()
+        self.gateway.unknown_values.check("grid_status", (grid.grid_status,), GridStatus)
+        previous = self.data
+        if previous is not None and previous.grid_status != grid.grid_status:
+            for coordinator in self.on_change:
+                self.config_entry.async_create_background_task(
+                    self.hass, coordinator.async_refresh(), f"{self.name} change"
+                )
+        self.outages.observe(grid.connected, dt_util.utcnow())
+        return grid

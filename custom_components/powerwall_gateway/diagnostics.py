@@ -68,12 +68,14 @@ async def async_get_config_entry_diagnostics(
             "entry": entry.as_dict(),
             "gateway_info": _plain(runtime.gateway.info),
             "payloads": client.last_payloads,
-            "live": _plain(runtime.live.data),
+            "grid": _plain(runtime.grid.data),
+            "status": _plain(runtime.status.data),
             "batteries": _plain(powerwalls)
             if (powerwalls := runtime.batteries.data.powerwalls)
             else None,
             "coordinators": {
-                "live": _coordinator(runtime.live),
+                "grid": _coordinator(runtime.grid),
+                "status": _coordinator(runtime.status),
                 "batteries": _coordinator(runtime.batteries),
             },
             "client": {

@@ -1,6 +1,7 @@
 """Base entities, one per kind of subject, and adding entities as batteries appear.
 
-- ``GatewayEntity``: the gateway device, from the live coordinator (the grid status).
+- ``GridEntity``: the gateway device, from the grid coordinator (the live grid status).
+- ``OutagesEntity``: the gateway device, its last outage (kept across restarts).
 - ``StatusEntity``: the gateway device, its flags (absent on a restricted gateway).
 - ``PowerwallsEntity``: the gateway device, from the battery list (its ``states``).
 - ``SyncEntity``: the gateway device, from the battery list's synchronizer block.
@@ -23,16 +24,17 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 from homeassistant.util import slugify
 
-from .api import Battery, Powerwalls, PowerwallStatus, Sync
+from .api import Battery, GridStatusInfo, Powerwalls, PowerwallStatus, Sync
 from .const import DOMAIN
 from .coordinator import (
-    LiveData,
     PowerwallBatteryCoordinator,
     PowerwallCoordinator,
     PowerwallGatewayConfigEntry,
-    PowerwallLiveCoordinator,
+    PowerwallGridCoordinator,
+    PowerwallStatusCoordinator,
 )
 from .devices import battery_device_info, gateway_device_info
+from .outages import OutageTracker
 
 _CAMEL_RE = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
@@ -88,16 +90,33 @@ class _GatewayDeviceEntity[CoordinatorT: PowerwallCoordinator[Any], SubjectT](
         )
 
 
-class GatewayEntity(_GatewayDeviceEntity[PowerwallLiveCoordinator, LiveData]):
-    """An entity of the gateway device reading the live flags and grid status."""
+class GridEntity(_GatewayDeviceEntity[PowerwallGridCoordinator, GridStatusInfo]):
+    """An entity of the gateway device reading the live grid status."""
 
     @property
     @override
-    def subject(self) -> LiveData:
+    def subject(self) -> GridStatusInfo:
         return self.coordinator.data
 
 
-class StatusEntity(_GatewayDeviceEntity[PowerwallLiveCoordinator, PowerwallStatus]):
+class OutagesEntity(_GatewayDeviceEntity[PowerwallGridCoordinator, OutageTracker]):
+    """An entity of the gateway device telling of its last outage.
+
+    History, not live data: it stays available while the gateway does not answer.
+    """
+
+    @property
+    @override
+    def subject(self) -> OutageTracker:
+        return self.coordinator.outages
+
+    @property
+    @override
+    def available(self) -> bool:
+        return True
+
+
+class StatusEntity(_GatewayDeviceEntity[PowerwallStatusCoordinator, PowerwallStatus]):
     """An entity of the gateway device reading its flags."""
 
     @property

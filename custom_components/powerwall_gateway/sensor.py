@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from functools import partial
 from itertools import chain
 from typing import Any, override
@@ -24,18 +25,24 @@ from homeassistant.util import slugify
 from .api import (
     Battery,
     Check,
-    CheckStatus,
+    CheckResult,
     Diagnostic,
     GridState,
     GridStatus,
+    GridStatusInfo,
     Powerwalls,
     PowerwallStatus,
     Sync,
 )
-from .coordinator import LiveData, PowerwallBatteryCoordinator, PowerwallGatewayConfigEntry
+from .coordinator import (
+    PowerwallBatteryCoordinator,
+    PowerwallGatewayConfigEntry,
+    PowerwallGatewayData,
+)
 from .entity import (
     BatteryEntity,
-    GatewayEntity,
+    GridEntity,
+    OutagesEntity,
     PowerwallEntity,
     PowerwallsEntity,
     StatusEntity,
@@ -44,6 +51,7 @@ from .entity import (
     enum_state,
     state_key,
 )
+from .outages import Outage, OutageTracker
 
 # Read-only entities fed by coordinators: no limit needed.
 PARALLEL_UPDATES = 0
@@ -67,7 +75,7 @@ def _text(value: str | None) -> str | None:
     return value[: MAX_LENGTH_STATE_STATE - 1] + "…"
 
 
-def _options(values: type[GridState | GridStatus | CheckStatus]) -> list[str]:
+def _options(values: type[GridState | GridStatus | CheckResult]) -> list[str]:
     return [state_key(value) for value in values]
 
 
@@ -80,14 +88,117 @@ def _progress(diagnostic: Diagnostic | None) -> float | None:
     return diagnostic.progress_percent if diagnostic is not None else None
 
 
-GATEWAY_SENSORS: tuple[PowerwallSensorEntityDescription[LiveData], ...] = (
+GRID_SENSORS: tuple[PowerwallSensorEntityDescription[GridStatusInfo], ...] = (
     PowerwallSensorEntityDescription(
         key="grid_status",
         translation_key="grid_status",
         device_class=SensorDeviceClass.ENUM,
         options=_options(GridStatus),
-        value_fn=lambda data: enum_state(data.grid.grid_status),
+        value_fn=lambda grid: enum_state(grid.grid_status),
     ),
+)
+
+
+def _outage_time(outage: Outage | None, which: str) -> datetime | None:
+    return getattr(outage, which) if outage is not None else None
+
+
+def _outage_duration(outage: Outage | None) -> float | None:
+    duration = outage.duration if outage is not None else None
+    return duration.total_seconds() if duration is not None else None
+
+
+# The last outage, remembered across restarts. A start or end that happened
+# while Home Assistant was not running is unknown, never invented.
+OUTAGE_SENSORS: tuple[PowerwallSensorEntityDescription[OutageTracker], ...] = (
+    PowerwallSensorEntityDescription(
+        key="last_outage_start",
+        translation_key="last_outage_start",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=lambda outages: _outage_time(outages.last, "started"),
+        attributes_fn=lambda outages: {
+            "started_after": _outage_time(outages.last, "started_after")
+        },
+    ),
+    PowerwallSensorEntityDescription(
+        key="last_outage_end",
+        translation_key="last_outage_end",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=lambda outages: _outage_time(outages.last, "ended"),
+        attributes_fn=lambda outages: {"ended_after": _outage_time(outages.last, "ended_after")},
+    ),
+    PowerwallSensorEntityDescription(
+        key="last_outage_duration",
+        translation_key="last_outage_duration",
+        device_class=SensorDeviceClass.DURATION,
+        native_unit_of_measurement=UnitOfTime.SECONDS,
+        suggested_unit_of_measurement=UnitOfTime.MINUTES,
+        suggested_display_precision=0,
+        value_fn=lambda outages: _outage_duration(outages.last),
+    ),
+)
+
+
+class OffGridReason(StrEnum):
+    """Why the site is not (yet) on grid, in words a homeowner understands."""
+
+    ON_GRID = "on_grid"
+    GOING_OFF_GRID = "going_off_grid"
+    ISLANDED = "islanded"
+    DETECTING_PHASES = "detecting_phases"
+    VALIDATING_GRID_CODE = "validating_grid_code"
+    QUALIFYING = "qualifying"
+    WAITING_FOR_STABLE_GRID = "waiting_for_stable_grid"
+    GATEWAY_MESSAGE = "gateway_message"
+    RECONNECTING = "reconnecting"
+    WAITING_FOR_USER = "waiting_for_user"
+
+
+def seconds_until_reconnect(batteries: Iterable[Battery]) -> float | None:
+    """The longest reconnection timer of the batteries, while one is counting down."""
+    timers = [t for b in batteries if (t := b.grid_reconnection_time_seconds)]
+    return max(timers) if timers else None
+
+
+def off_grid_reason(
+    grid: GridStatusInfo, status: PowerwallStatus | None, batteries: Iterable[Battery]
+) -> OffGridReason | None:
+    """Why the site is where it is: what the gateway is doing first, then its grid status."""
+    grid_status = grid.grid_status
+    if not isinstance(grid_status, GridStatus):
+        return None  # an unknown status: the grid status sensor shows it as it is
+    if grid_status is GridStatus.SYSTEM_GRID_CONNECTED:
+        return OffGridReason.ON_GRID
+    if grid_status is GridStatus.SYSTEM_WAIT_FOR_USER:
+        return OffGridReason.WAITING_FOR_USER
+    if grid_status is GridStatus.SYSTEM_TRANSITION_TO_ISLAND:
+        return OffGridReason.GOING_OFF_GRID
+    batteries = list(batteries)
+    if status is not None and status.running_phase_detection:
+        return OffGridReason.DETECTING_PHASES
+    if status is not None and status.grid_code_validating:
+        return OffGridReason.VALIDATING_GRID_CODE
+    if (status is not None and status.grid_qualifying) or any(
+        b.grid_state is GridState.GRID_QUALIFYING for b in batteries
+    ):
+        return OffGridReason.QUALIFYING
+    if seconds_until_reconnect(batteries) is not None:
+        return OffGridReason.WAITING_FOR_STABLE_GRID
+    if grid_status is GridStatus.SYSTEM_TRANSITION_TO_GRID:
+        return OffGridReason.RECONNECTING
+    if grid_status is GridStatus.SYSTEM_ISLANDED_READY:
+        # Ready to go back, and not going: the gateway's own check says why, if anything.
+        if status is not None and status.on_grid_check_error:
+            return OffGridReason.GATEWAY_MESSAGE
+        return OffGridReason.WAITING_FOR_STABLE_GRID
+    return OffGridReason.ISLANDED
+
+
+OFF_GRID_REASON = SensorEntityDescription(
+    key="off_grid_reason",
+    translation_key="off_grid_reason",
+    device_class=SensorDeviceClass.ENUM,
+    options=list(OffGridReason),
 )
 
 STATUS_SENSORS: tuple[PowerwallSensorEntityDescription[PowerwallStatus], ...] = (
@@ -119,7 +230,7 @@ SYNC_SENSORS: tuple[PowerwallSensorEntityDescription[Sync], ...] = (
         translation_key="sync_commissioning_diagnostic",
         device_class=SensorDeviceClass.ENUM,
         entity_category=DIAGNOSTIC,
-        options=_options(CheckStatus),
+        options=_options(CheckResult),
         value_fn=lambda sync: _result(sync.commissioning_diagnostic),
         exists_fn=lambda sync: sync.commissioning_diagnostic is not None,
     ),
@@ -128,7 +239,7 @@ SYNC_SENSORS: tuple[PowerwallSensorEntityDescription[Sync], ...] = (
         translation_key="sync_update_diagnostic",
         device_class=SensorDeviceClass.ENUM,
         entity_category=DIAGNOSTIC,
-        options=_options(CheckStatus),
+        options=_options(CheckResult),
         value_fn=lambda sync: _result(sync.update_diagnostic),
         exists_fn=lambda sync: sync.update_diagnostic is not None,
     ),
@@ -164,7 +275,7 @@ BATTERY_SENSORS: tuple[PowerwallSensorEntityDescription[Battery], ...] = (
         translation_key="commissioning_diagnostic",
         device_class=SensorDeviceClass.ENUM,
         entity_category=DIAGNOSTIC,
-        options=_options(CheckStatus),
+        options=_options(CheckResult),
         value_fn=lambda battery: _result(battery.commissioning_diagnostic),
         exists_fn=lambda battery: battery.commissioning_diagnostic is not None,
     ),
@@ -173,7 +284,7 @@ BATTERY_SENSORS: tuple[PowerwallSensorEntityDescription[Battery], ...] = (
         translation_key="update_diagnostic",
         device_class=SensorDeviceClass.ENUM,
         entity_category=DIAGNOSTIC,
-        options=_options(CheckStatus),
+        options=_options(CheckResult),
         value_fn=lambda battery: _result(battery.update_diagnostic),
         exists_fn=lambda battery: battery.update_diagnostic is not None,
     ),
@@ -215,7 +326,7 @@ def _find_check(diagnostic: Diagnostic | None, name: str) -> Check | None:
 
 def _check_state(run: DiagnosticRun, name: str, owner: DiagnosticOwner) -> str | None:
     check = _find_check(run(owner), name)
-    return enum_state(check.status) if check is not None else None
+    return enum_state(check.result) if check is not None else None
 
 
 def _check_attributes(
@@ -224,6 +335,8 @@ def _check_attributes(
     if (check := _find_check(run(owner), name)) is None:
         return None
     return {
+        # What the gateway said; the state is what it means (a refused check is not a failure).
+        "status": check.status,
         "message": check.message,
         "start_time": check.start_time.isoformat() if check.start_time else None,
         "end_time": check.end_time.isoformat() if check.end_time else None,
@@ -252,7 +365,7 @@ def check_sensors[OwnerT: DiagnosticOwner](
                 device_class=SensorDeviceClass.ENUM,
                 entity_category=DIAGNOSTIC,
                 entity_registry_enabled_default=False,
-                options=_options(CheckStatus),
+                options=_options(CheckResult),
                 value_fn=partial(_check_state, run, check.name),
                 attributes_fn=partial(_check_attributes, run, check.name),
             )
@@ -262,6 +375,8 @@ class PowerwallSensor[SubjectT](PowerwallEntity[Any, SubjectT], SensorEntity):
     """A sensor: its description's value of the entity's subject."""
 
     entity_description: PowerwallSensorEntityDescription[SubjectT]
+    # A check's details change with every run and mean little in history.
+    _unrecorded_attributes = frozenset({"status", "message", "start_time", "end_time", "progress"})
 
     @property
     @override
@@ -290,8 +405,51 @@ class PowerwallSensor[SubjectT](PowerwallEntity[Any, SubjectT], SensorEntity):
         return self.entity_description.attributes_fn(subject)
 
 
-class GatewaySensor(PowerwallSensor[LiveData], GatewayEntity):
-    """A value of the gateway's live data."""
+class GridSensor(PowerwallSensor[GridStatusInfo], GridEntity):
+    """A value of the live grid status."""
+
+
+class OutageSensor(PowerwallSensor[OutageTracker], OutagesEntity):
+    """A fact about the last outage."""
+
+
+class OffGridReasonSensor(GridEntity, SensorEntity):
+    """Why the site is not (yet) back on grid: grid status, flags and batteries together."""
+
+    # A countdown and the gateway's text change often and mean little in history.
+    _unrecorded_attributes = frozenset({"seconds_until_reconnect", "message"})
+
+    def __init__(self, runtime: PowerwallGatewayData) -> None:
+        """Follow all three coordinators of one gateway."""
+        super().__init__(runtime.grid, OFF_GRID_REASON)
+        self._runtime = runtime
+
+    @override
+    async def async_added_to_hass(self) -> None:
+        await super().async_added_to_hass()
+        for coordinator in (self._runtime.status, self._runtime.batteries):
+            self.async_on_remove(coordinator.async_add_listener(self._handle_coordinator_update))
+
+    def _batteries(self) -> list[Battery]:
+        return list(self._runtime.batteries.data.batteries.values())
+
+    @property
+    @override
+    def native_value(self) -> str | None:
+        """The reason, from the latest reads of the three coordinators."""
+        status = self._runtime.status.data.status
+        reason = off_grid_reason(self.coordinator.data, status, self._batteries())
+        return reason.value if reason is not None else None
+
+    @property
+    @override
+    def extra_state_attributes(self) -> dict[str, Any]:
+        """Seconds left before the batteries reconnect, and the gateway's own words."""
+        status = self._runtime.status.data.status
+        return {
+            "seconds_until_reconnect": seconds_until_reconnect(self._batteries()),
+            "message": _text(status.on_grid_check_error) if status is not None else None,
+        }
 
 
 class StatusSensor(PowerwallSensor[PowerwallStatus], StatusEntity):
@@ -337,15 +495,17 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Set up the sensors, and add new ones as batteries and checks appear."""
-    live = entry.runtime_data.live
+    runtime = entry.runtime_data
     async_add_entities(
         [
-            *(GatewaySensor(live, description) for description in GATEWAY_SENSORS),
+            *(GridSensor(runtime.grid, description) for description in GRID_SENSORS),
+            *(OutageSensor(runtime.grid, description) for description in OUTAGE_SENSORS),
+            OffGridReasonSensor(runtime),
             # A restricted gateway offers no flags at all: no entities that could never work.
             *(
-                StatusSensor(live, description)
+                StatusSensor(runtime.status, description)
                 for description in STATUS_SENSORS
-                if live.data.status is not None
+                if runtime.status.data.status is not None
             ),
         ]
     )

@@ -106,6 +106,7 @@ def mock_client(powerwalls_fixture: str) -> Iterator[MagicMock]:
         client.host = HOST
         client.login_count = 1
         client.rate_limited_for = 0.0
+        client.login_backoff_for = 0.0
         client.certificate_fingerprint = "ab" * 32
         client.last_payloads = {"/api/powerwalls": powerwalls_payload}
         client.get_gateway_info = AsyncMock(

@@ -26,6 +26,7 @@ from custom_components.powerwall_gateway.api import (
 )
 from custom_components.powerwall_gateway.connection import COOLDOWNS
 from custom_components.powerwall_gateway.const import (
+    CONF_GRID_INTERVAL,
     CONF_POWERWALLS_INTERVAL,
     CONF_SCAN_INTERVAL,
     CONF_SESSION,
@@ -445,25 +446,42 @@ async def test_options(
     result = await hass.config_entries.options.async_init(init_integration.entry_id)
     assert result["type"] is FlowResultType.FORM
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {CONF_SCAN_INTERVAL: 15.0, CONF_POWERWALLS_INTERVAL: 600.0}
+        result["flow_id"],
+        {CONF_GRID_INTERVAL: 5.0, CONF_SCAN_INTERVAL: 15.0, CONF_POWERWALLS_INTERVAL: 600.0},
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
-    assert init_integration.options == {CONF_SCAN_INTERVAL: 15, CONF_POWERWALLS_INTERVAL: 600}
+    assert init_integration.options == {
+        CONF_GRID_INTERVAL: 5,
+        CONF_SCAN_INTERVAL: 15,
+        CONF_POWERWALLS_INTERVAL: 600,
+    }
     runtime = init_integration.runtime_data
-    assert runtime.live.update_interval.total_seconds() == 15
+    assert runtime.grid.update_interval.total_seconds() == 5
+    assert runtime.status.update_interval.total_seconds() == 15
     assert runtime.batteries.update_interval.total_seconds() == 600
 
 
-@pytest.mark.parametrize("value", [5, 301])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        (CONF_GRID_INTERVAL, 4),
+        (CONF_GRID_INTERVAL, 301),
+        (CONF_SCAN_INTERVAL, 5),
+        (CONF_SCAN_INTERVAL, 301),
+        (CONF_POWERWALLS_INTERVAL, 59),
+        (CONF_POWERWALLS_INTERVAL, 3601),
+    ],
+)
 async def test_options_out_of_bounds(
-    hass: HomeAssistant, init_integration: MockConfigEntry, value: int
+    hass: HomeAssistant, init_integration: MockConfigEntry, field: str, value: int
 ) -> None:
     """An interval outside the safe bounds is refused."""
     result = await hass.config_entries.options.async_init(init_integration.entry_id)
-    with pytest.raises(InvalidData, match="scan_interval"):
+    values = {CONF_GRID_INTERVAL: 10, CONF_SCAN_INTERVAL: 30, CONF_POWERWALLS_INTERVAL: 600}
+    with pytest.raises(InvalidData, match=field):
         await hass.config_entries.options.async_configure(
-            result["flow_id"], {CONF_SCAN_INTERVAL: value, CONF_POWERWALLS_INTERVAL: 600}
+            result["flow_id"], {**values, field: value}
         )
 
 

@@ -500,7 +500,7 @@ async def test_slow_gateway_times_out_then_recovers(
         entry = await setup(hass, sim)
     sim.set_scenario("slow", delay=1.0)
     for _ in range(2):
-        await entry.runtime_data.live.async_refresh()
+        await entry.runtime_data.grid.async_refresh()
         await hass.async_block_till_done()
     assert hass.states.get(GRID_STATUS).state == STATE_UNAVAILABLE
     problems = [
@@ -510,6 +510,6 @@ async def test_slow_gateway_times_out_then_recovers(
     ]
     assert len(problems) == 1
     sim.set_scenario("normal")
-    await entry.runtime_data.live.async_refresh()
+    await entry.runtime_data.grid.async_refresh()
     await hass.async_block_till_done()
     assert hass.states.get(GRID_STATUS).state == "system_grid_connected"

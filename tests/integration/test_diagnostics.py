@@ -95,12 +95,14 @@ async def test_diagnostics_mock_client_content(
     assert raw["powerwalls"][0]["PackageSerialNumber"] == REDACTED
     assert raw["gateway_din"] == REDACTED
     assert raw["sync"] == json.loads(json.dumps(payload["sync"]))
-    assert diagnostics["live"]["grid"]["grid_status"] == "SystemGridConnected"
-    assert diagnostics["live"]["status"]["phase_detection_not_available"] is True
+    assert diagnostics["grid"]["grid_status"] == "SystemGridConnected"
+    assert diagnostics["status"]["status"]["phase_detection_not_available"] is True
+    assert diagnostics["status"]["source"] == "endpoint"
     assert diagnostics["gateway_info"]["version"] == "24.36.2 46990655"
     assert diagnostics["gateway_info"]["din"] == REDACTED
     assert diagnostics["coordinators"] == {
-        "live": {"last_update_success": True, "last_exception": "None", "interval_seconds": 30.0},
+        "grid": {"last_update_success": True, "last_exception": "None", "interval_seconds": 10.0},
+        "status": {"last_update_success": True, "last_exception": "None", "interval_seconds": 30.0},
         "batteries": {
             "last_update_success": True,
             "last_exception": "None",
@@ -188,7 +190,8 @@ async def test_diagnostics_simulator_content(
         "Grid_Compliant",
         "Grid_Compliant",
     ]
-    assert diagnostics["coordinators"]["live"]["last_update_success"] is True
+    assert diagnostics["coordinators"]["grid"]["last_update_success"] is True
+    assert diagnostics["coordinators"]["status"]["last_update_success"] is True
     assert diagnostics["coordinators"]["batteries"]["last_update_success"] is True
     assert diagnostics["client"]["logins"] == simulator.logins == 1
     fingerprint = diagnostics["client"]["certificate_fingerprint"]

@@ -61,12 +61,21 @@ async def test_restricted_gateway_sets_up_with_the_live_grid_status(
         e.entity_id
         for e in er.async_entries_for_config_entry(entity_registry, mock_config_entry.entry_id)
     }
-    assert entity_ids == {GRID_CONNECTED, GRID_STATUS}
+    assert entity_ids == {
+        GRID_CONNECTED,
+        GRID_STATUS,
+        "sensor.backup_gateway_off_grid_reason",
+        "sensor.backup_gateway_last_outage_start",
+        "sensor.backup_gateway_last_outage_end",
+        "sensor.backup_gateway_last_outage_duration",
+        "event.backup_gateway_grid",
+    }
     issue = issue_registry.async_get_issue(DOMAIN, f"restricted_api_{mock_config_entry.entry_id}")
     assert issue is not None
     assert issue.translation_placeholders == {"host": HOST}
     for entity_id in entity_ids:
         assert state_of(hass, entity_id).state != STATE_UNAVAILABLE
+    assert state_of(hass, "sensor.backup_gateway_off_grid_reason").state == "on_grid"
 
 
 async def test_restricted_gateway_is_not_asked_for_missing_endpoints_every_poll(

@@ -36,7 +36,7 @@ BATTERY = f"sensor.powerwall_2_{SERIAL.lower()}"
 GRID_STATUS = "sensor.backup_gateway_grid_status"
 STATES = "sensor.backup_gateway_states"
 DIAGNOSTIC_KEYS = ("commissioning_diagnostic", "update_diagnostic")
-CHECK_STATUSES = ["not_run", "running", "pass", "fail"]
+CHECK_STATUSES = ["fail", "running", "not_run", "site_controller_running", "pass"]
 GRID_STATUSES = [
     "system_grid_connected",
     "system_islanded_active",
@@ -117,7 +117,8 @@ async def test_check_sensor_state_and_attributes(
 ) -> None:
     """An enabled check sensor shows the check's status, message, times and progress."""
     failed = state_of(hass, f"{BATTERY}_commissioning_check_can_connectivity")
-    assert failed.state == "fail"
+    assert failed.state == "site_controller_running"
+    assert failed.attributes["status"] == "fail"
     assert failed.attributes[ATTR_FRIENDLY_NAME] == (
         f"Powerwall 2 {SERIAL} Commissioning check: CAN connectivity"
     )
@@ -159,8 +160,8 @@ async def test_enabling_a_check_sensor_shows_it_after_reload(
     assert await hass.config_entries.async_reload(init_integration.entry_id)
     await hass.async_block_till_done()
     state = state_of(hass, entity_id)
-    assert state.state == "fail"
-    assert set(state.attributes) >= {"message", "start_time", "end_time", "progress"}
+    assert state.state == "site_controller_running"
+    assert set(state.attributes) >= {"status", "message", "start_time", "end_time", "progress"}
 
 
 async def test_names_from_translations(hass: HomeAssistant, init_integration: ConfigEntry) -> None:
@@ -242,11 +243,18 @@ async def test_enum_options(hass: HomeAssistant, init_integration: ConfigEntry) 
 async def test_diagnostic_result_is_worst_check(
     hass: HomeAssistant, init_integration: ConfigEntry
 ) -> None:
-    """A run's result is its worst check: failed commissioning, firmware update not run."""
-    assert state_of(hass, f"{BATTERY}_commissioning_diagnostic").state == "fail"
+    """A run's result is its worst check.
+
+    The documented payload is a healthy running system: its commissioning checks
+    "fail" only because the gateway refuses to run them while the site controller
+    runs. That is not a failure, and the result says what it is.
+    """
+    assert state_of(hass, f"{BATTERY}_commissioning_diagnostic").state == (
+        "site_controller_running"
+    )
     assert state_of(hass, f"{BATTERY}_firmware_update_diagnostic").state == "not_run"
     assert state_of(hass, "sensor.backup_gateway_synchronizer_commissioning_diagnostic").state == (
-        "fail"
+        "site_controller_running"
     )
     progress = state_of(hass, f"{BATTERY}_firmware_update_progress")
     assert float(progress.state) == 0
@@ -267,10 +275,11 @@ async def test_unknown_enum_values_are_shown(
     check = state_of(hass, f"{battery}_commissioning_check_can_connectivity")
     assert check.state == "skipped"
     assert check.attributes[ATTR_OPTIONS] == [*CHECK_STATUSES, "skipped"]
-    # A known "fail" among the checks is still worse than the unknown status.
+    # The other checks were refused while the site controller runs, which is not a
+    # failure: the unknown status is the worst, and the run's result.
     commissioning = state_of(hass, f"{battery}_commissioning_diagnostic")
-    assert commissioning.state == "fail"
-    assert commissioning.attributes[ATTR_OPTIONS] == CHECK_STATUSES
+    assert commissioning.state == "skipped"
+    assert commissioning.attributes[ATTR_OPTIONS] == [*CHECK_STATUSES, "skipped"]
 
     # The synchronizer's "Pending" is worse than "not_run", so it is the run's result.
     sync_result = state_of(hass, "sensor.backup_gateway_synchronizer_firmware_update_diagnostic")
@@ -286,7 +295,7 @@ async def test_unknown_grid_status_is_shown(
     mock_client.get_grid_status.return_value = GridStatusInfo.from_json(
         load_fixture("grid_status_unknown.json")
     )
-    await init_integration.runtime_data.live.async_refresh()
+    await init_integration.runtime_data.grid.async_refresh()
     await hass.async_block_till_done()
     state = state_of(hass, GRID_STATUS)
     assert state.state == "system_mystery_state"

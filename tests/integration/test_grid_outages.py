@@ -1,0 +1,305 @@
+"""Grid outages: seen within one grid interval, remembered across restarts, explained."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+from unittest.mock import MagicMock
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.const import STATE_UNKNOWN
+from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.powerwall_gateway.api import (
+    Battery,
+    GridState,
+    GridStatusInfo,
+    PowerwallStatus,
+)
+from custom_components.powerwall_gateway.sensor import OffGridReason, off_grid_reason
+from simulator import GatewaySimulator
+
+from .conftest import load_fixture, poll, state_of
+
+GRID_CONNECTED = "binary_sensor.backup_gateway_grid_connected"
+REASON = "sensor.backup_gateway_off_grid_reason"
+START = "sensor.backup_gateway_last_outage_start"
+END = "sensor.backup_gateway_last_outage_end"
+DURATION = "sensor.backup_gateway_last_outage_duration"
+EVENT = "event.backup_gateway_grid"
+STATUS = "/api/powerwalls/status"
+GRID = "/api/system_status/grid_status"
+POWERWALLS = "/api/powerwalls"
+
+
+def storage_key(entry: MockConfigEntry) -> str:
+    return f"powerwall_gateway.{entry.entry_id}.outages"
+
+
+async def test_grid_is_read_every_ten_seconds_and_the_rest_at_their_own_pace(
+    hass: HomeAssistant,
+    sim_entry: MockConfigEntry,
+    simulator: GatewaySimulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """At the defaults: grid every 10 s, flags every 30 s, batteries every 5 minutes."""
+    simulator.clear_requests()
+    for _ in range(30):  # five minutes
+        await poll(hass, freezer, seconds=10)
+    assert simulator.count(GRID) == 30
+    assert simulator.count(STATUS) == 10
+    assert simulator.count(POWERWALLS) == 1
+    assert simulator.logins == 0
+
+
+async def test_outage_is_seen_within_one_grid_interval_with_the_batteries(
+    hass: HomeAssistant,
+    sim_entry: MockConfigEntry,
+    simulator: GatewaySimulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """The poll that sees the grid go reads the flags and the batteries at once."""
+    simulator.clear_requests()
+    simulator.set_scenario("grid_outage", outage=120, reconnect=60)
+    await poll(hass, freezer, seconds=10)
+    assert state_of(hass, GRID_CONNECTED).state == "off"
+    assert simulator.count(GRID) == 1
+    assert simulator.count(STATUS) == 1
+    assert simulator.count(POWERWALLS) == 1
+    battery = f"sensor.powerwall_2_{simulator.serials[0].lower()}_grid_compliance"
+    assert state_of(hass, battery).state == "grid_uncompliant"
+    assert state_of(hass, REASON).state == "islanded"
+
+
+async def test_outage_is_remembered_and_fires_events(
+    hass: HomeAssistant,
+    sim_entry: MockConfigEntry,
+    simulator: GatewaySimulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """grid_lost, then grid_restored with the duration; start, end and duration sensors."""
+    assert state_of(hass, START).state == STATE_UNKNOWN
+    assert state_of(hass, EVENT).state == STATE_UNKNOWN
+    simulator.set_scenario("grid_outage", outage=60, reconnect=30)
+    await poll(hass, freezer, seconds=10)
+    lost_at = dt_util.utcnow()
+    event = state_of(hass, EVENT)
+    assert event.attributes["event_type"] == "grid_lost"
+    assert dt_util.parse_datetime(state_of(hass, START).state) == lost_at.replace(microsecond=0)
+    assert state_of(hass, END).state == STATE_UNKNOWN
+    simulator.advance(100)
+    for _ in range(12):  # two minutes, the outage ends within them
+        await poll(hass, freezer, seconds=10)
+        if state_of(hass, GRID_CONNECTED).state == "on":
+            break
+    restored_at = dt_util.utcnow()
+    assert state_of(hass, GRID_CONNECTED).state == "on"
+    event = state_of(hass, EVENT)
+    assert event.attributes["event_type"] == "grid_restored"
+    seconds = (restored_at - lost_at).total_seconds()
+    assert event.attributes["duration_seconds"] == pytest.approx(seconds)
+    duration = state_of(hass, DURATION)
+    assert duration.attributes["unit_of_measurement"] == "min"
+    assert float(duration.state) == pytest.approx(seconds / 60)
+    assert dt_util.parse_datetime(state_of(hass, END).state) == restored_at.replace(microsecond=0)
+    assert state_of(hass, END).attributes["ended_after"] == restored_at - timedelta(seconds=10)
+
+
+async def test_off_grid_reason_follows_the_reconnection(
+    hass: HomeAssistant,
+    sim_entry: MockConfigEntry,
+    simulator: GatewaySimulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Islanded, then qualifying with the seconds left, then on grid."""
+    assert state_of(hass, REASON).state == "on_grid"
+    simulator.set_scenario("grid_outage", outage=60, reconnect=120)
+    await poll(hass, freezer, seconds=10)
+    assert state_of(hass, REASON).state == "islanded"
+    assert state_of(hass, REASON).attributes["seconds_until_reconnect"] is None
+    simulator.advance(70)
+    await poll(hass, freezer, seconds=10)
+    await poll(hass, freezer, seconds=10)
+    reason = state_of(hass, REASON)
+    assert reason.state == "qualifying"
+    assert 0 < reason.attributes["seconds_until_reconnect"] <= 120
+    simulator.advance(200)
+    await poll(hass, freezer, seconds=10)
+    assert state_of(hass, REASON).state == "on_grid"
+
+
+async def test_outage_history_survives_a_restart(
+    hass: HomeAssistant,
+    sim_entry: MockConfigEntry,
+    simulator: GatewaySimulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """An outage under way when Home Assistant restarts keeps its start time."""
+    simulator.set_scenario("grid_outage", outage=600, reconnect=10)
+    await poll(hass, freezer, seconds=10)
+    started = state_of(hass, START).state
+    fired = state_of(hass, EVENT).state
+    freezer.tick(timedelta(minutes=1))
+    await hass.config_entries.async_reload(sim_entry.entry_id)
+    await hass.async_block_till_done()
+    assert state_of(hass, START).state == started
+    assert state_of(hass, GRID_CONNECTED).state == "off"
+    # The restart saw no change: nothing is fired again.
+    assert state_of(hass, EVENT).state == fired
+
+
+def stored(last: dict[str, Any] | None, last_seen: str) -> dict[str, Any]:
+    return {
+        "version": 1,
+        "minor_version": 1,
+        "key": "",
+        "data": {"last": last, "last_seen": last_seen},
+    }
+
+
+async def test_outage_that_ended_while_home_assistant_was_down(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    mock_config_entry: MockConfigEntry,
+    mock_client: MagicMock,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Its end is unknown, not invented; the window it ended in is kept; grid_restored fires."""
+    started = "2026-11-28T20:00:00+00:00"
+    last_seen = "2026-11-28T21:00:00+00:00"
+    hass_storage[storage_key(mock_config_entry)] = stored(
+        {
+            "started": started,
+            "started_after": None,
+            "ended": None,
+            "ended_after": None,
+            "ongoing": True,
+        },
+        last_seen,
+    )
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert dt_util.parse_datetime(state_of(hass, START).state) == dt_util.parse_datetime(started)
+    end = state_of(hass, END)
+    assert end.state == STATE_UNKNOWN
+    assert end.attributes["ended_after"] == dt_util.parse_datetime(last_seen)
+    assert state_of(hass, DURATION).state == STATE_UNKNOWN
+    event = state_of(hass, EVENT)
+    assert event.attributes["event_type"] == "grid_restored"
+    assert event.attributes["duration_seconds"] is None
+
+
+async def test_outage_that_began_while_home_assistant_was_down(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    mock_config_entry: MockConfigEntry,
+    mock_client: MagicMock,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Off grid at start-up: the start is unknown, after the last time the grid was seen."""
+    last_seen = "2026-11-28T21:00:00+00:00"
+    hass_storage[storage_key(mock_config_entry)] = stored(None, last_seen)
+    mock_client.get_grid_status.return_value = GridStatusInfo.from_json(
+        load_fixture("grid_status_islanded.json")
+    )
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    start = state_of(hass, START)
+    assert start.state == STATE_UNKNOWN
+    assert start.attributes["started_after"] == dt_util.parse_datetime(last_seen)
+    assert state_of(hass, EVENT).attributes["event_type"] == "grid_lost"
+    # Back on grid: the outage ends, with a known end and an unknown duration.
+    mock_client.get_grid_status.return_value = GridStatusInfo.from_json(
+        load_fixture("grid_status.json")
+    )
+    await poll(hass, freezer, seconds=10)
+    assert state_of(hass, END).state != STATE_UNKNOWN
+    assert state_of(hass, DURATION).state == STATE_UNKNOWN
+    assert state_of(hass, EVENT).attributes["event_type"] == "grid_restored"
+
+
+async def test_unknown_grid_status_says_nothing_about_outages(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    mock_client: MagicMock,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A grid status new firmware invented is neither an outage nor its end."""
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    mock_client.get_grid_status.return_value = GridStatusInfo.from_json(
+        load_fixture("grid_status_unknown.json")
+    )
+    await poll(hass, freezer, seconds=10)
+    assert state_of(hass, REASON).state == STATE_UNKNOWN
+    assert state_of(hass, START).state == STATE_UNKNOWN
+    assert state_of(hass, EVENT).state == STATE_UNKNOWN
+
+
+def battery(**values: Any) -> Battery:
+    return Battery(package_serial_number="TG1", **values)
+
+
+@pytest.mark.parametrize(
+    ("grid_status", "status", "batteries", "reason"),
+    [
+        ("SystemGridConnected", PowerwallStatus(grid_qualifying=True), [], "on_grid"),
+        ("SystemWaitForUser", None, [], "waiting_for_user"),
+        ("SystemTransitionToIsland", None, [], "going_off_grid"),
+        (
+            "SystemIslandedActive",
+            PowerwallStatus(running_phase_detection=True),
+            [],
+            "detecting_phases",
+        ),
+        (
+            "SystemIslandedActive",
+            PowerwallStatus(grid_code_validating=True),
+            [],
+            "validating_grid_code",
+        ),
+        (
+            "SystemTransitionToGrid",
+            None,
+            [battery(grid_state=GridState.GRID_QUALIFYING)],
+            "qualifying",
+        ),
+        (
+            "SystemIslandedActive",
+            None,
+            [battery(grid_reconnection_time_seconds=42.0)],
+            "waiting_for_stable_grid",
+        ),
+        ("SystemTransitionToGrid", PowerwallStatus(), [], "reconnecting"),
+        (
+            "SystemIslandedReady",
+            PowerwallStatus(on_grid_check_error="Voltage out of range"),
+            [],
+            "gateway_message",
+        ),
+        ("SystemIslandedReady", None, [], "waiting_for_stable_grid"),
+        (
+            "SystemIslandedActive",
+            PowerwallStatus(on_grid_check_error="sitemanager running"),
+            [],
+            "islanded",
+        ),
+        ("SystemMysteryState", None, [], None),
+    ],
+)
+def test_off_grid_reason(
+    grid_status: str,
+    status: PowerwallStatus | None,
+    batteries: list[Battery],
+    reason: str | None,
+) -> None:
+    """What the gateway is doing explains an outage before its grid status does."""
+    grid = GridStatusInfo.from_json({"grid_status": grid_status})
+    result = off_grid_reason(grid, status, batteries)
+    assert result == (OffGridReason(reason) if reason else None)
