@@ -10,6 +10,8 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 import ipaddress
 import json
+import os
+from pathlib import Path
 import secrets
 import time
 from types import TracebackType
@@ -43,6 +45,12 @@ from .scenarios import (
 from .tls import Certificate, generate_certificate, load_certificate
 
 DEFAULT_PASSWORD = "simulator-password"  # noqa: S105 - the documented test password
+CHECKOUT = Path(__file__).resolve().parent.parent
+"""The checkout the simulator runs from."""
+REPLAY_DIR = CHECKOUT / "replay"
+"""The one folder the control API may replay files from, besides files given at start."""
+CONTROL_TOKEN_HEADER = "X-Simulator-Token"  # noqa: S105 - a header name, not a secret
+"""The request header that carries the control token on every ``/_sim/`` request."""
 UP_TIME_AT_START = 2 * 86400.0
 """The simulated gateway has been running for two days when the simulator starts."""
 
@@ -122,12 +130,17 @@ class GatewaySimulator:
         unauthorized_status: int = 401,
         cert_file: str | None = None,
         key_file: str | None = None,
+        control_token: str | None = None,
+        replay_dir: str | os.PathLike[str] | None = None,
     ) -> None:
         """Prepare a simulator; nothing listens until :meth:`start`.
 
         ``powerwalls_file``/``status_file`` select the ``replay`` scenario.
         ``retry_after`` is the ``Retry-After`` header of 429 answers: seconds,
         ``"auto"`` (until the window frees a slot) or ``None`` (no header).
+        ``control_token`` is the secret every control request must carry
+        (random when not given); ``replay_dir`` the folder the control API may
+        replay files from (default: ``replay/`` of the checkout).
         """
         check_battery_count(batteries)
         if unauthorized_status not in {401, 403}:
@@ -146,6 +159,12 @@ class GatewaySimulator:
         self.endpoint_limit = endpoint_limit
         self.unauthorized_status = unauthorized_status
         self.din = GATEWAY_DIN
+        self.control_token = control_token or secrets.token_urlsafe(32)
+        self.replay_dir = Path(replay_dir) if replay_dir is not None else REPLAY_DIR
+        # Files the caller chose at start may be replayed again over the control API.
+        self._start_files = frozenset(
+            Path(name).resolve() for name in (powerwalls_file, status_file) if name
+        )
         self.certificate: Certificate = (
             load_certificate(cert_file, key_file)
             if cert_file is not None and key_file is not None
@@ -234,6 +253,28 @@ class GatewaySimulator:
     def url(self) -> str:
         """``https://host:port``."""
         return f"https://{self.host}"
+
+    @property
+    def control_headers(self) -> dict[str, str]:
+        """The header a control request (``/_sim/...``) must carry."""
+        return {CONTROL_TOKEN_HEADER: self.control_token}
+
+    def replay_path(self, name: str) -> str:
+        """Return the file a control request may replay as ``name``, or raise PermissionError.
+
+        The control API reads only the files given at start and files inside
+        :attr:`replay_dir` (a relative ``name`` is taken inside it). The error
+        is the same whether the file exists or not, so nothing outside leaks.
+        """
+        if Path(name).resolve() in self._start_files:
+            return str(Path(name).resolve())
+        folder = self.replay_dir.resolve()
+        candidate = (folder / name).resolve()
+        if candidate.is_relative_to(folder) and candidate != folder:
+            return str(candidate)
+        raise PermissionError(
+            f"the control API replays only files given at start or inside {self.replay_dir}"
+        )
 
     # -- clock ---------------------------------------------------------------------
 
@@ -543,7 +584,14 @@ async def _not_found(request: web.Request) -> web.Response:
 
 
 class ControlApi:
-    """The ``/_sim/`` endpoints that drive the simulator from outside (no auth, loopback)."""
+    """The ``/_sim/`` endpoints that drive the simulator from outside.
+
+    Anything that can reach a loopback port could otherwise drive the
+    simulator, including a web page in the developer's browser: every request
+    must come from a loopback client, name a loopback host, carry no foreign
+    ``Origin``, carry the control token, and send its POST body as JSON
+    (which a cross-site form cannot).
+    """
 
     def __init__(self, sim: GatewaySimulator) -> None:
         """Control ``sim``."""
@@ -569,19 +617,37 @@ class ControlApi:
 
     def _guarded(self, handler: Handler) -> Handler:
         async def guarded(request: web.Request) -> web.StreamResponse:
-            remote = request.remote or ""
-            try:
-                loopback = ipaddress.ip_address(remote).is_loopback
-            except ValueError:
-                loopback = False
-            if not loopback:
-                return _json({"error": "the control API answers loopback clients only"}, status=403)
+            refusal = self._refusal(request)
+            if refusal is not None:
+                return refusal
             try:
                 return await handler(request)
+            except PermissionError as err:
+                return _json({"error": str(err)}, status=403)
             except (KeyError, TypeError, ValueError) as err:
                 return _json({"error": str(err)}, status=400)
 
         return guarded
+
+    def _refusal(self, request: web.Request) -> web.Response | None:
+        """Return the answer refusing ``request``, or ``None`` if it may control."""
+        if not _is_loopback(request.remote or ""):
+            return _json({"error": "the control API answers loopback clients only"}, status=403)
+        # A DNS name rebound to 127.0.0.1 reaches the port, but not with a loopback Host.
+        if not _is_loopback(_host_name(request.host)):
+            return _json({"error": "the control API answers loopback host names only"}, status=403)
+        origin = request.headers.get("Origin")
+        if origin is not None and origin.rstrip("/") != self.sim.url:
+            return _json({"error": "cross-origin control requests are refused"}, status=403)
+        token = request.headers.get(CONTROL_TOKEN_HEADER, "")
+        if not secrets.compare_digest(token.encode(), self.sim.control_token.encode()):
+            return _json(
+                {"error": f"the control API needs the control token in {CONTROL_TOKEN_HEADER}"},
+                status=401,
+            )
+        if request.method == "POST" and request.content_type != "application/json":
+            return _json({"error": "control POST bodies must be application/json"}, status=415)
+        return None
 
     def snapshot(self) -> dict[str, Any]:
         """Return the simulator's state as JSON."""
@@ -590,7 +656,6 @@ class ControlApi:
             "url": sim.url,
             "din": sim.din,
             "fingerprint": sim.fingerprint,
-            "password": sim.password,
             "scenario": sim.scenario,
             "params": sim.scenario_params,
             "scenario_elapsed": sim.scenario_elapsed,
@@ -609,6 +674,10 @@ class ControlApi:
     async def scenario(self, request: web.Request) -> web.Response:
         """``POST /_sim/scenario`` ``{"name": ..., **params}``."""
         params = await _body(request)
+        for key, value in params.items():
+            # Scenario parameters that name files are read by the simulator process.
+            if key.endswith("_file") and value:
+                params[key] = self.sim.replay_path(str(value))
         self.sim.set_scenario(str(params.pop("name")), **params)
         return _json(self.snapshot())
 
@@ -662,6 +731,21 @@ class ControlApi:
         """``POST /_sim/rate_limit`` ``{"enabled": bool}``."""
         self.sim.rate_limit = bool((await _body(request))["enabled"])
         return _json(self.snapshot())
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        loopback_host(host)
+    except ValueError:
+        return False
+    return True
+
+
+def _host_name(host: str) -> str:
+    """Return the host of a ``Host`` header value, without port or IPv6 brackets."""
+    if host.startswith("["):
+        return host[1:].partition("]")[0]
+    return host.rpartition(":")[0] if host.count(":") == 1 else host
 
 
 async def _body(request: web.Request) -> dict[str, Any]:
