@@ -27,7 +27,9 @@ from .payloads import (
     check_battery_count,
     error_body,
     grid_status_payload,
+    meters_aggregates_payload,
     powerwalls_payload,
+    soe_payload,
     status_flags,
 )
 from .scenarios import (
@@ -158,7 +160,7 @@ class GatewaySimulator:
         self.login_limit = login_limit
         self.endpoint_limit = endpoint_limit
         self.unauthorized_status = unauthorized_status
-        self.din = GATEWAY_DIN
+        self._din = GATEWAY_DIN
         self.control_token = control_token or secrets.token_urlsafe(32)
         self.replay_dir = Path(replay_dir) if replay_dir is not None else REPLAY_DIR
         # Files the caller chose at start may be replayed again over the control API.
@@ -322,7 +324,7 @@ class GatewaySimulator:
             check_battery_count(count)
             self.base_batteries = count
             self._fleet.reset(count)
-        scenario.activate(self._fleet, self.base_batteries)
+        scenario.activate(self._fleet, self.base_batteries, self._din)
         self._scenario = scenario
         self._scenario_start = self.now()
 
@@ -343,19 +345,28 @@ class GatewaySimulator:
         """Replace a battery by a new one in the same place; return the new serial."""
         return self._fleet.replace(serial)
 
+    @property
+    def din(self) -> str | None:
+        """The gateway DIN reported now; ``None`` while the scenario reports none (``no_din``)."""
+        return self._scenario.reported_din(self._din, self._context())
+
     def view(self) -> View:
         """Return what the gateway answers right now (payloads before any fault)."""
+        context = self._context()
+        din = self._scenario.reported_din(self._din, context)
         view = View(
-            powerwalls=powerwalls_payload(self._fleet, self.din),
+            powerwalls=powerwalls_payload(self._fleet, din),
             grid_status=grid_status_payload(),
             api_status=api_status_payload(
-                din=self.din,
+                din=din,
                 start=self._wall0 - timedelta(seconds=UP_TIME_AT_START),
                 up_time=UP_TIME_AT_START + self.now(),
                 version=FIRMWARE_VERSION,
             ),
+            meters_aggregates=meters_aggregates_payload(self.wall_time()),
+            soe=soe_payload(),
         )
-        self._scenario.shape(view, self._context())
+        self._scenario.shape(view, context)
         if view.powerwalls_status is None:
             view.powerwalls_status = status_flags(view.powerwalls)
         return view
@@ -491,7 +502,7 @@ class GatewaySimulator:
 
     async def _serve(self, endpoint: Endpoint, request: web.Request) -> web.StreamResponse:
         view = self.view()
-        if not view.local_api and endpoint is not Endpoint.STATUS:
+        if (not view.local_api and endpoint is not Endpoint.STATUS) or endpoint in view.missing:
             return _not_found_response()
         throttled = self._throttle(endpoint)
         if throttled is not None:
@@ -523,6 +534,8 @@ class GatewaySimulator:
             Endpoint.POWERWALLS: view.powerwalls,
             Endpoint.POWERWALLS_STATUS: view.powerwalls_status,
             Endpoint.GRID_STATUS: view.grid_status,
+            Endpoint.METERS_AGGREGATES: view.meters_aggregates,
+            Endpoint.SOE: view.soe,
         }[endpoint]
         text = json.dumps(body)
         if isinstance(fault, Truncate) and endpoint in DATA_ENDPOINTS:
