@@ -154,6 +154,12 @@ def serve_parser() -> argparse.ArgumentParser:
         help="replay: serve this JSON file as /api/powerwalls/status (default: derived from --powerwalls)",
     )
     add(
+        "--diagnostics",
+        metavar="FILE",
+        help="replay a diagnostics download of the integration: each stored payload at its "
+        "endpoint, data endpoints not in it 404",
+    )
+    add(
         "--retry-after",
         type=_retry_after,
         default=None,
@@ -325,6 +331,7 @@ async def serve(args: argparse.Namespace, stop: asyncio.Event | None = None) -> 
         slow_delay=args.slow_delay,
         powerwalls_file=args.powerwalls,
         status_file=args.status,
+        diagnostics_file=args.diagnostics,
         scenario_params=dict(args.param),
         login_limit=args.login_limit,
         endpoint_limit=args.endpoint_limit,

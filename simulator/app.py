@@ -126,6 +126,7 @@ class GatewaySimulator:
         slow_delay: float = 30.0,
         powerwalls_file: str | None = None,
         status_file: str | None = None,
+        diagnostics_file: str | None = None,
         scenario_params: Mapping[str, Any] | None = None,
         login_limit: RateLimit = DEFAULT_LOGIN_LIMIT,
         endpoint_limit: RateLimit = DEFAULT_ENDPOINT_LIMIT,
@@ -137,7 +138,8 @@ class GatewaySimulator:
     ) -> None:
         """Prepare a simulator; nothing listens until :meth:`start`.
 
-        ``powerwalls_file``/``status_file`` select the ``replay`` scenario.
+        ``powerwalls_file``/``status_file`` select the ``replay`` scenario,
+        ``diagnostics_file`` the ``diagnostics`` one (not both).
         ``retry_after`` is the ``Retry-After`` header of 429 answers: seconds,
         ``"auto"`` (until the window frees a slot) or ``None`` (no header).
         ``control_token`` is the secret every control request must carry
@@ -165,7 +167,9 @@ class GatewaySimulator:
         self.replay_dir = Path(replay_dir) if replay_dir is not None else REPLAY_DIR
         # Files the caller chose at start may be replayed again over the control API.
         self._start_files = frozenset(
-            Path(name).resolve() for name in (powerwalls_file, status_file) if name
+            Path(name).resolve()
+            for name in (powerwalls_file, status_file, diagnostics_file)
+            if name
         )
         self.certificate: Certificate = (
             load_certificate(cert_file, key_file)
@@ -184,9 +188,14 @@ class GatewaySimulator:
         self._port: int | None = None
         self._stopping = asyncio.Event()
         params = dict(scenario_params or {})
+        if diagnostics_file and (powerwalls_file or status_file):
+            raise ValueError("replay a diagnostics download or payload files, not both")
         if powerwalls_file or status_file:
             scenario = "replay"
             params.update(powerwalls_file=powerwalls_file or "", status_file=status_file or "")
+        if diagnostics_file:
+            scenario = "diagnostics"
+            params.update(diagnostics_file=diagnostics_file)
         self._scenario: Scenario = make_scenario("normal", {})
         self._scenario_start = 0.0
         self.set_scenario(scenario, **params)
@@ -327,6 +336,17 @@ class GatewaySimulator:
         scenario.activate(self._fleet, self.base_batteries, self._din)
         self._scenario = scenario
         self._scenario_start = self.now()
+
+    def replay_diagnostics(self, download: str | os.PathLike[str] | Mapping[str, Any]) -> None:
+        """Serve a diagnostics download of the integration (a file, or the JSON already loaded).
+
+        Both Home Assistant's wrapped download and its bare ``data`` are
+        accepted; see the ``diagnostics`` scenario.
+        """
+        if isinstance(download, Mapping):
+            self.set_scenario("diagnostics", download=download)
+        else:
+            self.set_scenario("diagnostics", diagnostics_file=os.fspath(download))
 
     @property
     def serials(self) -> list[str]:

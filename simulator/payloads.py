@@ -95,6 +95,13 @@ class Fleet:
         self.batteries = [Battery.numbered(index) for index in range(1, count + 1)]
         self.next_index = count + 1
 
+    def adopt(self, serials: list[str]) -> None:
+        """Become the batteries of a replayed payload, with these serials, in this order."""
+        self.batteries = [
+            Battery(index=index, serial=serial) for index, serial in enumerate(serials, 1)
+        ]
+        self.next_index = len(serials) + 1
+
     def add(self) -> str:
         """Install a new battery at the end; return its serial."""
         if len(self.batteries) >= MAX_BATTERIES:

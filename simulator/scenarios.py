@@ -899,13 +899,14 @@ class Replay(Scenario):
         if self.params["status_file"]:
             self.status = find_status(_read_json(self.params["status_file"]))
 
+    def activate(self, fleet: Fleet, base_count: int, din: str) -> None:
+        """The simulator's batteries become the replayed ones."""
+        _adopt_batteries(fleet, self.powerwalls)
+
     def reported_din(self, din: str, ctx: Context) -> str | None:
         """The replayed gateway's DIN, if the file has one."""
-        if isinstance(self.powerwalls, dict):
-            replayed = self.powerwalls.get("gateway_din")
-            if isinstance(replayed, str) and replayed:
-                return replayed
-        return din
+        replayed = _string(self.powerwalls, "gateway_din")
+        return replayed or din
 
     def shape(self, view: View, ctx: Context) -> None:
         """Replace the answers with the files' contents."""
@@ -913,6 +914,108 @@ class Replay(Scenario):
             view.powerwalls = json.loads(json.dumps(self.powerwalls))
         if self.status is not None:
             view.powerwalls_status = json.loads(json.dumps(self.status))
+
+
+class DiagnosticsReplay(Scenario):
+    """Serve the gateway answers stored in a diagnostics download of the integration.
+
+    The download (Home Assistant's ``{"home_assistant": ..., "data": {...}}``
+    or its bare ``data``) keeps the last answer of each endpoint under
+    ``payloads``, keyed by path. Each is served verbatim, pseudonyms and all;
+    a data endpoint missing from it answers 404, as on a restricted gateway.
+    The login and ``/api/status`` always answer (the latter built around the
+    stored DIN when the download lacks it).
+    """
+
+    name = "diagnostics"
+    description = (
+        "replay a diagnostics download: each stored payload verbatim at its endpoint, "
+        "data endpoints not in it 404 (diagnostics_file, or download= in Python/JSON)"
+    )
+    defaults: ClassVar[Mapping[str, Any]] = {"diagnostics_file": ""}
+
+    def __init__(self, download: Any = None, **params: Any) -> None:
+        """Read the download now (``diagnostics_file``, or ``download`` itself), so a bad one fails at once."""
+        super().__init__(**params)
+        if download is None:
+            if not self.params["diagnostics_file"]:
+                raise ValueError("diagnostics needs diagnostics_file (or a download)")
+            download = _read_json(self.params["diagnostics_file"])
+        self.payloads = diagnostics_payloads(download)
+
+    def activate(self, fleet: Fleet, base_count: int, din: str) -> None:
+        """The simulator's batteries become the replayed ones."""
+        _adopt_batteries(fleet, self.payloads.get(Endpoint.POWERWALLS))
+
+    def reported_din(self, din: str, ctx: Context) -> str | None:
+        """The stored DIN (``/api/status``, else ``gateway_din``); ``None`` when neither has one."""
+        return _string(self.payloads.get(Endpoint.STATUS), "din") or _string(
+            self.payloads.get(Endpoint.POWERWALLS), "gateway_din"
+        )
+
+    def shape(self, view: View, ctx: Context) -> None:
+        """Serve the stored payloads; hide the data endpoints the download lacks."""
+        stored = json.loads(json.dumps(self.payloads))
+        view.missing.update(DATA_ENDPOINTS - set(stored))
+        view.powerwalls = stored.get(Endpoint.POWERWALLS)
+        view.powerwalls_status = stored.get(Endpoint.POWERWALLS_STATUS)
+        view.grid_status = stored.get(Endpoint.GRID_STATUS)
+        view.meters_aggregates = stored.get(Endpoint.METERS_AGGREGATES)
+        view.soe = stored.get(Endpoint.SOE)
+        if Endpoint.STATUS in stored:
+            view.api_status = stored[Endpoint.STATUS]
+
+
+REPLAYABLE = DATA_ENDPOINTS | {Endpoint.STATUS}
+"""The endpoints whose answers a diagnostics download can hold."""
+
+
+def diagnostics_payloads(download: Any) -> dict[Endpoint, Any]:
+    """Return the gateway answers a diagnostics download holds, by endpoint.
+
+    Accepts the download as Home Assistant wraps it or its bare ``data``;
+    ``payloads`` keys may be paths (``/api/powerwalls``) or paths without
+    ``/api/`` (``powerwalls``). A ``null`` payload counts as missing; keys that
+    are no endpoint of the simulator are ignored.
+    """
+    data = download.get("data") if isinstance(download, dict) else None
+    if not (isinstance(data, dict) and "payloads" in data):
+        data = download
+    payloads = data.get("payloads") if isinstance(data, dict) else None
+    if not isinstance(payloads, dict):
+        raise ValueError(  # noqa: TRY004 - a wrong file, reported like unreadable JSON
+            "not a diagnostics download of this integration: no 'payloads' "
+            "(a download of an entry that failed to load has none)"
+        )
+    known = {endpoint.value: endpoint for endpoint in REPLAYABLE}
+    found: dict[Endpoint, Any] = {}
+    for key, payload in payloads.items():
+        path = key if str(key).startswith("/") else f"/api/{key}"
+        endpoint = known.get(path)
+        if endpoint is not None and payload is not None:
+            found[endpoint] = payload
+    if not found:
+        raise ValueError("the diagnostics download holds no gateway payload")
+    return found
+
+
+def _string(payload: Any, key: str) -> str | None:
+    """Return ``payload[key]`` if ``payload`` is an object and that is a non-empty string."""
+    value = payload.get(key) if isinstance(payload, dict) else None
+    return value if isinstance(value, str) and value else None
+
+
+def _adopt_batteries(fleet: Fleet, powerwalls: Any) -> None:
+    """Make ``fleet`` the batteries listed in a replayed ``/api/powerwalls`` (if it lists any)."""
+    batteries = powerwalls.get("powerwalls") if isinstance(powerwalls, dict) else None
+    if isinstance(batteries, list):
+        fleet.adopt(
+            [
+                serial
+                for battery in batteries
+                if (serial := _string(battery, "PackageSerialNumber")) is not None
+            ]
+        )
 
 
 def _read_json(path: str) -> Any:
@@ -956,6 +1059,7 @@ SCENARIOS: dict[str, type[Scenario]] = {
         Slow,
         ConnectionReset,
         Replay,
+        DiagnosticsReplay,
     )
 }
 """Every scenario by name."""
