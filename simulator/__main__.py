@@ -285,13 +285,18 @@ async def control(argv: Sequence[str]) -> int:
     parser = control_parser()
     args = parser.parse_args(argv)
     url = urlsplit(args.url)
+    if url.scheme not in {"http", "https"}:
+        parser.error(f"the URL must be https://HOST:PORT, not {args.url!r}")
     try:
-        loopback_host(url.hostname or "")
+        # Requests go to the checked address itself, never to a name resolved later.
+        host = loopback_host(url.hostname or "")
+        port = url.port or 443
     except ValueError as err:
         parser.error(str(err))
+    base = f"{url.scheme}://{f'[{host}]' if ':' in host else host}:{port}"
     token = os.environ.get(TOKEN_ENV)
     if args.token_file is not None or not token:
-        token_file = args.token_file or default_token_file(url.port or 443)
+        token_file = args.token_file or default_token_file(port)
         try:
             token = token_file.read_text(encoding="utf-8").strip()
         except OSError:
@@ -306,15 +311,17 @@ async def control(argv: Sequence[str]) -> int:
         aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session,
         session.request(
             method,
-            args.url.rstrip("/") + path,
+            base + path,
             json=body,
             headers={CONTROL_TOKEN_HEADER: token},
             ssl=False,
+            # A redirect could lead anywhere, carrying the token along.
+            allow_redirects=False,
         ) as response,
     ):
         text = await response.text()
     _out(text or f"{response.status} {response.reason}")
-    return 0 if response.status < 400 else 1
+    return 0 if response.status < 300 else 1
 
 
 async def serve(args: argparse.Namespace, stop: asyncio.Event | None = None) -> int:

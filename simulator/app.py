@@ -93,13 +93,19 @@ DEFAULT_ENDPOINT_LIMIT = RateLimit(60, 60.0)
 
 
 def loopback_host(host: str) -> str:
-    """Return ``host`` if it is a loopback address (``localhost`` means 127.0.0.1)."""
+    """Return ``host`` if it is a loopback address (``localhost`` means 127.0.0.1).
+
+    Host names other than ``localhost`` are refused rather than resolved: a
+    name can resolve to anything, and the simulator neither listens on nor
+    talks to anything but loopback.
+    """
     if host == "localhost":
         return "127.0.0.1"
     try:
         address = ipaddress.ip_address(host)
     except ValueError:
         raise ValueError(f"the simulator binds only loopback addresses, not {host!r}") from None
+    # Python 3.13+ judges an IPv4-mapped address (::ffff:127.0.0.1) by the one it maps.
     if not address.is_loopback:
         raise ValueError(f"the simulator binds only loopback addresses, not {host!r}")
     return host
@@ -151,7 +157,7 @@ class GatewaySimulator:
             raise ValueError("unauthorized_status must be 401 or 403")
         if (cert_file is None) != (key_file is None):
             raise ValueError("give both cert_file and key_file, or neither")
-        self.bind_host = loopback_host(host)
+        self._bind_host = loopback_host(host)
         self.requested_port = port
         self.password = password
         self.base_batteries = batteries
@@ -206,6 +212,8 @@ class GatewaySimulator:
         """Start serving HTTPS."""
         if self._runner is not None:
             raise RuntimeError("the simulator is already running")
+        # Checked again right before binding, whatever happened since __init__.
+        host = loopback_host(self._bind_host)
         self._stopping = asyncio.Event()
         runner = web.AppRunner(
             self._make_app(), handler_cancellation=True, access_log=None, shutdown_timeout=1.0
@@ -213,7 +221,7 @@ class GatewaySimulator:
         await runner.setup()
         site = web.TCPSite(
             runner,
-            self.bind_host,
+            host,
             self.requested_port,
             ssl_context=self.certificate.server_context(),
             reuse_address=True,
@@ -246,6 +254,11 @@ class GatewaySimulator:
     ) -> None:
         """Stop."""
         await self.stop()
+
+    @property
+    def bind_host(self) -> str:
+        """The loopback address listened on (read-only: it never becomes anything else)."""
+        return self._bind_host
 
     @property
     def port(self) -> int:
