@@ -296,8 +296,9 @@ class GatewaySimulator:
         candidate = (folder / name).resolve()
         if candidate.is_relative_to(folder) and candidate != folder:
             return str(candidate)
+        shown = folder.relative_to(CHECKOUT) if folder.is_relative_to(CHECKOUT) else folder
         raise PermissionError(
-            f"the control API replays only files given at start or inside {self.replay_dir}"
+            f"the control API replays only files given at start or inside {shown}/"
         )
 
     # -- clock ---------------------------------------------------------------------

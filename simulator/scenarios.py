@@ -725,9 +725,11 @@ class Restricted(Scenario):
         "restricted local API (Powerwall 3, recent firmware): /api/powerwalls and "
         "/api/powerwalls/status 404 (status_endpoint: the latter answers); login, "
         "/api/status, grid_status, meters/aggregates, soe answer; unlock_after s: a "
-        "firmware update (unlocked_version) serves /api/powerwalls again"
+        "firmware update (unlocked_version) serves /api/powerwalls again; grid_status: the live "
+        "grid status"
     )
     defaults: ClassVar[Mapping[str, Any]] = {
+        "grid_status": "SystemGridConnected",
         "status_endpoint": False,
         "unlock_after": 0.0,
         "version": RESTRICTED_VERSION,
@@ -746,6 +748,8 @@ class Restricted(Scenario):
 
     def shape(self, view: View, ctx: Context) -> None:
         """Hide the battery endpoints until the firmware update, if any."""
+        # What outage automations need most is still there.
+        view.grid_status = grid_status_payload(self.params["grid_status"])
         if self.params["powerwall3"]:
             view.api_status["teg_type"] = "pw3"
         if self.unlocked(ctx):

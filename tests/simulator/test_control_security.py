@@ -192,7 +192,7 @@ async def test_replay_reads_only_inside_the_replay_folder(
     # One answer for every refusal: nothing tells which files exist outside.
     assert refusals == {
         json.dumps(
-            {"error": f"the control API replays only files given at start or inside {folder}"}
+            {"error": f"the control API replays only files given at start or inside {folder}/"}
         )
     }
     assert sim.scenario == "normal"
@@ -228,6 +228,16 @@ def test_the_python_api_keeps_reading_any_file(tmp_path: Path) -> None:
     assert sim.scenario == "replay"
     sim.set_scenario("replay", powerwalls_file=str(write(tmp_path / "other.json", RECORDED)))
     assert sim.scenario == "replay"
+
+
+async def test_the_default_replay_folder_is_shown_as_the_user_knows_it(
+    client: aiohttp.ClientSession, gateway_simulator: GatewaySimulator
+) -> None:
+    status, answer = await replay(client, gateway_simulator, "/etc/passwd")
+    assert (status, answer) == (
+        403,
+        {"error": "the control API replays only files given at start or inside replay/"},
+    )
 
 
 def test_each_simulator_has_its_own_random_token() -> None:

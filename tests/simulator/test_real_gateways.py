@@ -86,6 +86,16 @@ async def test_restricted_serves_only_what_core_found_on_such_gateways(
     assert await status_of(client, sim, GRID_STATUS) == 401
 
 
+async def test_restricted_gateway_goes_off_grid(
+    client: aiohttp.ClientSession, gateway_simulator: GatewaySimulator, token: str
+) -> None:
+    sim = gateway_simulator
+    sim.set_scenario("restricted", grid_status="SystemIslandedActive")
+    grid = await get_ok(client, sim, GRID_STATUS, token)
+    assert grid["grid_status"] == "SystemIslandedActive"
+    assert await status_of(client, sim, POWERWALLS, token) == 404
+
+
 async def test_restricted_with_the_status_endpoint_still_answering(
     client: aiohttp.ClientSession, gateway_simulator: GatewaySimulator, token: str
 ) -> None:
