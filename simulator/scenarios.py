@@ -136,6 +136,11 @@ class Scenario:
             for key, default in self.defaults.items()
         }
 
+    def passed(self, key: str, ctx: Context) -> bool:
+        """Whether the moment parameter ``key`` names has come (seconds; 0: never)."""
+        seconds = self.params[key]
+        return bool(seconds) and ctx.t >= seconds
+
     def activate(self, fleet: Fleet, base_count: int, din: str) -> None:
         """Change the batteries when the scenario starts (default: leave them).
 
@@ -399,8 +404,7 @@ class _ErrorScenario(Scenario):
 
     def fault(self, endpoint: Endpoint, ctx: Context) -> Fault | None:
         """Answer the error while the scenario lasts."""
-        duration = self.params["duration"]
-        if duration and ctx.t >= duration:
+        if self.passed("duration", ctx):
             return None
         if endpoint in DATA_ENDPOINTS or (
             endpoint is Endpoint.LOGIN and self.params["include_login"]
@@ -536,8 +540,7 @@ class StatusLocked(Normal):
 
     def fault(self, endpoint: Endpoint, ctx: Context) -> Fault | None:
         """Lock the status endpoint while the scenario lasts."""
-        duration = self.params["duration"]
-        if endpoint is Endpoint.POWERWALLS_STATUS and not (duration and ctx.t >= duration):
+        if endpoint is Endpoint.POWERWALLS_STATUS and not self.passed("duration", ctx):
             return Reply(409, json.dumps(SITEMASTER_RUNNING))
         return None
 
@@ -601,19 +604,15 @@ class NoDin(Normal):
         "to_version": FIRMWARE_VERSION,
     }
 
-    def updated(self, ctx: Context) -> bool:
-        """Whether the firmware update that adds the DIN is done."""
-        after = self.params["din_after"]
-        return bool(after) and ctx.t >= after
-
     def reported_din(self, din: str, ctx: Context) -> str | None:
-        """No DIN before the update."""
-        return din if self.updated(ctx) else None
+        """No DIN before the firmware update."""
+        return din if self.passed("din_after", ctx) else None
 
     def shape(self, view: View, ctx: Context) -> None:
         """Report the firmware version before or after the update."""
         super().shape(view, ctx)
-        view.api_status["version"] = self.params["to_version" if self.updated(ctx) else "version"]
+        updated = self.passed("din_after", ctx)
+        view.api_status["version"] = self.params["to_version" if updated else "version"]
 
 
 SITE_CONTROLLER_RUNNING = (
@@ -725,7 +724,7 @@ class Restricted(Scenario):
         "restricted local API (Powerwall 3, recent firmware): /api/powerwalls and "
         "/api/powerwalls/status 404 (status_endpoint: the latter answers); login, "
         "/api/status, grid_status, meters/aggregates, soe answer; unlock_after s: a "
-        "firmware update (unlocked_version) serves /api/powerwalls again; grid_status: the live "
+        "firmware update (to_version) serves /api/powerwalls again; grid_status: the live "
         "grid status"
     )
     defaults: ClassVar[Mapping[str, Any]] = {
@@ -733,14 +732,9 @@ class Restricted(Scenario):
         "status_endpoint": False,
         "unlock_after": 0.0,
         "version": RESTRICTED_VERSION,
-        "unlocked_version": UNLOCKED_VERSION,
+        "to_version": UNLOCKED_VERSION,
         "powerwall3": False,
     }
-
-    def unlocked(self, ctx: Context) -> bool:
-        """Whether the firmware update that opens ``/api/powerwalls`` again is done."""
-        after = self.params["unlock_after"]
-        return bool(after) and ctx.t >= after
 
     def reported_din(self, din: str, ctx: Context) -> str | None:
         """A Powerwall 3 reports its own DIN."""
@@ -752,8 +746,8 @@ class Restricted(Scenario):
         view.grid_status = grid_status_payload(self.params["grid_status"])
         if self.params["powerwall3"]:
             view.api_status["teg_type"] = "pw3"
-        if self.unlocked(ctx):
-            view.api_status["version"] = self.params["unlocked_version"]
+        if self.passed("unlock_after", ctx):
+            view.api_status["version"] = self.params["to_version"]
             return
         view.api_status["version"] = self.params["version"]
         view.missing.add(Endpoint.POWERWALLS)
