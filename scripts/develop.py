@@ -196,18 +196,19 @@ async def _json(response: aiohttp.ClientResponse) -> Any:
 async def get_token(http: aiohttp.ClientSession, base: str, password: str, new: bool) -> str:
     """Onboard a development user on first start, or log in as it later; return a token.
 
-    ``new``: ``password`` is not saved yet, so an instance that is already
-    onboarded still has the old fixed password, which is changed to it. The
-    password is saved before the user has it, or right after.
+    ``new``: ``password`` was made just now, so an instance that is already
+    onboarded most likely still has the old fixed password. Whichever of the
+    two logs in, the user ends up with ``password``, which is saved before
+    Home Assistant has it: an interrupted switch is finished at the next start.
     """
     client_id = f"{base}/"
     async with http.get(f"{base}/api/onboarding") as response:
         # Once onboarding is complete, Home Assistant no longer serves this view.
         steps = [] if response.status == 404 else await _json(response)
     pending = {step["step"] for step in steps if not step["done"]}
+    if new:
+        save_password(password)
     if "user" in pending:
-        if new:
-            save_password(password)
         async with http.post(
             f"{base}/api/onboarding/users",
             json={
@@ -219,12 +220,21 @@ async def get_token(http: aiohttp.ClientSession, base: str, password: str, new: 
             },
         ) as response:
             code = (await _json(response))["auth_code"]
+        token = await _access_token(http, base, code)
     else:
-        code = await _log_in(http, base, LEGACY_PASSWORD if new else password)
-    token = await _access_token(http, base, code)
-    if new and "user" not in pending:
-        await _change_password(http, base, token, LEGACY_PASSWORD, password)
-        save_password(password)
+        # Try the likely one first: each failed login is a warning in Home Assistant's log.
+        for tried in (LEGACY_PASSWORD, password) if new else (password, LEGACY_PASSWORD):
+            if (code := await _log_in(http, base, tried)) is not None:
+                break
+        else:
+            raise SystemExit(
+                "Cannot log in as the development user with the password in "
+                f"{PASSWORD_FILE.relative_to(ROOT)}; run scripts/develop --reset "
+                "to start from an empty configuration."
+            )
+        token = await _access_token(http, base, code)
+        if tried == LEGACY_PASSWORD:
+            await _change_password(http, base, token, LEGACY_PASSWORD, password)
     headers = {"Authorization": f"Bearer {token}"}
     for step, payload in (
         ("core_config", {}),
@@ -239,8 +249,8 @@ async def get_token(http: aiohttp.ClientSession, base: str, password: str, new: 
     return token
 
 
-async def _log_in(http: aiohttp.ClientSession, base: str, password: str) -> str:
-    """Log in as the development user; return the authorization code."""
+async def _log_in(http: aiohttp.ClientSession, base: str, password: str) -> str | None:
+    """Log in as the development user; return the authorization code, or ``None`` if refused."""
     client_id = f"{base}/"
     async with http.post(
         f"{base}/auth/login_flow",
@@ -257,11 +267,7 @@ async def _log_in(http: aiohttp.ClientSession, base: str, password: str) -> str:
     ) as response:
         result = await _json(response)
     if result.get("type") != "create_entry":
-        raise SystemExit(
-            "Cannot log in as the development user with the password in "
-            f"{PASSWORD_FILE.relative_to(ROOT)} (or, without that file, the old "
-            "fixed one); run scripts/develop --reset to start from an empty configuration."
-        )
+        return None
     code: str = result["result"]
     return code
 
