@@ -55,6 +55,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--scenario", default="normal", help="simulator scenario (normal)")
     parser.add_argument("--batteries", type=int, default=2, help="simulated batteries (2)")
     parser.add_argument(
+        "--diagnostics",
+        metavar="FILE",
+        help="replay this diagnostics download instead of a scenario (a file inside the "
+        "checkout, relative to it, e.g. replay/download.json)",
+    )
+    parser.add_argument(
         "--reset", action="store_true", help="start from an empty Home Assistant configuration"
     )
     parser.add_argument(
@@ -151,8 +157,11 @@ async def start_simulator(args: argparse.Namespace) -> tuple[asyncio.subprocess.
         SIM_PASSWORD,
         "--batteries",
         str(args.batteries),
-        "--scenario",
-        args.scenario,
+        *(
+            ["--diagnostics", args.diagnostics]
+            if args.diagnostics
+            else ["--scenario", args.scenario]
+        ),
         cwd=ROOT,
         stdout=asyncio.subprocess.PIPE,
     )
@@ -310,17 +319,21 @@ async def _change_password(
 
 
 async def add_integration(
-    http: aiohttp.ClientSession, base: str, token: str, sim_host: str
+    http: aiohttp.ClientSession, base: str, token: str, sim_host: str, replayed: str | None
 ) -> None:
-    """Add the integration pointed at the simulator, unless it is there already."""
+    """Add the integration pointed at the simulator, unless it is there already.
+
+    A replayed diagnostics download is another gateway: the entry is made again.
+    """
     headers = {"Authorization": f"Bearer {token}"}
     async with http.get(
         f"{base}/api/config/config_entries/entry", params={"domain": DOMAIN}, headers=headers
     ) as response:
         entries = await _json(response)
-    # The simulator host this instance was last set up with.
+    # The simulator host (and replayed download) this instance was last set up with.
     marker = CONFIG / ".develop-simulator"
-    if entries and marker.is_file() and marker.read_text() == sim_host:
+    setup = sim_host if replayed is None else f"{sim_host} diagnostics={replayed}"
+    if entries and marker.is_file() and marker.read_text() == setup:
         return
     for entry in entries:
         # Pointed at a simulator on another port: start over with this one.
@@ -340,7 +353,7 @@ async def add_integration(
         result = await _json(response)
     if result.get("type") != "create_entry":
         raise SystemExit(f"Adding the integration failed: {result}")
-    marker.write_text(sim_host)
+    marker.write_text(setup)
 
 
 async def wait_for_entities(
@@ -366,6 +379,11 @@ async def wait_for_entities(
 async def main(argv: list[str]) -> int:
     """Run everything until Ctrl-C (or, with --check, until the entities are up)."""
     args = parse_args(argv)
+    if args.diagnostics and not (ROOT / args.diagnostics).is_file():
+        raise SystemExit(
+            f"No file {args.diagnostics} in the checkout: give the download's path inside "
+            "the checkout, relative to it (e.g. replay/download.json)."
+        )
     started = time.monotonic()
     base = f"http://{HOST}:{args.port}"
     prepare_config(args.port, args.reset)
@@ -393,16 +411,18 @@ async def main(argv: list[str]) -> int:
         async with aiohttp.ClientSession() as http:
             await wait_for_home_assistant(http, base, hass)
             token = await get_token(http, base, password, new=saved is None)
-            await add_integration(http, base, token, sim_host)
+            await add_integration(http, base, token, sim_host, args.diagnostics)
             entities = await wait_for_entities(http, base, token)
         elapsed = time.monotonic() - started
+        serving = (
+            f"replaying {args.diagnostics}" if args.diagnostics else f"scenario {args.scenario}"
+        )
         print(
             f"\n==> Home Assistant is ready at {base} after {elapsed:.0f} s "
             f"({len(entities)} gateway entities)\n"
             f"    Log in as {DEV_USER} / {password} "
             f"(kept in {PASSWORD_FILE.relative_to(ROOT)})\n"
-            f"    Gateway simulator: https://{sim_host} (password {SIM_PASSWORD}, "
-            f"scenario {args.scenario})\n"
+            f"    Gateway simulator: https://{sim_host} (password {SIM_PASSWORD}, {serving})\n"
             f"    Switch scenarios: scripts/simulator control --url https://{sim_host} "
             "scenario grid_outage\n"
             "    Ctrl-C stops both.\n",
