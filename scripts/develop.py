@@ -10,6 +10,11 @@ Started by ``scripts/develop`` inside the project's toolchain. It:
    adds the integration pointed at the simulator, all over Home Assistant's API;
 5. prints the URL and the credentials, then waits until Ctrl-C and stops both.
 
+The development user's password is random, made once per checkout and kept in
+``config/.develop-password`` (git-ignored, mode 0600), so no two checkouts
+share a login and none is a password written in this repository. An instance
+onboarded before, with the old fixed password, is switched to the random one.
+
 ``--check`` stops after printing what Home Assistant shows, for CI and smoke tests.
 """
 
@@ -23,6 +28,7 @@ import json
 import os
 from pathlib import Path
 import re
+import secrets
 import signal
 import sys
 import time
@@ -35,7 +41,8 @@ CONFIG = ROOT / "config"
 DOMAIN = "powerwall_gateway"
 HOST = "127.0.0.1"
 DEV_USER = "dev"
-DEV_PASSWORD = "dev-password"  # noqa: S105 - a development instance on loopback
+PASSWORD_FILE = CONFIG / ".develop-password"
+LEGACY_PASSWORD = "dev-password"  # noqa: S105 - what instances onboarded before had
 SIM_PASSWORD = "simulator-password"  # noqa: S105
 READY_TIMEOUT = 300.0
 
@@ -48,6 +55,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--scenario", default="normal", help="simulator scenario (normal)")
     parser.add_argument("--batteries", type=int, default=2, help="simulated batteries (2)")
     parser.add_argument(
+        "--diagnostics",
+        metavar="FILE",
+        help="replay this diagnostics download instead of a scenario (a file inside the "
+        "checkout, relative to it, e.g. replay/download.json)",
+    )
+    parser.add_argument(
         "--reset", action="store_true", help="start from an empty Home Assistant configuration"
     )
     parser.add_argument(
@@ -56,11 +69,36 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def saved_password(path: Path = PASSWORD_FILE) -> str | None:
+    """Return the development user's password saved in ``path``, if there is one."""
+    try:
+        return path.read_text(encoding="utf-8").strip() or None
+    except FileNotFoundError:
+        return None
+
+
+def new_password() -> str:
+    """Return a fresh random development password (144 bits)."""
+    return secrets.token_urlsafe(18)
+
+
+def save_password(password: str, path: Path = PASSWORD_FILE) -> None:
+    """Keep ``password`` in ``path``, readable by the owner only."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}")
+    temporary.unlink(missing_ok=True)
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        file.write(password + "\n")
+    temporary.replace(path)
+
+
 def prepare_config(port: int, reset: bool) -> None:
     """Link the integration in and pin the HTTP server to loopback."""
     if reset:
         for child in CONFIG.iterdir():
-            if child.name != "configuration.yaml":
+            # The password stays: a browser that saved it keeps working after a reset.
+            if child.name not in {"configuration.yaml", PASSWORD_FILE.name}:
                 _remove(child)
     links = CONFIG / "custom_components"
     links.mkdir(parents=True, exist_ok=True)
@@ -74,6 +112,11 @@ def prepare_config(port: int, reset: bool) -> None:
         "server_host": [HOST],
         "server_port": port,
         "cors_allowed_origins": ["https://cast.home-assistant.io"],
+        # No IP banning: everything here comes from 127.0.0.1, so a ban locks
+        # out the developer and this script (until config/ip_bans.yaml is
+        # edited), and a browser tab left open across --reset fails to refresh
+        # its token, which counts as a failed login. A random password of 144
+        # bits needs no guessing limit.
         "login_attempts_threshold": -1,
         "ip_ban_enabled": True,
         "ssl_profile": "modern",
@@ -114,8 +157,11 @@ async def start_simulator(args: argparse.Namespace) -> tuple[asyncio.subprocess.
         SIM_PASSWORD,
         "--batteries",
         str(args.batteries),
-        "--scenario",
-        args.scenario,
+        *(
+            ["--diagnostics", args.diagnostics]
+            if args.diagnostics
+            else ["--scenario", args.scenario]
+        ),
         cwd=ROOT,
         stdout=asyncio.subprocess.PIPE,
     )
@@ -156,13 +202,21 @@ async def _json(response: aiohttp.ClientResponse) -> Any:
     return json.loads(body) if body else None
 
 
-async def get_token(http: aiohttp.ClientSession, base: str) -> str:
-    """Onboard a development user on first start, or log in as it later; return a token."""
+async def get_token(http: aiohttp.ClientSession, base: str, password: str, new: bool) -> str:
+    """Onboard a development user on first start, or log in as it later; return a token.
+
+    ``new``: ``password`` was made just now, so an instance that is already
+    onboarded most likely still has the old fixed password. Whichever of the
+    two logs in, the user ends up with ``password``, which is saved before
+    Home Assistant has it: an interrupted switch is finished at the next start.
+    """
     client_id = f"{base}/"
     async with http.get(f"{base}/api/onboarding") as response:
         # Once onboarding is complete, Home Assistant no longer serves this view.
         steps = [] if response.status == 404 else await _json(response)
     pending = {step["step"] for step in steps if not step["done"]}
+    if new:
+        save_password(password)
     if "user" in pending:
         async with http.post(
             f"{base}/api/onboarding/users",
@@ -170,37 +224,26 @@ async def get_token(http: aiohttp.ClientSession, base: str) -> str:
                 "client_id": client_id,
                 "name": "Developer",
                 "username": DEV_USER,
-                "password": DEV_PASSWORD,
+                "password": password,
                 "language": "en",
             },
         ) as response:
             code = (await _json(response))["auth_code"]
+        token = await _access_token(http, base, code)
     else:
-        async with http.post(
-            f"{base}/auth/login_flow",
-            json={
-                "client_id": client_id,
-                "handler": ["homeassistant", None],
-                "redirect_uri": client_id,
-            },
-        ) as response:
-            flow = await _json(response)
-        async with http.post(
-            f"{base}/auth/login_flow/{flow['flow_id']}",
-            json={"client_id": client_id, "username": DEV_USER, "password": DEV_PASSWORD},
-        ) as response:
-            result = await _json(response)
-        if result.get("type") != "create_entry":
+        # Try the likely one first: each failed login is a warning in Home Assistant's log.
+        for tried in (LEGACY_PASSWORD, password) if new else (password, LEGACY_PASSWORD):
+            if (code := await _log_in(http, base, tried)) is not None:
+                break
+        else:
             raise SystemExit(
-                "Cannot log in as the development user; run scripts/develop --reset "
+                "Cannot log in as the development user with the password in "
+                f"{PASSWORD_FILE.relative_to(ROOT)}; run scripts/develop --reset "
                 "to start from an empty configuration."
             )
-        code = result["result"]
-    async with http.post(
-        f"{base}/auth/token",
-        data={"grant_type": "authorization_code", "code": code, "client_id": client_id},
-    ) as response:
-        token: str = (await _json(response))["access_token"]
+        token = await _access_token(http, base, code)
+        if tried == LEGACY_PASSWORD:
+            await _change_password(http, base, token, LEGACY_PASSWORD, password)
     headers = {"Authorization": f"Bearer {token}"}
     for step, payload in (
         ("core_config", {}),
@@ -215,18 +258,82 @@ async def get_token(http: aiohttp.ClientSession, base: str) -> str:
     return token
 
 
-async def add_integration(
-    http: aiohttp.ClientSession, base: str, token: str, sim_host: str
+async def _log_in(http: aiohttp.ClientSession, base: str, password: str) -> str | None:
+    """Log in as the development user; return the authorization code, or ``None`` if refused."""
+    client_id = f"{base}/"
+    async with http.post(
+        f"{base}/auth/login_flow",
+        json={
+            "client_id": client_id,
+            "handler": ["homeassistant", None],
+            "redirect_uri": client_id,
+        },
+    ) as response:
+        flow = await _json(response)
+    async with http.post(
+        f"{base}/auth/login_flow/{flow['flow_id']}",
+        json={"client_id": client_id, "username": DEV_USER, "password": password},
+    ) as response:
+        result = await _json(response)
+    if result.get("type") != "create_entry":
+        return None
+    code: str = result["result"]
+    return code
+
+
+async def _access_token(http: aiohttp.ClientSession, base: str, code: str) -> str:
+    """Exchange an authorization code for an access token."""
+    async with http.post(
+        f"{base}/auth/token",
+        data={"grant_type": "authorization_code", "code": code, "client_id": f"{base}/"},
+    ) as response:
+        token: str = (await _json(response))["access_token"]
+    return token
+
+
+async def _change_password(
+    http: aiohttp.ClientSession, base: str, token: str, current: str, new: str
 ) -> None:
-    """Add the integration pointed at the simulator, unless it is there already."""
+    """Change the development user's password (only the websocket API offers it)."""
+    async with http.ws_connect(f"{base.replace('http', 'ws', 1)}/api/websocket") as socket:
+        await socket.receive_json()  # auth_required
+        await socket.send_json({"type": "auth", "access_token": token})
+        if (await socket.receive_json()).get("type") != "auth_ok":
+            raise SystemExit("Home Assistant refused the development user's token")
+        await socket.send_json(
+            {
+                "id": 1,
+                "type": "config/auth_provider/homeassistant/change_password",
+                "current_password": current,
+                "new_password": new,
+            }
+        )
+        result = await socket.receive_json()
+    if not result.get("success"):
+        raise SystemExit(f"Changing the development password failed: {result.get('error')}")
+    print(
+        f"    Replaced the old fixed development password by a random one "
+        f"({PASSWORD_FILE.relative_to(ROOT)})",
+        flush=True,
+    )
+
+
+async def add_integration(
+    http: aiohttp.ClientSession, base: str, token: str, sim_host: str, replayed: str | None
+) -> None:
+    """Add the integration pointed at the simulator, unless it is there already.
+
+    A replayed diagnostics download is another gateway: the entry is made again.
+    """
     headers = {"Authorization": f"Bearer {token}"}
     async with http.get(
         f"{base}/api/config/config_entries/entry", params={"domain": DOMAIN}, headers=headers
     ) as response:
         entries = await _json(response)
-    # The simulator host this instance was last set up with.
+    # The simulator host (and replayed download) this instance was last set up with.
     marker = CONFIG / ".develop-simulator"
-    if entries and marker.is_file() and marker.read_text() == sim_host:
+    setup = sim_host if replayed is None else f"{sim_host} diagnostics={replayed}"
+    if entries and marker.is_file() and marker.read_text() == setup:
         return
     for entry in entries:
         # Pointed at a simulator on another port: start over with this one.
@@ -246,7 +353,7 @@ async def add_integration(
         result = await _json(response)
     if result.get("type") != "create_entry":
         raise SystemExit(f"Adding the integration failed: {result}")
-    marker.write_text(sim_host)
+    marker.write_text(setup)
 
 
 async def wait_for_entities(
@@ -272,9 +379,16 @@ async def wait_for_entities(
 async def main(argv: list[str]) -> int:
     """Run everything until Ctrl-C (or, with --check, until the entities are up)."""
     args = parse_args(argv)
+    if args.diagnostics and not (ROOT / args.diagnostics).is_file():
+        raise SystemExit(
+            f"No file {args.diagnostics} in the checkout: give the download's path inside "
+            "the checkout, relative to it (e.g. replay/download.json)."
+        )
     started = time.monotonic()
     base = f"http://{HOST}:{args.port}"
     prepare_config(args.port, args.reset)
+    saved = saved_password()
+    password = saved or new_password()
     simulator, sim_host = await start_simulator(args)
     # With --check, Home Assistant's console output stays in config/home-assistant.log.
     hass = await asyncio.create_subprocess_exec(
@@ -296,16 +410,19 @@ async def main(argv: list[str]) -> int:
     try:
         async with aiohttp.ClientSession() as http:
             await wait_for_home_assistant(http, base, hass)
-            token = await get_token(http, base)
-            await add_integration(http, base, token, sim_host)
+            token = await get_token(http, base, password, new=saved is None)
+            await add_integration(http, base, token, sim_host, args.diagnostics)
             entities = await wait_for_entities(http, base, token)
         elapsed = time.monotonic() - started
+        serving = (
+            f"replaying {args.diagnostics}" if args.diagnostics else f"scenario {args.scenario}"
+        )
         print(
             f"\n==> Home Assistant is ready at {base} after {elapsed:.0f} s "
             f"({len(entities)} gateway entities)\n"
-            f"    Log in as {DEV_USER} / {DEV_PASSWORD}\n"
-            f"    Gateway simulator: https://{sim_host} (password {SIM_PASSWORD}, "
-            f"scenario {args.scenario})\n"
+            f"    Log in as {DEV_USER} / {password} "
+            f"(kept in {PASSWORD_FILE.relative_to(ROOT)})\n"
+            f"    Gateway simulator: https://{sim_host} (password {SIM_PASSWORD}, {serving})\n"
             f"    Switch scenarios: scripts/simulator control --url https://{sim_host} "
             "scenario grid_outage\n"
             "    Ctrl-C stops both.\n",
