@@ -49,12 +49,6 @@ async def client(http: aiohttp.ClientSession) -> Callable[[str], PowerwallClient
     return make
 
 
-@pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as session:
-        yield session
-
-
 async def _read_status(client: PowerwallClient) -> tuple[Any, float, int]:
     """Call ``get_gateway_info``; return its result or error, seconds taken, peak bytes."""
     tracemalloc.start()
