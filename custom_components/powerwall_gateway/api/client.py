@@ -25,7 +25,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-import hashlib
 import json
 import logging
 import re
@@ -36,6 +35,7 @@ import zlib
 import aiohttp
 from multidict import CIMultiDictProxy
 
+from .certificate import CertificateCheck, fingerprint_bytes
 from .exceptions import (
     PowerwallAuthenticationError,
     PowerwallBusyError,
@@ -122,7 +122,7 @@ class PowerwallClient:
         self._login_cooldown = login_rate_limit_cooldown
         self._cooldown = rate_limit_cooldown
         self._monotonic = monotonic
-        self._certificate = _CertificateCheck(_fingerprint_bytes(fingerprint))
+        self._certificate = CertificateCheck(fingerprint_bytes(fingerprint))
         self._session: _Session | None = None
         self._generation = 0
         self._login_lock = asyncio.Lock()
@@ -641,40 +641,3 @@ def _describe(err: BaseException) -> str:
     if isinstance(err, aiohttp.ServerDisconnectedError):
         return "the connection was closed before an answer arrived"
     return str(err) or type(err).__name__
-
-
-def _fingerprint_bytes(fingerprint: str | None) -> bytes | None:
-    """Return the SHA-256 digest of a hex fingerprint (colons and case ignored)."""
-    if fingerprint is None:
-        return None
-    text = fingerprint.strip().replace(":", "").lower()
-    if not re.fullmatch(r"[0-9a-f]{64}", text):
-        raise ValueError("The certificate fingerprint must be a SHA-256 digest in hex (64 digits)")
-    return bytes.fromhex(text)
-
-
-class _CertificateCheck(aiohttp.Fingerprint):
-    """Record the peer certificate of every new connection, and enforce a pin if set.
-
-    ``aiohttp`` hands each new TLS transport to the request's ``Fingerprint``;
-    this is the one place the certificate is reliably visible, as the response
-    releases its connection as soon as a small body has arrived.
-    """
-
-    def __init__(self, pinned: bytes | None) -> None:
-        """Pin ``pinned`` (a SHA-256 digest), or accept any certificate when ``None``."""
-        super().__init__(pinned if pinned is not None else bytes(32))
-        self.pinned = pinned
-        self.seen: str | None = None
-
-    def check(self, transport: asyncio.Transport) -> None:
-        """Record the certificate's SHA-256; raise on a pin mismatch."""
-        ssl_object = transport.get_extra_info("ssl_object")
-        certificate = ssl_object.getpeercert(binary_form=True) if ssl_object else None
-        if certificate is None:
-            return
-        digest = hashlib.sha256(certificate).digest()
-        self.seen = digest.hex()
-        if self.pinned is not None and digest != self.pinned:
-            host, port, *_ = transport.get_extra_info("peername")
-            raise aiohttp.ServerFingerprintMismatch(self.pinned, digest, host, port)
