@@ -27,6 +27,7 @@ from simulator.tls import generate_certificate
 
 MIB = 1024 * 1024
 BOMB_INFLATED = 1024 * MIB  # 1 GiB of zeros, about 1 MB gzipped
+BOMB = web.AppKey("bomb", bytes)
 
 
 def gzip_bomb(size: int = BOMB_INFLATED) -> bytes:
@@ -54,9 +55,9 @@ def gzip_bomb(size: int = BOMB_INFLATED) -> bytes:
 
 
 async def _bomb(request: web.Request) -> web.Response:
-    body: bytes = request.app["bomb"]
     return web.Response(
-        body=body, headers={"Content-Encoding": "gzip", "Content-Type": "application/json"}
+        body=request.app[BOMB],
+        headers={"Content-Encoding": "gzip", "Content-Type": "application/json"},
     )
 
 
@@ -84,7 +85,7 @@ def _peak_rss_mib() -> float:
 async def measure(name: str, bomb: bytes) -> str:
     """Serve case ``name`` and read it once with the client; return a table row."""
     app = web.Application()
-    app["bomb"] = bomb
+    app[BOMB] = bomb
     app.router.add_get("/api/status", CASES[name])
     runner = web.AppRunner(app)
     await runner.setup()
