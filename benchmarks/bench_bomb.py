@@ -1,4 +1,4 @@
-"""What a hostile answer costs the client: a gzip bomb, an endless body.
+"""What a hostile answer costs the client: a gzip bomb, an endless body, countless objects.
 
 A server on 127.0.0.1 (HTTPS, self-signed, like a gateway) answers
 ``/api/status`` with each hostile body below; the client reads it once. The
@@ -73,8 +73,18 @@ async def _endless(request: web.Request) -> web.StreamResponse:
         return response
 
 
+async def _objects(request: web.Request) -> web.Response:
+    # Under the 4 MB size cap, but a million JSON objects to decode in the event loop.
+    body = b'{"din": "x", "version": "1", "pad": [' + b"{}," * 1_000_000 + b"{}]}"
+    return web.Response(body=body, content_type="application/json")
+
+
 type Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-CASES: dict[str, Handler] = {"gzip_bomb": _bomb, "endless_chunked": _endless}
+CASES: dict[str, Handler] = {
+    "gzip_bomb": _bomb,
+    "endless_chunked": _endless,
+    "json_objects": _objects,
+}
 
 
 def _peak_rss_mib() -> float:
