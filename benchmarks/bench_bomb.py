@@ -1,4 +1,4 @@
-"""What a hostile answer costs the client: a gzip bomb, an endless body.
+"""What a hostile answer costs the client: a gzip bomb, an endless body, countless objects.
 
 A server on 127.0.0.1 (HTTPS, self-signed, like a gateway) answers
 ``/api/status`` with each hostile body below; the client reads it once. The
@@ -27,6 +27,7 @@ from simulator.tls import generate_certificate
 
 MIB = 1024 * 1024
 BOMB_INFLATED = 1024 * MIB  # 1 GiB of zeros, about 1 MB gzipped
+BOMB = web.AppKey("bomb", bytes)
 
 
 def gzip_bomb(size: int = BOMB_INFLATED) -> bytes:
@@ -54,9 +55,9 @@ def gzip_bomb(size: int = BOMB_INFLATED) -> bytes:
 
 
 async def _bomb(request: web.Request) -> web.Response:
-    body: bytes = request.app["bomb"]
     return web.Response(
-        body=body, headers={"Content-Encoding": "gzip", "Content-Type": "application/json"}
+        body=request.app[BOMB],
+        headers={"Content-Encoding": "gzip", "Content-Type": "application/json"},
     )
 
 
@@ -72,8 +73,18 @@ async def _endless(request: web.Request) -> web.StreamResponse:
         return response
 
 
+async def _objects(request: web.Request) -> web.Response:
+    # Under the 4 MB size cap, but a million JSON objects to decode in the event loop.
+    body = b'{"din": "x", "version": "1", "pad": [' + b"{}," * 1_000_000 + b"{}]}"
+    return web.Response(body=body, content_type="application/json")
+
+
 type Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-CASES: dict[str, Handler] = {"gzip_bomb": _bomb, "endless_chunked": _endless}
+CASES: dict[str, Handler] = {
+    "gzip_bomb": _bomb,
+    "endless_chunked": _endless,
+    "json_objects": _objects,
+}
 
 
 def _peak_rss_mib() -> float:
@@ -84,7 +95,7 @@ def _peak_rss_mib() -> float:
 async def measure(name: str, bomb: bytes) -> str:
     """Serve case ``name`` and read it once with the client; return a table row."""
     app = web.Application()
-    app["bomb"] = bomb
+    app[BOMB] = bomb
     app.router.add_get("/api/status", CASES[name])
     runner = web.AppRunner(app)
     await runner.setup()

@@ -9,6 +9,7 @@ from pathlib import Path
 import ssl
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -57,6 +58,23 @@ def server_ssl_context(tmp_path_factory: pytest.TempPathFactory) -> ssl.SSLConte
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(folder / "cert.pem", folder / "key.pem")
     return context
+
+
+class FakeClock:
+    """A monotonic clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[aiohttp.ClientSession]:
+    """A client session whose cookie jar keeps nothing: the client must carry the session."""
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as session:
+        yield session
 
 
 type ServeApp = Callable[[web.Application], Awaitable[str]]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 import logging
@@ -30,7 +30,7 @@ from custom_components.powerwall_gateway.api import (
 )
 from simulator import GatewaySimulator, RateLimit
 
-from .conftest import ServeApp
+from .conftest import FakeClock, ServeApp
 
 type SimulatorFactory = Callable[..., Awaitable[GatewaySimulator]]
 
@@ -38,23 +38,6 @@ LOGIN = "/api/login/Basic"
 STATUS = "/api/powerwalls/status"
 POWERWALLS = "/api/powerwalls"
 WRONG_FINGERPRINT = "ab" * 32
-
-
-class FakeClock:
-    """A monotonic clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    # A jar that keeps nothing: the client must carry the session itself.
-    async with aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as session:
-        yield session
 
 
 @pytest.fixture

@@ -20,12 +20,18 @@ from aiohttp import web
 import pytest
 
 from benchmarks.bench_bomb import BOMB_INFLATED, gzip_bomb
+from benchmarks.bench_parse import payload
 from custom_components.powerwall_gateway.api import (
+    MAX_BATTERIES,
+    MAX_CHECKS,
     GatewayInfo,
     PowerwallClient,
     PowerwallInvalidResponseError,
 )
-from custom_components.powerwall_gateway.api.client import MAX_RESPONSE_BYTES
+from custom_components.powerwall_gateway.api.client import (
+    MAX_JSON_CONTAINERS,
+    MAX_RESPONSE_BYTES,
+)
 
 from .conftest import ServeApp
 
@@ -47,12 +53,6 @@ async def client(http: aiohttp.ClientSession) -> Callable[[str], PowerwallClient
         return PowerwallClient(host, "", session=http, request_timeout=60.0)
 
     return make
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as session:
-        yield session
 
 
 async def _read_status(client: PowerwallClient) -> tuple[Any, float, int]:
@@ -268,3 +268,47 @@ async def test_unreadable_compression_is_an_invalid_answer(
 
     assert isinstance(error, PowerwallInvalidResponseError)
     assert message in str(error)
+
+
+def _powerwalls_app(body: bytes) -> web.Application:
+    """A gateway that accepts any login and answers ``/api/powerwalls`` with ``body``."""
+
+    async def login(request: web.Request) -> web.Response:
+        return web.json_response({"token": "t0k3n"})
+
+    async def powerwalls(request: web.Request) -> web.Response:
+        return web.Response(body=body, content_type="application/json")
+
+    app = web.Application()
+    app.router.add_post("/api/login/Basic", login)
+    app.router.add_get("/api/powerwalls", powerwalls)
+    return app
+
+
+async def test_an_answer_of_countless_json_objects_is_not_decoded(
+    https_server: ServeApp, client: Callable[[str], PowerwallClient]
+) -> None:
+    """Under the size cap, but decoding it would hold the event loop for a few hundred ms."""
+    body = b'{"powerwalls": [' + b"{}," * 1_000_000 + b"{}]}"
+    assert len(body) < MAX_RESPONSE_BYTES
+    gateway = client(await https_server(_powerwalls_app(body)))
+
+    started = time.perf_counter()
+    with pytest.raises(PowerwallInvalidResponseError) as caught:
+        await gateway.get_powerwalls()
+
+    assert f"more than {MAX_JSON_CONTAINERS} JSON objects and arrays" in str(caught.value)
+    assert time.perf_counter() - started < 1
+    assert gateway.last_payloads == {}
+
+
+async def test_the_largest_battery_list_within_the_bounds_is_read(
+    https_server: ServeApp, client: Callable[[str], PowerwallClient]
+) -> None:
+    body = payload(MAX_BATTERIES, MAX_CHECKS)
+    gateway = client(await https_server(_powerwalls_app(body)))
+
+    read = await gateway.get_powerwalls()
+
+    assert len(read.powerwalls) == MAX_BATTERIES
+    assert read.truncated is False

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 import socket
 from typing import Any
 
@@ -24,28 +24,12 @@ from custom_components.powerwall_gateway.api import (
 )
 from simulator import GatewaySimulator, RateLimit
 
-from .conftest import ServeApp
+from .conftest import FakeClock, ServeApp
 
 type SimulatorFactory = Callable[..., Awaitable[GatewaySimulator]]
 
 LOGIN = "/api/login/Basic"
 STATUS = "/api/powerwalls/status"
-
-
-class FakeClock:
-    """A monotonic clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as session:
-        yield session
 
 
 @pytest.fixture

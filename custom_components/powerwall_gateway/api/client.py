@@ -15,7 +15,8 @@ refuses cookies from bare IP addresses, which is how most gateways are reached.
 
 Every answer is treated as possibly hostile (anyone on the LAN can answer in
 the gateway's place while its self-signed certificate is not pinned): no
-answer is read, or inflated, beyond ``MAX_RESPONSE_BYTES``.
+answer is read, or inflated, beyond ``MAX_RESPONSE_BYTES``, nor decoded when
+it holds more than ``MAX_JSON_CONTAINERS`` JSON objects and arrays.
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-import hashlib
 import json
 import logging
 import re
@@ -36,6 +36,7 @@ import zlib
 import aiohttp
 from multidict import CIMultiDictProxy
 
+from .certificate import CertificateCheck, fingerprint_bytes
 from .exceptions import (
     PowerwallAuthenticationError,
     PowerwallBusyError,
@@ -76,6 +77,10 @@ _QUOTE_LENGTH: Final = 80
 # would cost a small Home Assistant host its memory.
 MAX_RESPONSE_BYTES: Final = 4 * 1024 * 1024
 _READ_CHUNK: Final = 64 * 1024
+# The most JSON objects and arrays decoded from one answer. Decoding holds the
+# event loop, and 4 MB of empty objects would hold it for a few hundred ms; the
+# largest /api/powerwalls within the parser's bounds has about 13,000.
+MAX_JSON_CONTAINERS: Final = 50_000
 # Content-Encoding values inflated here (with a bound); none is asked for.
 _ZLIB_ENCODINGS: Final = frozenset({"gzip", "x-gzip", "deflate"})
 
@@ -122,7 +127,7 @@ class PowerwallClient:
         self._login_cooldown = login_rate_limit_cooldown
         self._cooldown = rate_limit_cooldown
         self._monotonic = monotonic
-        self._certificate = _CertificateCheck(_fingerprint_bytes(fingerprint))
+        self._certificate = CertificateCheck(fingerprint_bytes(fingerprint))
         self._session: _Session | None = None
         self._generation = 0
         self._login_lock = asyncio.Lock()
@@ -337,7 +342,7 @@ class PowerwallClient:
         )
         self._raise_for_status(answer, PATH_LOGIN, login=True)
         try:
-            data = json.loads(answer.body)
+            data = _loads(answer.body)
         except ValueError, RecursionError:
             data = None
         # The login answer holds secrets: describe it, never quote it.
@@ -516,7 +521,12 @@ class PowerwallClient:
     def _decode(self, answer: _Answer, path: str) -> dict[str, Any]:
         """Return the JSON object of a 200 answer; anything else is an invalid response."""
         try:
-            data = json.loads(answer.body)
+            data = _loads(answer.body)
+        except _TooManyContainersError:
+            raise PowerwallInvalidResponseError(
+                f"The gateway at {self.host} answered {path} with more than"
+                f" {MAX_JSON_CONTAINERS} JSON objects and arrays; it was not decoded"
+            ) from None
         except ValueError, RecursionError:
             raise PowerwallInvalidResponseError(
                 f"The gateway at {self.host} answered {path} with something that is not JSON:"
@@ -577,6 +587,21 @@ def _session_values(data: Mapping[str, object]) -> tuple[str | None, tuple[tuple
     return safe_token, cookies
 
 
+class _TooManyContainersError(ValueError):
+    """The body holds more JSON objects and arrays than are decoded."""
+
+
+def _loads(body: bytes) -> Any:
+    """Decode JSON, refusing a body with more than ``MAX_JSON_CONTAINERS`` containers first.
+
+    Counting is a fast scan of the bytes; braces inside strings count too, which
+    only refuses sooner.
+    """
+    if body.count(b"{") + body.count(b"[") > MAX_JSON_CONTAINERS:
+        raise _TooManyContainersError
+    return json.loads(body)
+
+
 def _quote(body: bytes) -> str:
     """Quote the start of a body, for an error message a person can act on."""
     return repr(body[:_QUOTE_LENGTH].decode("utf-8", errors="replace"))
@@ -585,7 +610,7 @@ def _quote(body: bytes) -> str:
 def _gateway_message(body: bytes) -> str | None:
     """Return the ``message`` and ``error`` of a gateway's JSON error body, if any."""
     try:
-        data = json.loads(body)
+        data = _loads(body)
     except ValueError, RecursionError:
         return None
     if not isinstance(data, dict):
@@ -641,40 +666,3 @@ def _describe(err: BaseException) -> str:
     if isinstance(err, aiohttp.ServerDisconnectedError):
         return "the connection was closed before an answer arrived"
     return str(err) or type(err).__name__
-
-
-def _fingerprint_bytes(fingerprint: str | None) -> bytes | None:
-    """Return the SHA-256 digest of a hex fingerprint (colons and case ignored)."""
-    if fingerprint is None:
-        return None
-    text = fingerprint.strip().replace(":", "").lower()
-    if not re.fullmatch(r"[0-9a-f]{64}", text):
-        raise ValueError("The certificate fingerprint must be a SHA-256 digest in hex (64 digits)")
-    return bytes.fromhex(text)
-
-
-class _CertificateCheck(aiohttp.Fingerprint):
-    """Record the peer certificate of every new connection, and enforce a pin if set.
-
-    ``aiohttp`` hands each new TLS transport to the request's ``Fingerprint``;
-    this is the one place the certificate is reliably visible, as the response
-    releases its connection as soon as a small body has arrived.
-    """
-
-    def __init__(self, pinned: bytes | None) -> None:
-        """Pin ``pinned`` (a SHA-256 digest), or accept any certificate when ``None``."""
-        super().__init__(pinned if pinned is not None else bytes(32))
-        self.pinned = pinned
-        self.seen: str | None = None
-
-    def check(self, transport: asyncio.Transport) -> None:
-        """Record the certificate's SHA-256; raise on a pin mismatch."""
-        ssl_object = transport.get_extra_info("ssl_object")
-        certificate = ssl_object.getpeercert(binary_form=True) if ssl_object else None
-        if certificate is None:
-            return
-        digest = hashlib.sha256(certificate).digest()
-        self.seen = digest.hex()
-        if self.pinned is not None and digest != self.pinned:
-            host, port, *_ = transport.get_extra_info("peername")
-            raise aiohttp.ServerFingerprintMismatch(self.pinned, digest, host, port)

@@ -1,0 +1,51 @@
+"""The gateway's TLS certificate: recorded on every connection, pinned when asked.
+
+Gateways only have self-signed certificates, so the client cannot verify them
+against an authority; what it can do is remember the certificate's SHA-256 and,
+once a caller pins it, refuse any other before a password or session is sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import re
+
+import aiohttp
+
+
+def fingerprint_bytes(fingerprint: str | None) -> bytes | None:
+    """Return the SHA-256 digest of a hex fingerprint (colons and case ignored)."""
+    if fingerprint is None:
+        return None
+    text = fingerprint.strip().replace(":", "").lower()
+    if not re.fullmatch(r"[0-9a-f]{64}", text):
+        raise ValueError("The certificate fingerprint must be a SHA-256 digest in hex (64 digits)")
+    return bytes.fromhex(text)
+
+
+class CertificateCheck(aiohttp.Fingerprint):
+    """Record the peer certificate of every new connection, and enforce a pin if set.
+
+    ``aiohttp`` hands each new TLS transport to the request's ``Fingerprint``;
+    this is the one place the certificate is reliably visible, as the response
+    releases its connection as soon as a small body has arrived.
+    """
+
+    def __init__(self, pinned: bytes | None) -> None:
+        """Pin ``pinned`` (a SHA-256 digest), or accept any certificate when ``None``."""
+        super().__init__(pinned if pinned is not None else bytes(32))
+        self.pinned = pinned
+        self.seen: str | None = None
+
+    def check(self, transport: asyncio.Transport) -> None:
+        """Record the certificate's SHA-256; raise on a pin mismatch."""
+        ssl_object = transport.get_extra_info("ssl_object")
+        certificate = ssl_object.getpeercert(binary_form=True) if ssl_object else None
+        if certificate is None:
+            return
+        digest = hashlib.sha256(certificate).digest()
+        self.seen = digest.hex()
+        if self.pinned is not None and digest != self.pinned:
+            host, port, *_ = transport.get_extra_info("peername")
+            raise aiohttp.ServerFingerprintMismatch(self.pinned, digest, host, port)
