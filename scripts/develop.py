@@ -10,6 +10,11 @@ Started by ``scripts/develop`` inside the project's toolchain. It:
    adds the integration pointed at the simulator, all over Home Assistant's API;
 5. prints the URL and the credentials, then waits until Ctrl-C and stops both.
 
+The development user's password is random, made once per checkout and kept in
+``config/.develop-password`` (git-ignored, mode 0600), so no two checkouts
+share a login and none is a password written in this repository. An instance
+onboarded before, with the old fixed password, is switched to the random one.
+
 ``--check`` stops after printing what Home Assistant shows, for CI and smoke tests.
 """
 
@@ -23,6 +28,7 @@ import json
 import os
 from pathlib import Path
 import re
+import secrets
 import signal
 import sys
 import time
@@ -35,7 +41,8 @@ CONFIG = ROOT / "config"
 DOMAIN = "powerwall_gateway"
 HOST = "127.0.0.1"
 DEV_USER = "dev"
-DEV_PASSWORD = "dev-password"  # noqa: S105 - a development instance on loopback
+PASSWORD_FILE = CONFIG / ".develop-password"
+LEGACY_PASSWORD = "dev-password"  # noqa: S105 - what instances onboarded before had
 SIM_PASSWORD = "simulator-password"  # noqa: S105
 READY_TIMEOUT = 300.0
 
@@ -56,11 +63,36 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def saved_password(path: Path = PASSWORD_FILE) -> str | None:
+    """Return the development user's password saved in ``path``, if there is one."""
+    try:
+        return path.read_text(encoding="utf-8").strip() or None
+    except FileNotFoundError:
+        return None
+
+
+def new_password() -> str:
+    """Return a fresh random development password (144 bits)."""
+    return secrets.token_urlsafe(18)
+
+
+def save_password(password: str, path: Path = PASSWORD_FILE) -> None:
+    """Keep ``password`` in ``path``, readable by the owner only."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}")
+    temporary.unlink(missing_ok=True)
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        file.write(password + "\n")
+    temporary.replace(path)
+
+
 def prepare_config(port: int, reset: bool) -> None:
     """Link the integration in and pin the HTTP server to loopback."""
     if reset:
         for child in CONFIG.iterdir():
-            if child.name != "configuration.yaml":
+            # The password stays: a browser that saved it keeps working after a reset.
+            if child.name not in {"configuration.yaml", PASSWORD_FILE.name}:
                 _remove(child)
     links = CONFIG / "custom_components"
     links.mkdir(parents=True, exist_ok=True)
@@ -74,6 +106,11 @@ def prepare_config(port: int, reset: bool) -> None:
         "server_host": [HOST],
         "server_port": port,
         "cors_allowed_origins": ["https://cast.home-assistant.io"],
+        # No IP banning: everything here comes from 127.0.0.1, so a ban locks
+        # out the developer and this script (until config/ip_bans.yaml is
+        # edited), and a browser tab left open across --reset fails to refresh
+        # its token, which counts as a failed login. A random password of 144
+        # bits needs no guessing limit.
         "login_attempts_threshold": -1,
         "ip_ban_enabled": True,
         "ssl_profile": "modern",
@@ -156,51 +193,38 @@ async def _json(response: aiohttp.ClientResponse) -> Any:
     return json.loads(body) if body else None
 
 
-async def get_token(http: aiohttp.ClientSession, base: str) -> str:
-    """Onboard a development user on first start, or log in as it later; return a token."""
+async def get_token(http: aiohttp.ClientSession, base: str, password: str, new: bool) -> str:
+    """Onboard a development user on first start, or log in as it later; return a token.
+
+    ``new``: ``password`` is not saved yet, so an instance that is already
+    onboarded still has the old fixed password, which is changed to it. The
+    password is saved before the user has it, or right after.
+    """
     client_id = f"{base}/"
     async with http.get(f"{base}/api/onboarding") as response:
         # Once onboarding is complete, Home Assistant no longer serves this view.
         steps = [] if response.status == 404 else await _json(response)
     pending = {step["step"] for step in steps if not step["done"]}
     if "user" in pending:
+        if new:
+            save_password(password)
         async with http.post(
             f"{base}/api/onboarding/users",
             json={
                 "client_id": client_id,
                 "name": "Developer",
                 "username": DEV_USER,
-                "password": DEV_PASSWORD,
+                "password": password,
                 "language": "en",
             },
         ) as response:
             code = (await _json(response))["auth_code"]
     else:
-        async with http.post(
-            f"{base}/auth/login_flow",
-            json={
-                "client_id": client_id,
-                "handler": ["homeassistant", None],
-                "redirect_uri": client_id,
-            },
-        ) as response:
-            flow = await _json(response)
-        async with http.post(
-            f"{base}/auth/login_flow/{flow['flow_id']}",
-            json={"client_id": client_id, "username": DEV_USER, "password": DEV_PASSWORD},
-        ) as response:
-            result = await _json(response)
-        if result.get("type") != "create_entry":
-            raise SystemExit(
-                "Cannot log in as the development user; run scripts/develop --reset "
-                "to start from an empty configuration."
-            )
-        code = result["result"]
-    async with http.post(
-        f"{base}/auth/token",
-        data={"grant_type": "authorization_code", "code": code, "client_id": client_id},
-    ) as response:
-        token: str = (await _json(response))["access_token"]
+        code = await _log_in(http, base, LEGACY_PASSWORD if new else password)
+    token = await _access_token(http, base, code)
+    if new and "user" not in pending:
+        await _change_password(http, base, token, LEGACY_PASSWORD, password)
+        save_password(password)
     headers = {"Authorization": f"Bearer {token}"}
     for step, payload in (
         ("core_config", {}),
@@ -213,6 +237,70 @@ async def get_token(http: aiohttp.ClientSession, base: str) -> str:
             ) as response:
                 await _json(response)
     return token
+
+
+async def _log_in(http: aiohttp.ClientSession, base: str, password: str) -> str:
+    """Log in as the development user; return the authorization code."""
+    client_id = f"{base}/"
+    async with http.post(
+        f"{base}/auth/login_flow",
+        json={
+            "client_id": client_id,
+            "handler": ["homeassistant", None],
+            "redirect_uri": client_id,
+        },
+    ) as response:
+        flow = await _json(response)
+    async with http.post(
+        f"{base}/auth/login_flow/{flow['flow_id']}",
+        json={"client_id": client_id, "username": DEV_USER, "password": password},
+    ) as response:
+        result = await _json(response)
+    if result.get("type") != "create_entry":
+        raise SystemExit(
+            "Cannot log in as the development user with the password in "
+            f"{PASSWORD_FILE.relative_to(ROOT)} (or, without that file, the old "
+            "fixed one); run scripts/develop --reset to start from an empty configuration."
+        )
+    code: str = result["result"]
+    return code
+
+
+async def _access_token(http: aiohttp.ClientSession, base: str, code: str) -> str:
+    """Exchange an authorization code for an access token."""
+    async with http.post(
+        f"{base}/auth/token",
+        data={"grant_type": "authorization_code", "code": code, "client_id": f"{base}/"},
+    ) as response:
+        token: str = (await _json(response))["access_token"]
+    return token
+
+
+async def _change_password(
+    http: aiohttp.ClientSession, base: str, token: str, current: str, new: str
+) -> None:
+    """Change the development user's password (only the websocket API offers it)."""
+    async with http.ws_connect(f"{base.replace('http', 'ws', 1)}/api/websocket") as socket:
+        await socket.receive_json()  # auth_required
+        await socket.send_json({"type": "auth", "access_token": token})
+        if (await socket.receive_json()).get("type") != "auth_ok":
+            raise SystemExit("Home Assistant refused the development user's token")
+        await socket.send_json(
+            {
+                "id": 1,
+                "type": "config/auth_provider/homeassistant/change_password",
+                "current_password": current,
+                "new_password": new,
+            }
+        )
+        result = await socket.receive_json()
+    if not result.get("success"):
+        raise SystemExit(f"Changing the development password failed: {result.get('error')}")
+    print(
+        f"    Replaced the old fixed development password by a random one "
+        f"({PASSWORD_FILE.relative_to(ROOT)})",
+        flush=True,
+    )
 
 
 async def add_integration(
@@ -275,6 +363,8 @@ async def main(argv: list[str]) -> int:
     started = time.monotonic()
     base = f"http://{HOST}:{args.port}"
     prepare_config(args.port, args.reset)
+    saved = saved_password()
+    password = saved or new_password()
     simulator, sim_host = await start_simulator(args)
     # With --check, Home Assistant's console output stays in config/home-assistant.log.
     hass = await asyncio.create_subprocess_exec(
@@ -296,14 +386,15 @@ async def main(argv: list[str]) -> int:
     try:
         async with aiohttp.ClientSession() as http:
             await wait_for_home_assistant(http, base, hass)
-            token = await get_token(http, base)
+            token = await get_token(http, base, password, new=saved is None)
             await add_integration(http, base, token, sim_host)
             entities = await wait_for_entities(http, base, token)
         elapsed = time.monotonic() - started
         print(
             f"\n==> Home Assistant is ready at {base} after {elapsed:.0f} s "
             f"({len(entities)} gateway entities)\n"
-            f"    Log in as {DEV_USER} / {DEV_PASSWORD}\n"
+            f"    Log in as {DEV_USER} / {password} "
+            f"(kept in {PASSWORD_FILE.relative_to(ROOT)})\n"
             f"    Gateway simulator: https://{sim_host} (password {SIM_PASSWORD}, "
             f"scenario {args.scenario})\n"
             f"    Switch scenarios: scripts/simulator control --url https://{sim_host} "

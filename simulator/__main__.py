@@ -7,6 +7,8 @@ import asyncio
 from collections.abc import Sequence
 import contextlib
 import json
+import os
+from pathlib import Path
 import signal
 import sys
 from typing import Any
@@ -15,6 +17,8 @@ from urllib.parse import urlsplit
 import aiohttp
 
 from .app import (
+    CHECKOUT,
+    CONTROL_TOKEN_HEADER,
     DEFAULT_ENDPOINT_LIMIT,
     DEFAULT_LOGIN_LIMIT,
     DEFAULT_PASSWORD,
@@ -25,6 +29,38 @@ from .app import (
 from .scenarios import SCENARIOS
 
 READY_PREFIX = "Gateway simulator ready:"
+STATE_DIR = CHECKOUT / ".simulator"
+"""Git-ignored folder of the running simulators' control tokens."""
+TOKEN_ENV = "SIMULATOR_CONTROL_TOKEN"  # noqa: S105 - the name of a variable, not a secret
+"""Environment variable that ``control`` reads the token from before any file."""
+
+
+def default_token_file(port: int) -> Path:
+    """Return where a simulator on ``port`` keeps its control token."""
+    return STATE_DIR / f"control-{port}.token"
+
+
+def write_token_file(path: Path, token: str) -> None:
+    """Write ``token`` to ``path``, readable by the owner only (folder 0700, file 0600)."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    # Created 0600 under another name and renamed: the token is never readable by others.
+    temporary = path.with_name(f".{path.name}.{os.getpid()}")
+    temporary.unlink(missing_ok=True)
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        file.write(token + "\n")
+    temporary.replace(path)
+
+
+def forget_token_file(path: Path) -> None:
+    """Remove the token file of a simulator that stops: the token dies with it."""
+    path.unlink(missing_ok=True)
+
+
+def _shown(path: Path) -> str:
+    """A path as the user sees it: relative to the checkout when inside it."""
+    resolved = path.resolve()
+    return str(resolved.relative_to(CHECKOUT)) if resolved.is_relative_to(CHECKOUT) else str(path)
 
 
 def _out(text: str) -> None:
@@ -118,6 +154,12 @@ def serve_parser() -> argparse.ArgumentParser:
         help="replay: serve this JSON file as /api/powerwalls/status (default: derived from --powerwalls)",
     )
     add(
+        "--diagnostics",
+        metavar="FILE",
+        help="replay a diagnostics download of the integration: each stored payload at its "
+        "endpoint, data endpoints not in it 404",
+    )
+    add(
         "--retry-after",
         type=_retry_after,
         default=None,
@@ -166,6 +208,13 @@ def serve_parser() -> argparse.ArgumentParser:
         help="PEM certificate to serve instead of a fresh self-signed one (with --key)",
     )
     add("--key", metavar="FILE", help="PEM private key of --cert")
+    add(
+        "--token-file",
+        type=Path,
+        metavar="FILE",
+        help="where to write the control API token, mode 0600 "
+        "(default: .simulator/control-PORT.token in the checkout)",
+    )
     add("--list-scenarios", action="store_true", help="list the scenarios and exit")
     return parser
 
@@ -177,6 +226,13 @@ def control_parser() -> argparse.ArgumentParser:
         description="Drive a running simulator through its /_sim/ control API; prints the JSON answer.",
     )
     parser.add_argument("--url", required=True, help="the simulator's URL, https://127.0.0.1:PORT")
+    parser.add_argument(
+        "--token-file",
+        type=Path,
+        metavar="FILE",
+        help=f"file holding the control token (default: ${TOKEN_ENV}, else the "
+        ".simulator/control-PORT.token the simulator wrote in this checkout)",
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     commands.add_parser("state", help="show the simulator's state")
     scenario = commands.add_parser(
@@ -229,18 +285,43 @@ async def control(argv: Sequence[str]) -> int:
     parser = control_parser()
     args = parser.parse_args(argv)
     url = urlsplit(args.url)
+    if url.scheme not in {"http", "https"}:
+        parser.error(f"the URL must be https://HOST:PORT, not {args.url!r}")
     try:
-        loopback_host(url.hostname or "")
+        # Requests go to the checked address itself, never to a name resolved later.
+        host = loopback_host(url.hostname or "")
+        port = url.port or 443
     except ValueError as err:
         parser.error(str(err))
+    base = f"{url.scheme}://{f'[{host}]' if ':' in host else host}:{port}"
+    token = os.environ.get(TOKEN_ENV)
+    if args.token_file is not None or not token:
+        token_file = args.token_file or default_token_file(port)
+        try:
+            token = token_file.read_text(encoding="utf-8").strip()
+        except OSError:
+            parser.error(
+                f"no control token in {_shown(token_file)}: is a simulator of this checkout "
+                f"running on that port? (else give --token-file or ${TOKEN_ENV})"
+            )
     method, path, body = _control_request(args)
+    if method == "POST" and body is None:
+        body = {}  # the control API takes JSON bodies only
     async with (
         aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session,
-        session.request(method, args.url.rstrip("/") + path, json=body, ssl=False) as response,
+        session.request(
+            method,
+            base + path,
+            json=body,
+            headers={CONTROL_TOKEN_HEADER: token},
+            ssl=False,
+            # A redirect could lead anywhere, carrying the token along.
+            allow_redirects=False,
+        ) as response,
     ):
         text = await response.text()
     _out(text or f"{response.status} {response.reason}")
-    return 0 if response.status < 400 else 1
+    return 0 if response.status < 300 else 1
 
 
 async def serve(args: argparse.Namespace, stop: asyncio.Event | None = None) -> int:
@@ -257,6 +338,7 @@ async def serve(args: argparse.Namespace, stop: asyncio.Event | None = None) -> 
         slow_delay=args.slow_delay,
         powerwalls_file=args.powerwalls,
         status_file=args.status,
+        diagnostics_file=args.diagnostics,
         scenario_params=dict(args.param),
         login_limit=args.login_limit,
         endpoint_limit=args.endpoint_limit,
@@ -270,13 +352,17 @@ async def serve(args: argparse.Namespace, stop: asyncio.Event | None = None) -> 
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
     await sim.start()
+    token_file: Path = args.token_file or default_token_file(sim.port)
     try:
+        write_token_file(token_file, sim.control_token)
         _out(
             f"{READY_PREFIX} url={sim.url} password={sim.password} "
-            f"fingerprint={sim.fingerprint} scenario={sim.scenario}"
+            f"fingerprint={sim.fingerprint} scenario={sim.scenario} "
+            f"control_token_file={_shown(token_file)}"
         )
         await stop.wait()
     finally:
+        forget_token_file(token_file)
         await sim.stop()
     _out("Gateway simulator stopped.")
     return 0

@@ -10,6 +10,8 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 import ipaddress
 import json
+import os
+from pathlib import Path
 import secrets
 import time
 from types import TracebackType
@@ -25,7 +27,9 @@ from .payloads import (
     check_battery_count,
     error_body,
     grid_status_payload,
+    meters_aggregates_payload,
     powerwalls_payload,
+    soe_payload,
     status_flags,
 )
 from .scenarios import (
@@ -43,6 +47,12 @@ from .scenarios import (
 from .tls import Certificate, generate_certificate, load_certificate
 
 DEFAULT_PASSWORD = "simulator-password"  # noqa: S105 - the documented test password
+CHECKOUT = Path(__file__).resolve().parent.parent
+"""The checkout the simulator runs from."""
+REPLAY_DIR = CHECKOUT / "replay"
+"""The one folder the control API may replay files from, besides files given at start."""
+CONTROL_TOKEN_HEADER = "X-Simulator-Token"  # noqa: S105 - a header name, not a secret
+"""The request header that carries the control token on every ``/_sim/`` request."""
 UP_TIME_AT_START = 2 * 86400.0
 """The simulated gateway has been running for two days when the simulator starts."""
 
@@ -83,13 +93,19 @@ DEFAULT_ENDPOINT_LIMIT = RateLimit(60, 60.0)
 
 
 def loopback_host(host: str) -> str:
-    """Return ``host`` if it is a loopback address (``localhost`` means 127.0.0.1)."""
+    """Return ``host`` if it is a loopback address (``localhost`` means 127.0.0.1).
+
+    Host names other than ``localhost`` are refused rather than resolved: a
+    name can resolve to anything, and the simulator neither listens on nor
+    talks to anything but loopback.
+    """
     if host == "localhost":
         return "127.0.0.1"
     try:
         address = ipaddress.ip_address(host)
     except ValueError:
         raise ValueError(f"the simulator binds only loopback addresses, not {host!r}") from None
+    # Python 3.13+ judges an IPv4-mapped address (::ffff:127.0.0.1) by the one it maps.
     if not address.is_loopback:
         raise ValueError(f"the simulator binds only loopback addresses, not {host!r}")
     return host
@@ -116,25 +132,32 @@ class GatewaySimulator:
         slow_delay: float = 30.0,
         powerwalls_file: str | None = None,
         status_file: str | None = None,
+        diagnostics_file: str | None = None,
         scenario_params: Mapping[str, Any] | None = None,
         login_limit: RateLimit = DEFAULT_LOGIN_LIMIT,
         endpoint_limit: RateLimit = DEFAULT_ENDPOINT_LIMIT,
         unauthorized_status: int = 401,
         cert_file: str | None = None,
         key_file: str | None = None,
+        control_token: str | None = None,
+        replay_dir: str | os.PathLike[str] | None = None,
     ) -> None:
         """Prepare a simulator; nothing listens until :meth:`start`.
 
-        ``powerwalls_file``/``status_file`` select the ``replay`` scenario.
+        ``powerwalls_file``/``status_file`` select the ``replay`` scenario,
+        ``diagnostics_file`` the ``diagnostics`` one (not both).
         ``retry_after`` is the ``Retry-After`` header of 429 answers: seconds,
         ``"auto"`` (until the window frees a slot) or ``None`` (no header).
+        ``control_token`` is the secret every control request must carry
+        (random when not given); ``replay_dir`` the folder the control API may
+        replay files from (default: ``replay/`` of the checkout).
         """
         check_battery_count(batteries)
         if unauthorized_status not in {401, 403}:
             raise ValueError("unauthorized_status must be 401 or 403")
         if (cert_file is None) != (key_file is None):
             raise ValueError("give both cert_file and key_file, or neither")
-        self.bind_host = loopback_host(host)
+        self._bind_host = loopback_host(host)
         self.requested_port = port
         self.password = password
         self.base_batteries = batteries
@@ -145,7 +168,15 @@ class GatewaySimulator:
         self.login_limit = login_limit
         self.endpoint_limit = endpoint_limit
         self.unauthorized_status = unauthorized_status
-        self.din = GATEWAY_DIN
+        self._din = GATEWAY_DIN
+        self.control_token = control_token or secrets.token_urlsafe(32)
+        self.replay_dir = Path(replay_dir) if replay_dir is not None else REPLAY_DIR
+        # Files the caller chose at start may be replayed again over the control API.
+        self._start_files = frozenset(
+            Path(name).resolve()
+            for name in (powerwalls_file, status_file, diagnostics_file)
+            if name
+        )
         self.certificate: Certificate = (
             load_certificate(cert_file, key_file)
             if cert_file is not None and key_file is not None
@@ -163,9 +194,14 @@ class GatewaySimulator:
         self._port: int | None = None
         self._stopping = asyncio.Event()
         params = dict(scenario_params or {})
+        if diagnostics_file and (powerwalls_file or status_file):
+            raise ValueError("replay a diagnostics download or payload files, not both")
         if powerwalls_file or status_file:
             scenario = "replay"
             params.update(powerwalls_file=powerwalls_file or "", status_file=status_file or "")
+        if diagnostics_file:
+            scenario = "diagnostics"
+            params.update(diagnostics_file=diagnostics_file)
         self._scenario: Scenario = make_scenario("normal", {})
         self._scenario_start = 0.0
         self.set_scenario(scenario, **params)
@@ -176,6 +212,8 @@ class GatewaySimulator:
         """Start serving HTTPS."""
         if self._runner is not None:
             raise RuntimeError("the simulator is already running")
+        # Checked again right before binding, whatever happened since __init__.
+        host = loopback_host(self._bind_host)
         self._stopping = asyncio.Event()
         runner = web.AppRunner(
             self._make_app(), handler_cancellation=True, access_log=None, shutdown_timeout=1.0
@@ -183,7 +221,7 @@ class GatewaySimulator:
         await runner.setup()
         site = web.TCPSite(
             runner,
-            self.bind_host,
+            host,
             self.requested_port,
             ssl_context=self.certificate.server_context(),
             reuse_address=True,
@@ -218,6 +256,11 @@ class GatewaySimulator:
         await self.stop()
 
     @property
+    def bind_host(self) -> str:
+        """The loopback address listened on (read-only: it never becomes anything else)."""
+        return self._bind_host
+
+    @property
     def port(self) -> int:
         """The TCP port listened on (known once started)."""
         if self._port is None:
@@ -234,6 +277,29 @@ class GatewaySimulator:
     def url(self) -> str:
         """``https://host:port``."""
         return f"https://{self.host}"
+
+    @property
+    def control_headers(self) -> dict[str, str]:
+        """The header a control request (``/_sim/...``) must carry."""
+        return {CONTROL_TOKEN_HEADER: self.control_token}
+
+    def replay_path(self, name: str) -> str:
+        """Return the file a control request may replay as ``name``, or raise PermissionError.
+
+        The control API reads only the files given at start and files inside
+        :attr:`replay_dir` (a relative ``name`` is taken inside it). The error
+        is the same whether the file exists or not, so nothing outside leaks.
+        """
+        if Path(name).resolve() in self._start_files:
+            return str(Path(name).resolve())
+        folder = self.replay_dir.resolve()
+        candidate = (folder / name).resolve()
+        if candidate.is_relative_to(folder) and candidate != folder:
+            return str(candidate)
+        shown = folder.relative_to(CHECKOUT) if folder.is_relative_to(CHECKOUT) else folder
+        raise PermissionError(
+            f"the control API replays only files given at start or inside {shown}/"
+        )
 
     # -- clock ---------------------------------------------------------------------
 
@@ -281,9 +347,20 @@ class GatewaySimulator:
             check_battery_count(count)
             self.base_batteries = count
             self._fleet.reset(count)
-        scenario.activate(self._fleet, self.base_batteries)
+        scenario.activate(self._fleet, self.base_batteries, self._din)
         self._scenario = scenario
         self._scenario_start = self.now()
+
+    def replay_diagnostics(self, download: str | os.PathLike[str] | Mapping[str, Any]) -> None:
+        """Serve a diagnostics download of the integration (a file, or the JSON already loaded).
+
+        Both Home Assistant's wrapped download and its bare ``data`` are
+        accepted; see the ``diagnostics`` scenario.
+        """
+        if isinstance(download, Mapping):
+            self.set_scenario("diagnostics", download=download)
+        else:
+            self.set_scenario("diagnostics", diagnostics_file=os.fspath(download))
 
     @property
     def serials(self) -> list[str]:
@@ -302,19 +379,28 @@ class GatewaySimulator:
         """Replace a battery by a new one in the same place; return the new serial."""
         return self._fleet.replace(serial)
 
+    @property
+    def din(self) -> str | None:
+        """The gateway DIN reported now; ``None`` while the scenario reports none (``no_din``)."""
+        return self._scenario.reported_din(self._din, self._context())
+
     def view(self) -> View:
         """Return what the gateway answers right now (payloads before any fault)."""
+        context = self._context()
+        din = self._scenario.reported_din(self._din, context)
         view = View(
-            powerwalls=powerwalls_payload(self._fleet, self.din),
+            powerwalls=powerwalls_payload(self._fleet, din),
             grid_status=grid_status_payload(),
             api_status=api_status_payload(
-                din=self.din,
+                din=din,
                 start=self._wall0 - timedelta(seconds=UP_TIME_AT_START),
                 up_time=UP_TIME_AT_START + self.now(),
                 version=FIRMWARE_VERSION,
             ),
+            meters_aggregates=meters_aggregates_payload(self.wall_time()),
+            soe=soe_payload(),
         )
-        self._scenario.shape(view, self._context())
+        self._scenario.shape(view, context)
         if view.powerwalls_status is None:
             view.powerwalls_status = status_flags(view.powerwalls)
         return view
@@ -450,7 +536,7 @@ class GatewaySimulator:
 
     async def _serve(self, endpoint: Endpoint, request: web.Request) -> web.StreamResponse:
         view = self.view()
-        if not view.local_api and endpoint is not Endpoint.STATUS:
+        if (not view.local_api and endpoint is not Endpoint.STATUS) or endpoint in view.missing:
             return _not_found_response()
         throttled = self._throttle(endpoint)
         if throttled is not None:
@@ -482,6 +568,8 @@ class GatewaySimulator:
             Endpoint.POWERWALLS: view.powerwalls,
             Endpoint.POWERWALLS_STATUS: view.powerwalls_status,
             Endpoint.GRID_STATUS: view.grid_status,
+            Endpoint.METERS_AGGREGATES: view.meters_aggregates,
+            Endpoint.SOE: view.soe,
         }[endpoint]
         text = json.dumps(body)
         if isinstance(fault, Truncate) and endpoint in DATA_ENDPOINTS:
@@ -543,7 +631,14 @@ async def _not_found(request: web.Request) -> web.Response:
 
 
 class ControlApi:
-    """The ``/_sim/`` endpoints that drive the simulator from outside (no auth, loopback)."""
+    """The ``/_sim/`` endpoints that drive the simulator from outside.
+
+    Anything that can reach a loopback port could otherwise drive the
+    simulator, including a web page in the developer's browser: every request
+    must come from a loopback client, name a loopback host, carry no foreign
+    ``Origin``, carry the control token, and send its POST body as JSON
+    (which a cross-site form cannot).
+    """
 
     def __init__(self, sim: GatewaySimulator) -> None:
         """Control ``sim``."""
@@ -569,19 +664,37 @@ class ControlApi:
 
     def _guarded(self, handler: Handler) -> Handler:
         async def guarded(request: web.Request) -> web.StreamResponse:
-            remote = request.remote or ""
-            try:
-                loopback = ipaddress.ip_address(remote).is_loopback
-            except ValueError:
-                loopback = False
-            if not loopback:
-                return _json({"error": "the control API answers loopback clients only"}, status=403)
+            refusal = self._refusal(request)
+            if refusal is not None:
+                return refusal
             try:
                 return await handler(request)
+            except PermissionError as err:
+                return _json({"error": str(err)}, status=403)
             except (KeyError, TypeError, ValueError) as err:
                 return _json({"error": str(err)}, status=400)
 
         return guarded
+
+    def _refusal(self, request: web.Request) -> web.Response | None:
+        """Return the answer refusing ``request``, or ``None`` if it may control."""
+        if not _is_loopback(request.remote or ""):
+            return _json({"error": "the control API answers loopback clients only"}, status=403)
+        # A DNS name rebound to 127.0.0.1 reaches the port, but not with a loopback Host.
+        if not _is_loopback(_host_name(request.host)):
+            return _json({"error": "the control API answers loopback host names only"}, status=403)
+        origin = request.headers.get("Origin")
+        if origin is not None and origin.rstrip("/") != self.sim.url:
+            return _json({"error": "cross-origin control requests are refused"}, status=403)
+        token = request.headers.get(CONTROL_TOKEN_HEADER, "")
+        if not secrets.compare_digest(token.encode(), self.sim.control_token.encode()):
+            return _json(
+                {"error": f"the control API needs the control token in {CONTROL_TOKEN_HEADER}"},
+                status=401,
+            )
+        if request.method == "POST" and request.content_type != "application/json":
+            return _json({"error": "control POST bodies must be application/json"}, status=415)
+        return None
 
     def snapshot(self) -> dict[str, Any]:
         """Return the simulator's state as JSON."""
@@ -590,7 +703,6 @@ class ControlApi:
             "url": sim.url,
             "din": sim.din,
             "fingerprint": sim.fingerprint,
-            "password": sim.password,
             "scenario": sim.scenario,
             "params": sim.scenario_params,
             "scenario_elapsed": sim.scenario_elapsed,
@@ -609,6 +721,10 @@ class ControlApi:
     async def scenario(self, request: web.Request) -> web.Response:
         """``POST /_sim/scenario`` ``{"name": ..., **params}``."""
         params = await _body(request)
+        for key, value in params.items():
+            # Scenario parameters that name files are read by the simulator process.
+            if key.endswith("_file") and value:
+                params[key] = self.sim.replay_path(str(value))
         self.sim.set_scenario(str(params.pop("name")), **params)
         return _json(self.snapshot())
 
@@ -662,6 +778,21 @@ class ControlApi:
         """``POST /_sim/rate_limit`` ``{"enabled": bool}``."""
         self.sim.rate_limit = bool((await _body(request))["enabled"])
         return _json(self.snapshot())
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        loopback_host(host)
+    except ValueError:
+        return False
+    return True
+
+
+def _host_name(host: str) -> str:
+    """Return the host of a ``Host`` header value, without port or IPv6 brackets."""
+    if host.startswith("["):
+        return host[1:].partition("]")[0]
+    return host.rpartition(":")[0] if host.count(":") == 1 else host
 
 
 async def _body(request: web.Request) -> dict[str, Any]:

@@ -95,6 +95,13 @@ class Fleet:
         self.batteries = [Battery.numbered(index) for index in range(1, count + 1)]
         self.next_index = count + 1
 
+    def adopt(self, serials: list[str]) -> None:
+        """Become the batteries of a replayed payload, with these serials, in this order."""
+        self.batteries = [
+            Battery(index=index, serial=serial) for index, serial in enumerate(serials, 1)
+        ]
+        self.next_index = len(serials) + 1
+
     def add(self) -> str:
         """Install a new battery at the end; return its serial."""
         if len(self.batteries) >= MAX_BATTERIES:
@@ -143,11 +150,14 @@ def battery_payload(battery: Battery) -> dict[str, Any]:
     return payload
 
 
-def powerwalls_payload(fleet: Fleet, din: str = GATEWAY_DIN) -> dict[str, Any]:
-    """Return the ``/api/powerwalls`` answer of a healthy, on-grid gateway."""
+def powerwalls_payload(fleet: Fleet, din: str | None = GATEWAY_DIN) -> dict[str, Any]:
+    """Return the ``/api/powerwalls`` answer of a healthy, on-grid gateway (no DIN: no key)."""
     payload = seed_powerwalls()
     payload["powerwalls"] = [battery_payload(battery) for battery in fleet.batteries]
-    payload["gateway_din"] = din
+    if din is None:
+        del payload["gateway_din"]
+    else:
+        payload["gateway_din"] = din
     return payload
 
 
@@ -169,6 +179,45 @@ def grid_status_payload(
     return {"grid_status": grid_status, "grid_services_active": services}
 
 
+def _meter(moment: datetime, power: float, voltage: float, **energy: float) -> dict[str, Any]:
+    """Return one meter of ``/api/meters/aggregates``, in the gateway's key order."""
+    return {
+        "last_communication_time": moment.isoformat(),
+        "instant_power": power,
+        "instant_reactive_power": round(power * -0.08, 3),
+        "instant_apparent_power": round(abs(power) * 1.003, 3),
+        "frequency": 60.0,
+        "energy_exported": energy.get("exported", 0.0),
+        "energy_imported": energy.get("imported", 0.0),
+        "instant_average_voltage": voltage,
+        "instant_total_current": round(power / voltage, 3),
+        "i_a_current": 0,
+        "i_b_current": 0,
+        "i_c_current": 0,
+        "timeout": 1500000000,
+    }
+
+
+def meters_aggregates_payload(moment: datetime) -> dict[str, Any]:
+    """Return the ``/api/meters/aggregates`` answer: site (grid), battery, load and solar.
+
+    Solar covers the load and charges the battery; the site exchanges almost
+    nothing with the grid. Watts, watt-hours, volts, amps; the battery's power
+    is negative while it charges.
+    """
+    return {
+        "site": _meter(moment, 12.5, 241.2, exported=3209871.4, imported=5318404.2),
+        "battery": _meter(moment, -1460.0, 240.9, exported=2840130.0, imported=3216790.0),
+        "load": _meter(moment, 1372.5, 241.2, imported=11452093.6),
+        "solar": _meter(moment, 2820.0, 241.0, exported=9874512.3, imported=41.8),
+    }
+
+
+def soe_payload(percentage: float = 81.25) -> dict[str, Any]:
+    """Return the ``/api/system_status/soe`` answer: the batteries' charge in percent."""
+    return {"percentage": percentage}
+
+
 def go_duration(seconds: float) -> str:
     """Format seconds the way the gateway's Go code prints a duration (``56h9m13.5s``)."""
     seconds = max(seconds, 0.0)
@@ -183,10 +232,10 @@ def go_duration(seconds: float) -> str:
 
 
 def api_status_payload(
-    *, din: str, start: datetime, up_time: float, version: str = FIRMWARE_VERSION
+    *, din: str | None, start: datetime, up_time: float, version: str = FIRMWARE_VERSION
 ) -> dict[str, Any]:
-    """Return the ``/api/status`` answer (no session needed)."""
-    return {
+    """Return the ``/api/status`` answer (no session needed; no DIN: no ``din`` key)."""
+    payload = {
         "din": din,
         "start_time": start.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S %z"),
         "up_time_seconds": go_duration(up_time),
@@ -200,6 +249,9 @@ def api_status_payload(
         "cellular_disabled": False,
         "can_reboot": True,
     }
+    if din is None:
+        del payload["din"]
+    return payload
 
 
 def error_body(code: int, error: str, message: str) -> dict[str, Any]:

@@ -10,7 +10,7 @@ simulator's clock, so ``GatewaySimulator.advance`` moves them on instantly.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 import json
@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from .payloads import (
+    FIRMWARE_VERSION,
     GATEWAY_DIN,
     STATUS_FLAGS,
     Fleet,
@@ -37,6 +38,8 @@ class Endpoint(StrEnum):
     POWERWALLS = "/api/powerwalls"
     POWERWALLS_STATUS = "/api/powerwalls/status"
     GRID_STATUS = "/api/system_status/grid_status"
+    METERS_AGGREGATES = "/api/meters/aggregates"
+    SOE = "/api/system_status/soe"
 
     @property
     def needs_session(self) -> bool:
@@ -44,7 +47,15 @@ class Endpoint(StrEnum):
         return self in DATA_ENDPOINTS
 
 
-DATA_ENDPOINTS = frozenset({Endpoint.POWERWALLS, Endpoint.POWERWALLS_STATUS, Endpoint.GRID_STATUS})
+DATA_ENDPOINTS = frozenset(
+    {
+        Endpoint.POWERWALLS,
+        Endpoint.POWERWALLS_STATUS,
+        Endpoint.GRID_STATUS,
+        Endpoint.METERS_AGGREGATES,
+        Endpoint.SOE,
+    }
+)
 
 
 @dataclass
@@ -54,10 +65,14 @@ class View:
     powerwalls: Any
     grid_status: Any
     api_status: dict[str, Any]
+    meters_aggregates: Any = None
+    soe: Any = None
     powerwalls_status: Any = None
     """``None``: derived from the top-level flags of ``powerwalls``."""
     local_api: bool = True
-    """``False`` for a Powerwall 3: only ``/api/status`` exists."""
+    """``False`` for a device without this local API: only ``/api/status`` exists."""
+    missing: set[Endpoint] = field(default_factory=set)
+    """Endpoints this gateway does not have: they answer 404 ``404 page not found``."""
 
 
 @dataclass(frozen=True)
@@ -121,8 +136,20 @@ class Scenario:
             for key, default in self.defaults.items()
         }
 
-    def activate(self, fleet: Fleet, base_count: int) -> None:
-        """Change the batteries when the scenario starts (default: leave them)."""
+    def passed(self, key: str, ctx: Context) -> bool:
+        """Whether the moment parameter ``key`` names has come (seconds; 0: never)."""
+        seconds = self.params[key]
+        return bool(seconds) and ctx.t >= seconds
+
+    def activate(self, fleet: Fleet, base_count: int, din: str) -> None:
+        """Change the batteries when the scenario starts (default: leave them).
+
+        ``din`` is the simulator's own gateway DIN.
+        """
+
+    def reported_din(self, din: str, ctx: Context) -> str | None:
+        """Return the DIN the gateway reports now (default: its own); ``None``: none at all."""
+        return din
 
     def shape(self, view: View, ctx: Context) -> None:
         """Change the healthy answers into this scenario's."""
@@ -304,7 +331,7 @@ class BatteryAdded(Normal):
     name = "battery_added"
     description = "one new battery more than --batteries"
 
-    def activate(self, fleet: Fleet, base_count: int) -> None:
+    def activate(self, fleet: Fleet, base_count: int, din: str) -> None:
         """Reset to the base batteries and add one."""
         fleet.reset(base_count)
         fleet.add()
@@ -316,7 +343,7 @@ class BatteryRemoved(Normal):
     name = "battery_removed"
     description = "the last of the --batteries batteries removed"
 
-    def activate(self, fleet: Fleet, base_count: int) -> None:
+    def activate(self, fleet: Fleet, base_count: int, din: str) -> None:
         """Reset to the base batteries and take out the last."""
         fleet.reset(base_count)
         if fleet.batteries:
@@ -329,7 +356,7 @@ class BatteryReplaced(Normal):
     name = "battery_replaced"
     description = "the last of the --batteries batteries replaced by a new serial"
 
-    def activate(self, fleet: Fleet, base_count: int) -> None:
+    def activate(self, fleet: Fleet, base_count: int, din: str) -> None:
         """Reset to the base batteries and replace the last."""
         fleet.reset(base_count)
         if fleet.batteries:
@@ -377,8 +404,7 @@ class _ErrorScenario(Scenario):
 
     def fault(self, endpoint: Endpoint, ctx: Context) -> Fault | None:
         """Answer the error while the scenario lasts."""
-        duration = self.params["duration"]
-        if duration and ctx.t >= duration:
+        if self.passed("duration", ctx):
             return None
         if endpoint in DATA_ENDPOINTS or (
             endpoint is Endpoint.LOGIN and self.params["include_login"]
@@ -493,9 +519,145 @@ class OldFirmware(Scenario):
             update["checks"] = None if number == 0 else update["checks"][:2]
             for check in update["checks"] or []:
                 check.pop("debug", None)
-        view.api_status["version"] = "21.44.1 c58c2df3"
+        view.api_status["version"] = OLD_FIRMWARE_VERSION
         for key in ("is_new", "cellular_disabled", "can_reboot", "sync_type"):
             view.api_status.pop(key, None)
+
+
+SITEMASTER_RUNNING = {"code": 409, "error": "Sitemaster is current running"}
+"""The answer of a locked ``/api/powerwalls/status`` (vloschiavo/powerwall2), exactly."""
+
+
+class StatusLocked(Normal):
+    """``/api/powerwalls/status`` locked while the site runs; everything else answers."""
+
+    name = "status_locked"
+    description = (
+        "/api/powerwalls/status answers 409 'Sitemaster is current running' (for `duration` s, "
+        "0: until changed); /api/powerwalls carries the same flags at its top level"
+    )
+    defaults: ClassVar[Mapping[str, Any]] = {**Normal.defaults, "duration": 0.0}
+
+    def fault(self, endpoint: Endpoint, ctx: Context) -> Fault | None:
+        """Lock the status endpoint while the scenario lasts."""
+        if endpoint is Endpoint.POWERWALLS_STATUS and not self.passed("duration", ctx):
+            return Reply(409, json.dumps(SITEMASTER_RUNNING))
+        return None
+
+
+class SerialEqualsDin(Normal):
+    """A battery whose serial is the gateway's DIN, as in redacted public payloads."""
+
+    name = "serial_equals_din"
+    description = (
+        "the first battery's PackageSerialNumber equals the gateway DIN; placeholder: DIN and "
+        "that serial both read it (as '**REDACTED**' in public payloads); all_batteries: every "
+        "battery's serial does"
+    )
+    defaults: ClassVar[Mapping[str, Any]] = {
+        **Normal.defaults,
+        "placeholder": "",
+        "all_batteries": False,
+    }
+
+    def activate(self, fleet: Fleet, base_count: int, din: str) -> None:
+        """Give the first (or every) battery the DIN as its serial."""
+        fleet.reset(base_count)
+        serial = self.reported_din(din, None)
+        count = len(fleet.batteries) if self.params["all_batteries"] else 1
+        fleet.batteries[:count] = [replace(b, serial=serial) for b in fleet.batteries[:count]]
+
+    def reported_din(self, din: str, ctx: Context | None) -> str:
+        """The placeholder, if given, stands for the DIN too."""
+        placeholder: str = self.params["placeholder"]
+        return placeholder or din
+
+
+class DuplicateSerials(Normal):
+    """Two batteries reporting one serial number, as in a real public payload."""
+
+    name = "duplicate_serials"
+    description = "the second battery reports the first one's serial (at least 2 batteries)"
+
+    def activate(self, fleet: Fleet, base_count: int, din: str) -> None:
+        """Copy the first battery's serial onto the second."""
+        fleet.reset(max(base_count, 2))
+        first, second = fleet.batteries[:2]
+        fleet.batteries[1] = replace(second, serial=first.serial)
+
+
+OLD_FIRMWARE_VERSION = "21.44.1 c58c2df3"
+
+
+class NoDin(Normal):
+    """An older firmware that reports no DIN anywhere, until a firmware update adds one."""
+
+    name = "no_din"
+    description = (
+        "older firmware without a DIN: no gateway_din, no din in /api/status; din_after s: a "
+        "firmware update (to_version) makes the DIN appear"
+    )
+    defaults: ClassVar[Mapping[str, Any]] = {
+        **Normal.defaults,
+        "din_after": 0.0,
+        "version": OLD_FIRMWARE_VERSION,
+        "to_version": FIRMWARE_VERSION,
+    }
+
+    def reported_din(self, din: str, ctx: Context) -> str | None:
+        """No DIN before the firmware update."""
+        return din if self.passed("din_after", ctx) else None
+
+    def shape(self, view: View, ctx: Context) -> None:
+        """Report the firmware version before or after the update."""
+        super().shape(view, ctx)
+        updated = self.passed("din_after", ctx)
+        view.api_status["version"] = self.params["to_version" if updated else "version"]
+
+
+SITE_CONTROLLER_RUNNING = (
+    "Cannot perform this action with site controller running. "
+    'From landing page, either "STOP SYSTEM" or "RUN WIZARD" to proceed.'
+)
+"""The message of every commissioning check of a running system, in public samples."""
+
+
+class SiteControllerRunning(Scenario):
+    """A healthy running system as public samples show it.
+
+    The gateway cannot run commissioning checks while the site controller
+    runs, so each reads ``fail``; the batteries' grid-compliance state reads
+    ``Grid_Uncompliant`` while the site is on grid; the last firmware update
+    passed.
+    """
+
+    name = "site_controller_running"
+    description = (
+        "healthy running system as public samples show it: on grid, batteries "
+        "Grid_Uncompliant, every commissioning check 'fail' (site controller running), "
+        "firmware-update checks passed"
+    )
+
+    def shape(self, view: View, ctx: Context) -> None:
+        """Fail the commissioning checks, pass the update checks."""
+        for battery in _batteries(view):
+            battery["grid_state"] = "Grid_Uncompliant"
+        # The last firmware update ran three days before the scenario started.
+        update_start = -3 * 86400.0
+        for diagnostic in iter_diagnostics(view.powerwalls):
+            for number, check in enumerate(diagnostic.get("checks") or []):
+                if diagnostic.get("name") == "Commissioning":
+                    check.update(status="fail", message=SITE_CONTROLLER_RUNNING)
+                    continue
+                start = update_start + number * 120.0
+                check.update(
+                    status="pass",
+                    progress=1,
+                    start_time=_iso(ctx.wall(start)),
+                    end_time=_iso(ctx.wall(start + 115.0)),
+                    results={},
+                    debug={},
+                )
 
 
 class StatesEmpty(Normal):
@@ -538,6 +700,59 @@ class Powerwall3(Scenario):
         view.api_status.update(
             din="1707000-11-J--TG1234567890PW3", version="25.10.1 9f8e7d6c", teg_type="pw3"
         )
+
+
+RESTRICTED_VERSION = "25.10.1 9f8e7d6c"
+"""A firmware whose local API is restricted."""
+UNLOCKED_VERSION = "25.18.2 4c1d9e0a"
+"""A later firmware that serves ``/api/powerwalls`` again (``restricted``'s ``unlock_after``)."""
+POWERWALL3_DIN = "1707000-11-J--TG1234567890PW3"
+
+
+class Restricted(Scenario):
+    """The restricted local API of a Powerwall 3 and of recent gateway firmware.
+
+    Home Assistant core (PR #169137, 2026.7) found ``/api/powerwalls``,
+    ``/api/site_info``, ``/api/sitemaster``, ``/api/operation`` and the
+    per-battery endpoints answering 404 there; the login, ``/api/status``,
+    ``/api/meters/aggregates``, ``/api/system_status/soe`` and
+    ``/api/system_status/grid_status`` still answer.
+    """
+
+    name = "restricted"
+    description = (
+        "restricted local API (Powerwall 3, recent firmware): /api/powerwalls and "
+        "/api/powerwalls/status 404 (status_endpoint: the latter answers); login, "
+        "/api/status, grid_status, meters/aggregates, soe answer; unlock_after s: a "
+        "firmware update (to_version) serves /api/powerwalls again; grid_status: the live "
+        "grid status"
+    )
+    defaults: ClassVar[Mapping[str, Any]] = {
+        "grid_status": "SystemGridConnected",
+        "status_endpoint": False,
+        "unlock_after": 0.0,
+        "version": RESTRICTED_VERSION,
+        "to_version": UNLOCKED_VERSION,
+        "powerwall3": False,
+    }
+
+    def reported_din(self, din: str, ctx: Context) -> str | None:
+        """A Powerwall 3 reports its own DIN."""
+        return POWERWALL3_DIN if self.params["powerwall3"] else din
+
+    def shape(self, view: View, ctx: Context) -> None:
+        """Hide the battery endpoints until the firmware update, if any."""
+        # What outage automations need most is still there.
+        view.grid_status = grid_status_payload(self.params["grid_status"])
+        if self.params["powerwall3"]:
+            view.api_status["teg_type"] = "pw3"
+        if self.passed("unlock_after", ctx):
+            view.api_status["version"] = self.params["to_version"]
+            return
+        view.api_status["version"] = self.params["version"]
+        view.missing.add(Endpoint.POWERWALLS)
+        if not self.params["status_endpoint"]:
+            view.missing.add(Endpoint.POWERWALLS_STATUS)
 
 
 HTML_PAGE = (
@@ -682,16 +897,123 @@ class Replay(Scenario):
         if self.params["status_file"]:
             self.status = find_status(_read_json(self.params["status_file"]))
 
+    def activate(self, fleet: Fleet, base_count: int, din: str) -> None:
+        """The simulator's batteries become the replayed ones."""
+        _adopt_batteries(fleet, self.powerwalls)
+
+    def reported_din(self, din: str, ctx: Context) -> str | None:
+        """The replayed gateway's DIN, if the file has one."""
+        replayed = _string(self.powerwalls, "gateway_din")
+        return replayed or din
+
     def shape(self, view: View, ctx: Context) -> None:
         """Replace the answers with the files' contents."""
         if self.powerwalls is not None:
             view.powerwalls = json.loads(json.dumps(self.powerwalls))
-            if isinstance(self.powerwalls, dict):
-                din = self.powerwalls.get("gateway_din")
-                if isinstance(din, str) and din:
-                    view.api_status["din"] = din
         if self.status is not None:
             view.powerwalls_status = json.loads(json.dumps(self.status))
+
+
+class DiagnosticsReplay(Scenario):
+    """Serve the gateway answers stored in a diagnostics download of the integration.
+
+    The download (Home Assistant's ``{"home_assistant": ..., "data": {...}}``
+    or its bare ``data``) keeps the last answer of each endpoint under
+    ``payloads``, keyed by path. Each is served verbatim, pseudonyms and all;
+    a data endpoint missing from it answers 404, as on a restricted gateway.
+    The login and ``/api/status`` always answer (the latter built around the
+    stored DIN when the download lacks it).
+    """
+
+    name = "diagnostics"
+    description = (
+        "replay a diagnostics download: each stored payload verbatim at its endpoint, "
+        "data endpoints not in it 404 (diagnostics_file, or download= in Python/JSON)"
+    )
+    defaults: ClassVar[Mapping[str, Any]] = {"diagnostics_file": ""}
+
+    def __init__(self, download: Any = None, **params: Any) -> None:
+        """Read the download now (``diagnostics_file``, or ``download`` itself), so a bad one fails at once."""
+        super().__init__(**params)
+        if download is None:
+            if not self.params["diagnostics_file"]:
+                raise ValueError("diagnostics needs diagnostics_file (or a download)")
+            download = _read_json(self.params["diagnostics_file"])
+        self.payloads = diagnostics_payloads(download)
+
+    def activate(self, fleet: Fleet, base_count: int, din: str) -> None:
+        """The simulator's batteries become the replayed ones."""
+        _adopt_batteries(fleet, self.payloads.get(Endpoint.POWERWALLS))
+
+    def reported_din(self, din: str, ctx: Context) -> str | None:
+        """The stored DIN (``/api/status``, else ``gateway_din``); ``None`` when neither has one."""
+        return _string(self.payloads.get(Endpoint.STATUS), "din") or _string(
+            self.payloads.get(Endpoint.POWERWALLS), "gateway_din"
+        )
+
+    def shape(self, view: View, ctx: Context) -> None:
+        """Serve the stored payloads; hide the data endpoints the download lacks."""
+        stored = json.loads(json.dumps(self.payloads))
+        view.missing.update(DATA_ENDPOINTS - set(stored))
+        view.powerwalls = stored.get(Endpoint.POWERWALLS)
+        view.powerwalls_status = stored.get(Endpoint.POWERWALLS_STATUS)
+        view.grid_status = stored.get(Endpoint.GRID_STATUS)
+        view.meters_aggregates = stored.get(Endpoint.METERS_AGGREGATES)
+        view.soe = stored.get(Endpoint.SOE)
+        if Endpoint.STATUS in stored:
+            view.api_status = stored[Endpoint.STATUS]
+
+
+REPLAYABLE = DATA_ENDPOINTS | {Endpoint.STATUS}
+"""The endpoints whose answers a diagnostics download can hold."""
+
+
+def diagnostics_payloads(download: Any) -> dict[Endpoint, Any]:
+    """Return the gateway answers a diagnostics download holds, by endpoint.
+
+    Accepts the download as Home Assistant wraps it or its bare ``data``;
+    ``payloads`` keys may be paths (``/api/powerwalls``) or paths without
+    ``/api/`` (``powerwalls``). A ``null`` payload counts as missing; keys that
+    are no endpoint of the simulator are ignored.
+    """
+    data = download.get("data") if isinstance(download, dict) else None
+    if not (isinstance(data, dict) and "payloads" in data):
+        data = download
+    payloads = data.get("payloads") if isinstance(data, dict) else None
+    if not isinstance(payloads, dict):
+        raise ValueError(  # noqa: TRY004 - a wrong file, reported like unreadable JSON
+            "not a diagnostics download of this integration: no 'payloads' "
+            "(a download of an entry that failed to load has none)"
+        )
+    known = {endpoint.value: endpoint for endpoint in REPLAYABLE}
+    found: dict[Endpoint, Any] = {}
+    for key, payload in payloads.items():
+        path = key if str(key).startswith("/") else f"/api/{key}"
+        endpoint = known.get(path)
+        if endpoint is not None and payload is not None:
+            found[endpoint] = payload
+    if not found:
+        raise ValueError("the diagnostics download holds no gateway payload")
+    return found
+
+
+def _string(payload: Any, key: str) -> str | None:
+    """Return ``payload[key]`` if ``payload`` is an object and that is a non-empty string."""
+    value = payload.get(key) if isinstance(payload, dict) else None
+    return value if isinstance(value, str) and value else None
+
+
+def _adopt_batteries(fleet: Fleet, powerwalls: Any) -> None:
+    """Make ``fleet`` the batteries listed in a replayed ``/api/powerwalls`` (if it lists any)."""
+    batteries = powerwalls.get("powerwalls") if isinstance(powerwalls, dict) else None
+    if isinstance(batteries, list):
+        fleet.adopt(
+            [
+                serial
+                for battery in batteries
+                if (serial := _string(battery, "PackageSerialNumber")) is not None
+            ]
+        )
 
 
 def _read_json(path: str) -> Any:
@@ -723,12 +1045,19 @@ SCENARIOS: dict[str, type[Scenario]] = {
         StatesEmpty,
         StatesList,
         Powerwall3,
+        Restricted,
+        StatusLocked,
+        SerialEqualsDin,
+        DuplicateSerials,
+        NoDin,
+        SiteControllerRunning,
         HtmlError,
         TruncatedJson,
         WrongTypes,
         Slow,
         ConnectionReset,
         Replay,
+        DiagnosticsReplay,
     )
 }
 """Every scenario by name."""

@@ -91,7 +91,12 @@ def test_replay_of_unreadable_file_fails_at_once(tmp_path: Path) -> None:
 async def control(
     client: aiohttp.ClientSession, sim: GatewaySimulator, method: str, path: str, body: Any = None
 ) -> tuple[int, Any]:
-    status, answer, _ = await fetch(client, sim, "/_sim/" + path, method=method, json=body)
+    """Send a control request as the CLI does: with the token, POST bodies as JSON."""
+    if method == "POST" and body is None:
+        body = {}
+    status, answer, _ = await fetch(
+        client, sim, "/_sim/" + path, method=method, json=body, headers=sim.control_headers
+    )
     return status, answer
 
 

@@ -41,6 +41,8 @@ async def test_scenario_names() -> None:
         "battery_disabled", "battery_missing_fields", "stopped", "busy", "conflict",
         "future_firmware", "old_firmware", "states_empty", "states_list", "powerwall3",
         "html_error", "truncated_json", "wrong_types", "slow", "connection_reset", "replay",
+        "restricted", "status_locked", "serial_equals_din", "duplicate_serials", "no_din",
+        "site_controller_running",
     }  # fmt: skip
     assert all(scenario.description for scenario in SCENARIOS.values())
 

@@ -1,0 +1,56 @@
+"""scripts/develop: the development user's password is random per checkout and kept private."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+import stat
+from types import ModuleType
+
+import pytest
+
+
+@pytest.fixture(scope="module")
+def develop() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("develop", Path("scripts/develop.py"))
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_password_is_random_and_not_the_old_fixed_one(develop: ModuleType) -> None:
+    passwords = {develop.new_password() for _ in range(20)}
+    assert len(passwords) == 20
+    assert develop.LEGACY_PASSWORD not in passwords
+    assert all(len(password) >= 24 for password in passwords)
+
+
+def test_password_is_saved_for_the_owner_only_and_reused(
+    develop: ModuleType, tmp_path: Path
+) -> None:
+    path = tmp_path / "config" / ".develop-password"
+    assert develop.saved_password(path) is None
+    develop.save_password("first-password", path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert develop.saved_password(path) == "first-password"
+    path.chmod(0o644)
+    develop.save_password("second-password", path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert develop.saved_password(path) == "second-password"
+    assert [p.name for p in path.parent.iterdir()] == [".develop-password"]
+
+
+def test_reset_keeps_the_password(
+    develop: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(develop, "CONFIG", tmp_path)
+    (tmp_path / "configuration.yaml").write_text("homeassistant:\n", encoding="utf-8")
+    develop.save_password("kept", tmp_path / ".develop-password")
+    (tmp_path / ".storage").mkdir()
+    (tmp_path / ".storage" / "auth").write_text("{}", encoding="utf-8")
+    develop.prepare_config(18123, reset=True)
+    assert develop.saved_password(tmp_path / ".develop-password") == "kept"
+    assert not (tmp_path / ".storage" / "auth").exists()
+    assert (tmp_path / ".storage" / "http").is_file()
