@@ -18,6 +18,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.setup import async_setup_component
+import pytest
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.powerwall_gateway.const import DOMAIN
@@ -86,14 +87,27 @@ def entity_states(hass: HomeAssistant, entry: ConfigEntry, names: dict[str, str]
     return states
 
 
+@pytest.mark.parametrize(
+    ("scenario", "batteries", "pseudonyms"),
+    [
+        ("normal", 3, ["**SERIAL_1**", "**SERIAL_2**", "**SERIAL_3**"]),
+        # Two batteries reporting one serial, as in a real public payload: one device.
+        ("duplicate_serials", 2, ["**SERIAL_1**", "**SERIAL_1**"]),
+        # A battery reporting the DIN as its serial: the same collision replays.
+        ("serial_equals_din", 2, ["**DIN**", "**SERIAL_1**"]),
+    ],
+)
 async def test_diagnostics_download_replays_the_owners_gateway(
     hass: HomeAssistant,
     hass_client: ClientSessionGenerator,
     gateway_simulator_factory: SimulatorFactory,
     tmp_path: Path,
+    scenario: str,
+    batteries: int,
+    pseudonyms: list[str],
 ) -> None:
     """Set up, download diagnostics, replay the download, set up again: the same devices."""
-    owners = await gateway_simulator_factory(batteries=3)
+    owners = await gateway_simulator_factory(batteries=batteries, scenario=scenario)
     assert owners.din
     entry = await add_gateway(hass, owners)
 
@@ -106,10 +120,8 @@ async def test_diagnostics_download_replays_the_owners_gateway(
 
     # The file as Home Assistant hands it to the owner; what it calls the batteries and gateway.
     payloads = json.loads(download.read_text())["data"]["payloads"]
-    pseudonyms = [
-        battery["PackageSerialNumber"] for battery in payloads["/api/powerwalls"]["powerwalls"]
-    ]
-    assert pseudonyms == ["**SERIAL_1**", "**SERIAL_2**", "**SERIAL_3**"]
+    listed = payloads["/api/powerwalls"]["powerwalls"]
+    assert [battery["PackageSerialNumber"] for battery in listed] == pseudonyms
     assert payloads["/api/status"]["din"] == "**DIN**"
     names = dict(zip(owners.serials, pseudonyms, strict=True)) | {owners.din.upper(): "**DIN**"}
     expected_tree = device_tree(hass, entry, names)
@@ -122,8 +134,7 @@ async def test_diagnostics_download_replays_the_owners_gateway(
 
     tree = device_tree(hass, replayed, {})
     assert tree == expected_tree
-    batteries = {ident: device for ident, device in tree.items() if device["via"] is not None}
-    assert sorted(batteries) == pseudonyms
-    assert {device["via"] for device in batteries.values()} == {"**DIN**"}
+    linked = [device["via"] for device in tree.values() if device["via"] is not None]
+    assert linked == ["**DIN**"] * len(set(pseudonyms))
     assert entity_states(hass, replayed, {}) == expected_states
     assert await hass.config_entries.async_unload(replayed.entry_id)
