@@ -273,7 +273,8 @@ def _download(entry: PowerwallGatewayConfigEntry) -> dict[str, Any]:
     return {
         "entry": entry.as_dict(),
         "gateway_info": _plain(runtime.gateway.info),
-        "payloads": client.last_payloads,
+        # A copy: the client may add an endpoint while the download is made.
+        "payloads": dict(client.last_payloads),
         **{name: _plain(coordinator.data) for name, coordinator in coordinators.items()},
         "coordinators": {name: _coordinator(c) for name, c in coordinators.items()},
         "client": {
@@ -290,5 +291,7 @@ async def async_get_config_entry_diagnostics(
     """The entry, the gateway's last answers and the coordinators' state, pseudonymised."""
     download = _download(entry)
     pseudonyms = _pseudonyms(hass, entry, download)
-    anonymized: dict[str, Any] = _anonymize(download, pseudonyms)
+    # Megabytes of answers (a flooding gateway) take a while to go through:
+    # not in the event loop. The payloads are never changed once decoded.
+    anonymized: dict[str, Any] = await hass.async_add_executor_job(_anonymize, download, pseudonyms)
     return anonymized
