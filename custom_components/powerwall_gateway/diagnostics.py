@@ -5,7 +5,8 @@ appears (``**SERIAL_1**``, ``**DIN**``, ``**GATEWAY_SERIAL**``): the owner's
 device tree survives, and the download replays in the simulator as the owner's
 gateway. Credentials, the MAC address and the title are plainly redacted. Both
 are matched by value as well as by key, so an error message quoting the
-gateway leaks nothing either.
+gateway leaks nothing either. Anything nested deeper than a real answer ever
+is stands as ``**TOO_DEEP**``, so a hostile answer cannot break the download.
 """
 
 from __future__ import annotations
