@@ -45,7 +45,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: PowerwallGatewayConfigEn
         ) from err
     finally:
         remember_client(hass, client)
-    if (din := gateway_unique_id(info)) and not is_din(entry.unique_id):
+    if (din := gateway_unique_id(info)) and din != entry.unique_id and not is_din(entry.unique_id):
         async_migrate_to_din(hass, entry, din)
     gateway = PowerwallGateway(
         client=client,

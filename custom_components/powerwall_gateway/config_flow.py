@@ -32,11 +32,12 @@ import probatio as vol
 
 from .api import (
     PowerwallError,
+    PowerwallLoginBackoffError,
     PowerwallNotGatewayError,
     PowerwallRateLimitError,
     normalize_host,
 )
-from .connection import cooldown_left, create_client, remember_cooldown
+from .connection import cooldown_left, create_client, forget_login_backoff, remember_cooldown
 from .const import (
     CONF_GRID_INTERVAL,
     CONF_POWERWALLS_INTERVAL,
@@ -138,13 +139,15 @@ class PowerwallGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
             powerwalls = await client.get_powerwalls()
         except PowerwallError as err:
             if isinstance(err, PowerwallRateLimitError):
-                remember_cooldown(self.hass, host, err.retry_after)
+                if not isinstance(err, PowerwallLoginBackoffError):
+                    remember_cooldown(self.hass, host, err.retry_after)
                 placeholders["minutes"] = str(math.ceil(err.retry_after / 60))
             errors["base"] = key = error_key(err)
             if key in ("invalid_response", UNKNOWN_ERROR):
                 LOGGER.warning("Unexpected answer from %s: %s", host, err)
                 placeholders["error"] = str(err)
             return None
+        forget_login_backoff(self.hass, host)
         unique_id = gateway_unique_id(info, powerwalls) or host.upper()
         return _Gateway(
             host=host,

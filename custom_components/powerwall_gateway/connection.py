@@ -86,6 +86,11 @@ def remember_client(hass: HomeAssistant, client: PowerwallClient) -> None:
     _remember(hass, LOGIN_BACKOFFS, client.host, client.login_backoff_for)
 
 
+def forget_login_backoff(hass: HomeAssistant, host: str) -> None:
+    """A person just logged in with the password: the entry's next client may log in."""
+    _remember(hass, LOGIN_BACKOFFS, host, 0.0)
+
+
 def resume_client(hass: HomeAssistant, client: PowerwallClient) -> None:
     """Give an entry's new client the login backoff its previous client was in."""
     until = hass.data.get(LOGIN_BACKOFFS, {}).get(client.host, 0.0)

@@ -225,7 +225,9 @@ class PowerwallCoordinator[DataT](DataUpdateCoordinator[DataT]):
             raise ConfigEntryAuthFailed(
                 translation_domain=DOMAIN, translation_key="invalid_auth"
             ) from err
-        if isinstance(err, PowerwallRateLimitError):
+        if isinstance(err, PowerwallRateLimitError) and not isinstance(
+            err, PowerwallLoginBackoffError
+        ):
             self.gateway.rate_limits.rate_limited(dt_util.utcnow().timestamp())
         if self.data is None:
             if isinstance(err, PowerwallUnsupportedError):
@@ -283,6 +285,7 @@ class PowerwallBatteryCoordinator(PowerwallCoordinator[BatteryData]):
         )
         self._stale_devices = StaleDevices(hass, entry, gateway.gateway_id)
         self._skipped_logged = False
+        self._truncated_logged = False
         self._restricted = RestrictedApiIssue(hass, entry.entry_id, gateway.client.host)
         entry.async_on_unload(self._restricted.remove)
 
@@ -313,6 +316,16 @@ class PowerwallBatteryCoordinator(PowerwallCoordinator[BatteryData]):
         if self.data is not None and self.data.powerwalls is None:
             LOGGER.info("The gateway at %s offers /api/powerwalls again", self.client.host)
         self._restricted.remove()
+        if powerwalls.truncated and not self._truncated_logged:
+            self._truncated_logged = True
+            LOGGER.warning(
+                "The gateway at %s lists more than this integration keeps (%d batteries,"
+                " %d checks, %d states left out); the rest is shown",
+                self.client.host,
+                powerwalls.dropped_powerwalls,
+                powerwalls.dropped_checks,
+                powerwalls.dropped_states,
+            )
         if powerwalls.skipped_powerwalls and not self._skipped_logged:
             self._skipped_logged = True
             LOGGER.warning(

@@ -1,46 +1,258 @@
-"""Diagnostics download: what a bug report needs, with no secret and no serial number."""
+"""Diagnostics download: what a bug report needs, with no secret and no serial number.
+
+Serial numbers and the DIN become pseudonyms, the same one wherever a value
+appears (``**SERIAL_1**``, ``**DIN**``, ``**GATEWAY_SERIAL**``): the owner's
+device tree survives, and the download replays in the simulator as the owner's
+gateway. Credentials, the MAC address and the title are plainly redacted. Both
+are matched by value as well as by key, so an error message quoting the
+gateway leaks nothing either. Anything nested deeper than a real answer ever
+is stands as ``**TOO_DEEP**``, so a hostile answer cannot break the download.
+"""
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterator, Mapping
 from dataclasses import asdict
-from typing import TYPE_CHECKING, Any
+import re
+from typing import Any
 
-from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_EMAIL, CONF_MAC, CONF_PASSWORD
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.json import json_dumps
 from homeassistant.util.json import json_loads
 
 from .const import CONF_SESSION
+from .coordinator import (
+    BatteryData,
+    PowerwallCoordinator,
+    PowerwallGatewayConfigEntry,
+    PowerwallGatewayData,
+)
+from .devices import is_din
 
-if TYPE_CHECKING:
-    from _typeshed import DataclassInstance
-from .coordinator import PowerwallCoordinator, PowerwallGatewayConfigEntry
+REDACTED = "**REDACTED**"
+# What stands in for anything nested deeper than MAX_DEPTH.
+TOO_DEEP = "**TOO_DEEP**"
+# Real answers nest about ten levels; a hostile one may nest thousands, which
+# neither a recursive walk nor Home Assistant's JSON encoder survives.
+MAX_DEPTH = 32
+# A shorter identity or secret is replaced only where it is a whole string:
+# replacing two characters inside every text would garble the download.
+MIN_SUBSTRING_LENGTH = 4
 
-TO_REDACT = {
-    CONF_PASSWORD,
-    CONF_EMAIL,
-    CONF_SESSION,
-    CONF_MAC,
-    "token",
-    "AuthCookie",
-    "UserRecord",
-    "din",
-    "gateway_din",
-    "package_serial_number",
-    "PackageSerialNumber",
-    "serial_number",
-    "unique_id",
-    "title",
-    # A DHCP-discovered entry's discovery keys hold its MAC address.
-    "discovery_keys",
+SERIAL = "SERIAL"
+DIN = "DIN"
+GATEWAY_SERIAL = "GATEWAY_SERIAL"
+
+# Keys whose values are plainly redacted. A DHCP-discovered entry's discovery
+# keys hold its MAC address; the title holds the gateway's serial number.
+TO_REDACT = frozenset(
+    key.casefold()
+    for key in (
+        CONF_PASSWORD,
+        CONF_EMAIL,
+        CONF_SESSION,
+        CONF_MAC,
+        "token",
+        "AuthCookie",
+        "UserRecord",
+        "discovery_keys",
+        "title",
+    )
+)
+# Keys whose values are identities, pseudonymised by kind; keys compared case-insensitively.
+IDENTITY_KEYS: Mapping[str, str] = {
+    "din": DIN,
+    "gateway_din": DIN,
+    "packageserialnumber": SERIAL,
+    "package_serial_number": SERIAL,
+    "serial_number": SERIAL,
 }
+# The entry's unique id is the DIN, or for firmware without one an id derived
+# from the batteries or the address: a pseudonym if it is a known identity, else redacted.
+UNIQUE_ID = "unique_id"
 
 
-def _plain(model: DataclassInstance) -> Any:
-    """A model as plain JSON types: tuples become lists, so redaction reaches inside them."""
-    return json_loads(json_dumps(asdict(model)))
+class Pseudonyms:
+    """Placeholders for identities and secrets, looked up by value, case-insensitively.
+
+    The first value of a kind gets ``**DIN**`` / ``**GATEWAY_SERIAL**`` (then
+    ``_2``, …); battery serials are numbered from ``**SERIAL_1**``. A value
+    keeps the placeholder it was first given, whatever key it appears under.
+    """
+
+    def __init__(self) -> None:
+        """Start knowing no value."""
+        self._placeholders: dict[str, str] = {}
+        self._count: Counter[str] = Counter()
+        self._pattern: re.Pattern[str] | None = None
+
+    def add(self, value: object, kind: str) -> None:
+        """Give ``value`` the next placeholder of ``kind`` (SERIAL, DIN, GATEWAY_SERIAL)."""
+        if not isinstance(value, str) or not (value := value.strip()):
+            return
+        if value.lower() not in self._placeholders:
+            self._count[kind] += 1
+            number = self._count[kind]
+            suffix = f"_{number}" if kind == SERIAL or number > 1 else ""
+            self._set(value, f"**{kind}{suffix}**")
+        # A DIN is "<part number>--<gateway serial>"; the serial also appears alone.
+        if kind == DIN and "--" in value:
+            self.add(value.rpartition("--")[2], GATEWAY_SERIAL)
+
+    def redact(self, value: object) -> None:
+        """Replace ``value`` (a password, a token, …) with ``**REDACTED**`` wherever it appears."""
+        if (
+            isinstance(value, str)
+            and (value := value.strip())
+            and value.lower() not in self._placeholders
+        ):
+            self._set(value, REDACTED)
+
+    def _set(self, value: str, placeholder: str) -> None:
+        self._placeholders[value.lower()] = placeholder
+        self._pattern = None
+
+    def replace(self, text: str) -> str:
+        """``text`` with every known value in it replaced by its placeholder."""
+        if (whole := self._placeholders.get(text.strip().lower())) is not None:
+            return whole
+        if self._pattern is None:
+            # Longest first: a DIN is replaced as a whole, not as its serial part.
+            values = sorted(
+                (v for v in self._placeholders if len(v) >= MIN_SUBSTRING_LENGTH),
+                key=len,
+                reverse=True,
+            )
+            self._pattern = re.compile("|".join(map(re.escape, values)) or "(?!)", re.IGNORECASE)
+        # A match whose case folds differently from lower() is still a secret.
+        return self._pattern.sub(
+            lambda match: self._placeholders.get(match[0].lower(), REDACTED), text
+        )
+
+    def identity(self, value: object) -> object:
+        """The value of an identity key: its placeholder, else redacted."""
+        if value is None:
+            return None
+        if isinstance(value, str) and (replaced := self.replace(value)) != value:
+            return replaced
+        return REDACTED
+
+
+def _items(data: object) -> Iterator[tuple[str, object]]:
+    """Every ``(key, value)`` of the mappings in ``data`` down to MAX_DEPTH, without recursion."""
+    stack: list[tuple[object, int]] = [(data, 0)]
+    while stack:
+        value, depth = stack.pop()
+        if depth >= MAX_DEPTH:
+            continue
+        if isinstance(value, Mapping):
+            for key, item in value.items():
+                yield str(key).casefold(), item
+            stack.extend((item, depth + 1) for item in reversed(list(value.values())))
+        elif isinstance(value, list | tuple):
+            stack.extend((item, depth + 1) for item in reversed(value))
+
+
+def _anonymize(data: object, pseudonyms: Pseudonyms) -> Any:
+    """A copy of ``data`` with identities and secrets replaced, at most MAX_DEPTH deep.
+
+    Iterative: a payload nested thousands deep must not exhaust the stack.
+    """
+    root: list[Any] = [None]
+    stack: list[tuple[object, dict[Any, Any] | list[Any], Any, int]] = [(data, root, 0, 0)]
+    while stack:
+        value, parent, slot, depth = stack.pop()
+        if isinstance(value, Mapping | list | tuple) and depth >= MAX_DEPTH:
+            parent[slot] = TOO_DEEP
+        elif isinstance(value, Mapping):
+            copy: dict[Any, Any] = {}
+            parent[slot] = copy
+            for key, item in value.items():
+                name = pseudonyms.replace(key) if isinstance(key, str) else key
+                folded = str(key).casefold()
+                if folded in TO_REDACT:
+                    # As Home Assistant's own redaction: an empty value tells nothing was given.
+                    copy[name] = item if item is None or item == "" else REDACTED
+                elif folded in IDENTITY_KEYS or folded == UNIQUE_ID:
+                    copy[name] = pseudonyms.identity(item)
+                else:
+                    copy[name] = None
+                    stack.append((item, copy, name, depth + 1))
+        elif isinstance(value, list | tuple):
+            items: list[Any] = [None] * len(value)
+            parent[slot] = items
+            stack.extend((item, items, index, depth + 1) for index, item in enumerate(value))
+        elif isinstance(value, str):
+            parent[slot] = pseudonyms.replace(value)
+        else:
+            parent[slot] = value
+    return root[0]
+
+
+def _pseudonyms(
+    hass: HomeAssistant, entry: PowerwallGatewayConfigEntry, download: Mapping[str, Any]
+) -> Pseudonyms:
+    """The pseudonyms of everything identifying in ``download``, and the entry's secrets.
+
+    Battery serials are numbered in the order ``/api/powerwalls`` lists them,
+    then come any others in the download, then those only the device registry
+    knows (all there is when the entry did not load).
+    """
+    pseudonyms = Pseudonyms()
+    if is_din(entry.unique_id):
+        pseudonyms.add(entry.unique_id, DIN)
+    for key, value in _items(download):
+        if IDENTITY_KEYS.get(key) == DIN:
+            pseudonyms.add(value, DIN)
+    powerwalls = download.get("payloads", {}).get("/api/powerwalls")
+    for key, value in _items([powerwalls, download, _registry_serials(hass, entry)]):
+        if IDENTITY_KEYS.get(key) == SERIAL:
+            pseudonyms.add(value, SERIAL)
+    for secret in _secrets(entry):
+        pseudonyms.redact(secret)
+    return pseudonyms
+
+
+def _secrets(entry: PowerwallGatewayConfigEntry) -> Iterator[object]:
+    """The entry's credentials and MAC address, and the session the client holds now."""
+    yield entry.data.get(CONF_PASSWORD)
+    yield entry.data.get(CONF_EMAIL)
+    sessions = [entry.data.get(CONF_SESSION)]
+    if entry.state is ConfigEntryState.LOADED:
+        # The session in use may be newer than the one the entry stores.
+        sessions.append(entry.runtime_data.gateway.client.export_session())
+    for session in sessions:
+        if isinstance(session, Mapping):
+            yield from session.values()
+    if isinstance(mac := entry.data.get(CONF_MAC), str):
+        yield mac
+        yield mac.replace(":", "")
+
+
+def _registry_serials(hass: HomeAssistant, entry: PowerwallGatewayConfigEntry) -> list[Any]:
+    """The serial numbers of the entry's devices, as the registry holds them."""
+    registry = dr.async_get(hass)
+    return [
+        {"serial_number": device.serial_number}
+        for device in dr.async_entries_for_config_entry(registry, entry.entry_id)
+    ]
+
+
+def _plain(data: Any) -> Any:
+    """A model as plain JSON types; a battery read as the list the gateway sent."""
+    if isinstance(data, BatteryData):
+        # Its batteries by device identifier repeat that list.
+        data = data.powerwalls
+    return None if data is None else json_loads(json_dumps(asdict(data)))
+
+
+def _coordinators(runtime: PowerwallGatewayData) -> dict[str, PowerwallCoordinator[Any]]:
+    """An entry's coordinators, by the name the download shows each one's data under."""
+    return {"grid": runtime.grid, "status": runtime.status, "batteries": runtime.batteries}
 
 
 def _coordinator(coordinator: PowerwallCoordinator[Any]) -> dict[str, Any]:
@@ -51,38 +263,36 @@ def _coordinator(coordinator: PowerwallCoordinator[Any]) -> dict[str, Any]:
     }
 
 
+def _download(entry: PowerwallGatewayConfigEntry) -> dict[str, Any]:
+    """What the download holds, before anything is replaced."""
+    if entry.state is not ConfigEntryState.LOADED:
+        # A gateway that fails to set up is when a bug report needs this most.
+        return {"entry": entry.as_dict(), "state": entry.state.value, "reason": entry.reason}
+    runtime = entry.runtime_data
+    client = runtime.gateway.client
+    coordinators = _coordinators(runtime)
+    return {
+        "entry": entry.as_dict(),
+        "gateway_info": _plain(runtime.gateway.info),
+        # A copy: the client may add an endpoint while the download is made.
+        "payloads": dict(client.last_payloads),
+        **{name: _plain(coordinator.data) for name, coordinator in coordinators.items()},
+        "coordinators": {name: _coordinator(c) for name, c in coordinators.items()},
+        "client": {
+            "logins": client.login_count,
+            "rate_limited_for_seconds": client.rate_limited_for,
+            "certificate_fingerprint": client.certificate_fingerprint,
+        },
+    }
+
+
 async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: PowerwallGatewayConfigEntry
 ) -> dict[str, Any]:
-    """The entry, the gateway's last answers and the coordinators' state, redacted."""
-    if entry.state is not ConfigEntryState.LOADED:
-        # A gateway that fails to set up is when a bug report needs this most.
-        return async_redact_data(
-            {"entry": entry.as_dict(), "state": entry.state.value, "reason": entry.reason},
-            TO_REDACT,
-        )
-    runtime = entry.runtime_data
-    client = runtime.gateway.client
-    return async_redact_data(
-        {
-            "entry": entry.as_dict(),
-            "gateway_info": _plain(runtime.gateway.info),
-            "payloads": client.last_payloads,
-            "grid": _plain(runtime.grid.data),
-            "status": _plain(runtime.status.data),
-            "batteries": _plain(powerwalls)
-            if (powerwalls := runtime.batteries.data.powerwalls)
-            else None,
-            "coordinators": {
-                "grid": _coordinator(runtime.grid),
-                "status": _coordinator(runtime.status),
-                "batteries": _coordinator(runtime.batteries),
-            },
-            "client": {
-                "logins": client.login_count,
-                "rate_limited_for_seconds": client.rate_limited_for,
-                "certificate_fingerprint": client.certificate_fingerprint,
-            },
-        },
-        TO_REDACT,
-    )
+    """The entry, the gateway's last answers and the coordinators' state, pseudonymised."""
+    download = _download(entry)
+    pseudonyms = _pseudonyms(hass, entry, download)
+    # Megabytes of answers (a flooding gateway) take a while to go through:
+    # not in the event loop. The payloads are never changed once decoded.
+    anonymized: dict[str, Any] = await hass.async_add_executor_job(_anonymize, download, pseudonyms)
+    return anonymized

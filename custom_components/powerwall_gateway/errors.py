@@ -15,6 +15,7 @@ from .api import (
     PowerwallConnectionError,
     PowerwallError,
     PowerwallInvalidResponseError,
+    PowerwallLoginBackoffError,
     PowerwallNotGatewayError,
     PowerwallRateLimitError,
     PowerwallUnsupportedError,
@@ -25,6 +26,7 @@ from .const import DOMAIN
 # (PowerwallNotGatewayError is an invalid response; a timeout a connection error).
 ERROR_KEYS: dict[type[PowerwallError], str] = {
     PowerwallAuthenticationError: "invalid_auth",
+    PowerwallLoginBackoffError: "login_backoff",
     PowerwallRateLimitError: "rate_limited",
     PowerwallBusyError: "busy",
     PowerwallUnsupportedError: "unsupported",

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 import json
+from pathlib import Path
 from typing import Any
 from unittest.mock import MagicMock
 
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import CONF_EMAIL, CONF_PASSWORD
+from homeassistant.const import CONF_EMAIL, CONF_HOST, CONF_MAC, CONF_PASSWORD
 from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -19,8 +21,9 @@ from syrupy.assertion import SnapshotAssertion
 from syrupy.matchers import path_type
 
 from custom_components.powerwall_gateway.api import PowerwallConnectionError
-from custom_components.powerwall_gateway.const import CONF_SESSION
+from custom_components.powerwall_gateway.const import CONF_SESSION, DOMAIN
 from simulator import GatewaySimulator
+from simulator.pytest_plugin import SimulatorFactory
 
 from .conftest import DIN, PASSWORD, SESSION, load_fixture, simulator_entry
 
@@ -92,14 +95,16 @@ async def test_diagnostics_mock_client_content(
 
     raw = diagnostics["payloads"]["/api/powerwalls"]
     assert raw["powerwalls"][0]["grid_state"] == payload["powerwalls"][0]["grid_state"]
-    assert raw["powerwalls"][0]["PackageSerialNumber"] == REDACTED
-    assert raw["gateway_din"] == REDACTED
+    assert raw["powerwalls"][0]["PackageSerialNumber"] == "**SERIAL_1**"
+    # The fixture's payload DIN differs from the one /api/status gives: two pseudonyms.
+    assert raw["gateway_din"] == "**DIN_2**"
     assert raw["sync"] == json.loads(json.dumps(payload["sync"]))
     assert diagnostics["grid"]["grid_status"] == "SystemGridConnected"
     assert diagnostics["status"]["status"]["phase_detection_not_available"] is True
     assert diagnostics["status"]["source"] == "endpoint"
     assert diagnostics["gateway_info"]["version"] == "24.36.2 46990655"
-    assert diagnostics["gateway_info"]["din"] == REDACTED
+    assert diagnostics["gateway_info"]["din"] == "**DIN**"
+    assert diagnostics["batteries"]["powerwalls"][0]["package_serial_number"] == "**SERIAL_1**"
     assert diagnostics["coordinators"] == {
         "grid": {"last_update_success": True, "last_exception": "None", "interval_seconds": 10.0},
         "status": {"last_update_success": True, "last_exception": "None", "interval_seconds": 30.0},
@@ -118,7 +123,7 @@ async def test_diagnostics_mock_client_content(
     assert entry_data[CONF_PASSWORD] == REDACTED
     assert entry_data[CONF_EMAIL] == REDACTED
     assert entry_data[CONF_SESSION] == REDACTED
-    assert diagnostics["entry"]["unique_id"] == REDACTED
+    assert diagnostics["entry"]["unique_id"] == "**DIN**"
     assert diagnostics["entry"]["title"] == REDACTED
 
 
@@ -184,8 +189,8 @@ async def test_diagnostics_simulator_content(
     }
     powerwalls = diagnostics["payloads"]["/api/powerwalls"]["powerwalls"]
     assert len(powerwalls) == len(simulator.serials) == 2
-    assert all(p["PackageSerialNumber"] == REDACTED for p in powerwalls)
-    assert diagnostics["payloads"]["/api/status"]["din"] == REDACTED
+    assert [p["PackageSerialNumber"] for p in powerwalls] == ["**SERIAL_1**", "**SERIAL_2**"]
+    assert diagnostics["payloads"]["/api/status"]["din"] == "**DIN**"
     assert [p["grid_state"] for p in diagnostics["batteries"]["powerwalls"]] == [
         "Grid_Compliant",
         "Grid_Compliant",
@@ -252,3 +257,209 @@ async def test_diagnostics_entry_not_loaded(
     assert "setup_retry" in json.dumps(diagnostics["state"])
     assert "payloads" not in diagnostics
     assert_absent(diagnostics, mock_secrets(load_fixture("powerwalls.json")))
+
+
+async def set_up(
+    hass: HomeAssistant, sim: GatewaySimulator, entry: MockConfigEntry | None = None
+) -> MockConfigEntry:
+    """An entry pointing at ``sim`` (``entry`` if given), set up as far as the gateway lets it."""
+    entry = entry or simulator_entry(sim)
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return entry
+
+
+@pytest.fixture
+async def unload_entries(hass: HomeAssistant) -> AsyncIterator[None]:
+    """Unload every entry a test set up, before its simulator stops."""
+    yield
+    for entry in hass.config_entries.async_entries():
+        await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+
+
+async def test_diagnostics_battery_pseudonyms_follow_the_battery_list(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    gateway_simulator_factory: SimulatorFactory,
+    unload_entries: None,
+) -> None:
+    """Each battery has its own pseudonym, the same in the payload and in the parsed list."""
+    sim = await gateway_simulator_factory(batteries=3)
+    entry = await set_up(hass, sim)
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+    pseudonyms = ["**SERIAL_1**", "**SERIAL_2**", "**SERIAL_3**"]
+    payload = diagnostics["payloads"]["/api/powerwalls"]
+    assert [b["PackageSerialNumber"] for b in payload["powerwalls"]] == pseudonyms
+    assert [
+        b["package_serial_number"] for b in diagnostics["batteries"]["powerwalls"]
+    ] == pseudonyms
+    # The gateway is not a battery: its DIN has a pseudonym of its own, everywhere.
+    assert payload["gateway_din"] == "**DIN**"
+    assert diagnostics["batteries"]["gateway_din"] == "**DIN**"
+    assert diagnostics["payloads"]["/api/status"]["din"] == "**DIN**"
+    assert diagnostics["gateway_info"]["din"] == "**DIN**"
+    assert diagnostics["entry"]["unique_id"] == "**DIN**"
+
+
+def gossiping_payload() -> dict[str, Any]:
+    """A /api/powerwalls answer that names its serials, DIN and password in its texts.
+
+    Its batteries are listed against their serials' order, and a text names a
+    serial and the DIN in lower case.
+    """
+    payload = load_fixture("powerwalls.json")
+    battery = payload["powerwalls"][0]
+    payload["powerwalls"] = [
+        {**battery, "PackageSerialNumber": "TG1234567890B2"},
+        {**battery, "PackageSerialNumber": "TG1234567890A1"},
+    ]
+    payload["gateway_din"] = DIN
+    payload["phase_detection_last_error"] = f"no phase on {DIN.lower()} for tg1234567890a1"
+    payload["on_grid_check_error"] = f"customer login with {PASSWORD} refused"
+    payload["sync"]["commissioning_diagnostic"]["checks"][0]["message"] = (
+        f"Synchronizer of {DIN.rpartition('--')[2]} not reachable"
+    )
+    return payload
+
+
+@pytest.fixture
+async def gossiping_gateway(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    gateway_simulator_factory: SimulatorFactory,
+    tmp_path: Path,
+    unload_entries: None,
+) -> dict[str, Any]:
+    """The diagnostics of a gateway, over HTTPS, whose answers quote its identities and secrets."""
+    powerwalls = tmp_path / "powerwalls.json"
+    powerwalls.write_text(json.dumps(gossiping_payload()))
+    sim = await gateway_simulator_factory(password=PASSWORD, powerwalls_file=str(powerwalls))
+    # /api/status gives the simulator's DIN, the one the payload names.
+    assert sim.din == DIN
+    entry = await set_up(hass, sim)
+    assert entry.state is ConfigEntryState.LOADED
+    return await get_diagnostics_for_config_entry(hass, hass_client, entry)
+
+
+async def test_diagnostics_pseudonyms_in_order_of_the_battery_list(
+    gossiping_gateway: dict[str, Any],
+) -> None:
+    """Serials are numbered as the gateway lists the batteries, not as they sort."""
+    payload = gossiping_gateway["payloads"]["/api/powerwalls"]
+    assert [b["PackageSerialNumber"] for b in payload["powerwalls"]] == [
+        "**SERIAL_1**",
+        "**SERIAL_2**",
+    ]
+
+
+async def test_diagnostics_pseudonyms_inside_texts(gossiping_gateway: dict[str, Any]) -> None:
+    """A text naming the DIN, a serial (in any case) or the gateway serial names its pseudonym."""
+    expected = "no phase on **DIN** for **SERIAL_2**"
+    payload = gossiping_gateway["payloads"]["/api/powerwalls"]
+    assert payload["phase_detection_last_error"] == expected
+    assert gossiping_gateway["status"]["status"]["phase_detection_last_error"] == expected
+    assert gossiping_gateway["batteries"]["status"]["phase_detection_last_error"] == expected
+    checks = gossiping_gateway["batteries"]["sync"]["commissioning_diagnostic"]["checks"]
+    assert checks[0]["message"] == "Synchronizer of **GATEWAY_SERIAL** not reachable"
+
+
+async def test_diagnostics_redacts_secrets_inside_texts(gossiping_gateway: dict[str, Any]) -> None:
+    """A gateway answer quoting the password shows it redacted."""
+    payload = gossiping_gateway["payloads"]["/api/powerwalls"]
+    assert payload["on_grid_check_error"] == "customer login with **REDACTED** refused"
+    assert_absent(
+        gossiping_gateway,
+        {
+            "password": PASSWORD,
+            "DIN": DIN,
+            "DIN (lower case)": DIN.lower(),
+            "gateway serial": DIN.rpartition("--")[2],
+            "battery serial": "TG1234567890A1",
+            "battery serial (lower case)": "tg1234567890a1",
+        },
+    )
+
+
+async def test_diagnostics_setup_retry_reason_names_no_din(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    gateway_simulator_factory: SimulatorFactory,
+    unload_entries: None,
+) -> None:
+    """The reason an entry waits to set up, quoting the gateway's answer, shows the DIN's pseudonym."""
+    sim = await gateway_simulator_factory()
+    # An entry added while the gateway answered well: it knows the DIN.
+    entry = simulator_entry(sim)
+    # /api/status as a list: the client refuses it, quoting the answer.
+    sim.replay_diagnostics({"payloads": {"/api/status": [{"din": DIN.lower()}]}})
+    entry = await set_up(hass, sim, entry)
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+    assert """'[{"din": "**DIN**"}]'""" in diagnostics["reason"]
+    assert_absent(diagnostics, {"DIN": DIN, "DIN (lower case)": DIN.lower()})
+
+
+def nested(depth: int) -> dict[str, Any]:
+    """A JSON object nested ``depth`` levels deep."""
+    value: dict[str, Any] = {}
+    for _ in range(depth):
+        value = {"inner": value}
+    return value
+
+
+async def test_diagnostics_deeply_nested_answer(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    gateway_simulator_factory: SimulatorFactory,
+    tmp_path: Path,
+    unload_entries: None,
+) -> None:
+    """An answer nested 5,000 deep downloads: the deep part cut short, the rest intact."""
+    payload = load_fixture("powerwalls.json")
+    payload["powerwalls"][0]["commissioning_diagnostic"]["checks"][0]["debug"] = nested(5000)
+    powerwalls = tmp_path / "powerwalls.json"
+    powerwalls.write_text(json.dumps(payload))
+    sim = await gateway_simulator_factory(powerwalls_file=str(powerwalls))
+    entry = await set_up(hass, sim)
+    assert entry.state is ConfigEntryState.LOADED
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+    battery = diagnostics["payloads"]["/api/powerwalls"]["powerwalls"][0]
+    assert battery["grid_state"] == payload["powerwalls"][0]["grid_state"]
+    debug = battery["commissioning_diagnostic"]["checks"][0]["debug"]
+    while isinstance(debug, dict):
+        debug = debug["inner"]
+    assert debug == "**TOO_DEEP**"
+
+
+async def test_diagnostics_gateway_without_din(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    gateway_simulator_factory: SimulatorFactory,
+    unload_entries: None,
+) -> None:
+    """Older firmware without a DIN, found by DHCP: its id and MAC are redacted, batteries kept apart."""
+    sim = await gateway_simulator_factory(scenario="no_din")
+    mac = "aa:bb:cc:dd:ee:ff"
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Backup Gateway",
+        # What the config flow derives from the battery serials on such firmware.
+        unique_id="SERIALS-0123456789ABCDEF",
+        data={CONF_HOST: sim.host, CONF_PASSWORD: sim.password, CONF_EMAIL: "", CONF_MAC: mac},
+    )
+    entry = await set_up(hass, sim, entry)
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+    assert diagnostics["entry"]["unique_id"] == REDACTED
+    assert diagnostics["entry"]["data"][CONF_MAC] == REDACTED
+    assert diagnostics["gateway_info"]["din"] is None
+    assert diagnostics["batteries"]["gateway_din"] is None
+    assert [b["package_serial_number"] for b in diagnostics["batteries"]["powerwalls"]] == [
+        "**SERIAL_1**",
+        "**SERIAL_2**",
+    ]
+    assert_absent(
+        diagnostics,
+        {"MAC": mac, "MAC (upper case)": mac.upper(), "gateway id": "SERIALS-0123456789ABCDEF"},
+    )
