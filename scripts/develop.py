@@ -106,6 +106,13 @@ def prepare_config(port: int, reset: bool) -> None:
     if not link.is_symlink():
         _remove(link)
         link.symlink_to(Path("..", "..", "custom_components", DOMAIN))
+    # The bundled blueprint, which configuration.yaml's automation uses.
+    blueprints = CONFIG / "blueprints" / "automation"
+    blueprints.mkdir(parents=True, exist_ok=True)
+    link = blueprints / DOMAIN
+    if not link.is_symlink():
+        _remove(link)
+        link.symlink_to(Path("..", "..", "..", "blueprints", "automation", DOMAIN))
     storage = CONFIG / ".storage"
     storage.mkdir(exist_ok=True)
     stable = {
@@ -376,6 +383,21 @@ async def wait_for_entities(
         await asyncio.sleep(1)
 
 
+BLUEPRINT_AUTOMATION = "automation.grid_outage_notifications"
+
+
+async def blueprint_automation(http: aiohttp.ClientSession, base: str, token: str) -> str:
+    """The state of the automation configuration.yaml builds from the bundled blueprint."""
+    async with http.get(
+        f"{base}/api/states/{BLUEPRINT_AUTOMATION}",
+        headers={"Authorization": f"Bearer {token}"},
+    ) as response:
+        if response.status != 200:
+            return f"missing (HTTP {response.status})"
+        state: dict[str, Any] = await response.json()
+        return str(state["state"])
+
+
 async def main(argv: list[str]) -> int:
     """Run everything until Ctrl-C (or, with --check, until the entities are up)."""
     args = parse_args(argv)
@@ -413,6 +435,7 @@ async def main(argv: list[str]) -> int:
             token = await get_token(http, base, password, new=saved is None)
             await add_integration(http, base, token, sim_host, args.diagnostics)
             entities = await wait_for_entities(http, base, token)
+            blueprint = await blueprint_automation(http, base, token)
         elapsed = time.monotonic() - started
         serving = (
             f"replaying {args.diagnostics}" if args.diagnostics else f"scenario {args.scenario}"
@@ -431,6 +454,10 @@ async def main(argv: list[str]) -> int:
         if args.check:
             for state in sorted(entities, key=lambda s: s["entity_id"]):
                 print(f"    {state['entity_id']}: {state['state']}")
+            print(f"    {BLUEPRINT_AUTOMATION} (from the bundled blueprint): {blueprint}")
+            if blueprint != "on":
+                print("The blueprint's automation did not load; see config/home-assistant.log.")
+                return 1
             if not entities:
                 log = (CONFIG / "home-assistant.log").read_text(errors="replace")
                 print("No entity came up. The end of config/home-assistant.log:")
