@@ -13,7 +13,7 @@ live grid status, nor the reverse.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -284,6 +284,8 @@ class PowerwallBatteryCoordinator(PowerwallCoordinator[BatteryData]):
             hass, entry, gateway, name="batteries", interval=timedelta(seconds=interval)
         )
         self._stale_devices = StaleDevices(hass, entry, gateway.gateway_id)
+        # Told of every full read, changed or not (entity listeners hear of changes only).
+        self.read_listeners: list[Callable[[BatteryData], None]] = []
         self._skipped_logged = False
         self._truncated_logged = False
         self._restricted = RestrictedApiIssue(hass, entry.entry_id, gateway.client.host)
@@ -353,7 +355,10 @@ class PowerwallBatteryCoordinator(PowerwallCoordinator[BatteryData]):
             CheckStatus,
         )
         self._stale_devices.battery_list_read(powerwalls)
-        return BatteryData(powerwalls, batteries)
+        data = BatteryData(powerwalls, batteries)
+        for listener in self.read_listeners:
+            listener(data)
+        return data
 
 
 class PowerwallStatusCoordinator(PowerwallCoordinator[StatusData]):

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 import re
 from typing import Any, override
 
+from homeassistant.const import MAX_LENGTH_STATE_STATE
 from homeassistant.core import callback
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity import Entity, EntityDescription
@@ -45,8 +46,12 @@ def state_key(value: str) -> str:
 
 
 def enum_state(value: str | None) -> str | None:
-    """The entity state of an enum value, known or not; ``None`` stays unknown."""
-    return state_key(value) if value else None
+    """The entity state of an enum value, known or not; ``None`` stays unknown.
+
+    Cut to the longest state Home Assistant accepts: a value new firmware
+    invents is shown even when it is long, never dropped as an invalid state.
+    """
+    return state_key(value)[:MAX_LENGTH_STATE_STATE] if value else None
 
 
 class PowerwallEntity[CoordinatorT: PowerwallCoordinator[Any], SubjectT](

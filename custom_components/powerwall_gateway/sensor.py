@@ -16,7 +16,8 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
 )
 from homeassistant.const import MAX_LENGTH_STATE_STATE, PERCENTAGE, EntityCategory, UnitOfTime
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
@@ -34,7 +35,9 @@ from .api import (
     PowerwallStatus,
     Sync,
 )
+from .const import LOGGER, STALE_DEVICE_READS
 from .coordinator import (
+    BatteryData,
     PowerwallBatteryCoordinator,
     PowerwallGatewayConfigEntry,
     PowerwallGatewayData,
@@ -468,6 +471,73 @@ class BatterySensor(PowerwallSensor[Battery], BatteryEntity):
     """A value of one battery."""
 
 
+CHECK_TRANSLATION_KEYS = frozenset(
+    f"{prefix}{run_key}_check" for prefix in ("", "sync_") for run_key, _ in DIAGNOSTIC_RUNS
+)
+
+
+class StaleCheckSensors:
+    """Remove the sensors of checks a diagnostic run no longer reports, as for batteries.
+
+    A check missing from STALE_DEVICE_READS full reads in a row loses its sensor
+    (firmware renamed or dropped it); a list that is empty, cut, garbled or read
+    while the gateway enumerates proves nothing, and neither does a battery or a
+    run that is absent altogether.
+    """
+
+    def __init__(self, coordinator: PowerwallBatteryCoordinator) -> None:
+        """Watch the check sensors of one entry."""
+        self._coordinator = coordinator
+        self._missing: dict[str, int] = {}
+
+    @callback
+    def battery_list_read(self, data: BatteryData) -> None:
+        """Count one full read; remove the sensors of checks gone long enough."""
+        powerwalls = data.powerwalls
+        if (
+            powerwalls is None
+            or not powerwalls.powerwalls
+            or powerwalls.skipped_powerwalls
+            or powerwalls.truncated
+            or powerwalls.status.enumerating
+        ):
+            return
+        gateway_id = self._coordinator.gateway.gateway_id
+        owners: list[tuple[str, str, DiagnosticOwner]] = [
+            (battery_id, "", battery) for battery_id, battery in data.batteries.items()
+        ]
+        if powerwalls.sync is not None:
+            owners.append((gateway_id, "sync_", powerwalls.sync))
+        current: set[str] = set()
+        runs: list[str] = []  # unique-id prefixes of the runs this read reports checks for
+        for owner_id, prefix, owner in owners:
+            current.update(f"{owner_id}_{d.key}" for d in check_sensors(prefix, owner))
+            runs += [
+                f"{owner_id}_{prefix}{run_key}_"
+                for run_key, run in DIAGNOSTIC_RUNS
+                if (diagnostic := run(owner)) is not None and diagnostic.checks
+            ]
+        registry = er.async_get(self._coordinator.hass)
+        missing: dict[str, int] = {}
+        for entry in er.async_entries_for_config_entry(
+            registry, self._coordinator.config_entry.entry_id
+        ):
+            uid = entry.unique_id
+            if (
+                entry.domain != "sensor"
+                or entry.translation_key not in CHECK_TRANSLATION_KEYS
+                or uid in current
+                or not uid.startswith(tuple(runs))
+            ):
+                continue
+            if (reads := self._missing.get(uid, 0) + 1) < STALE_DEVICE_READS:
+                missing[uid] = reads
+                continue
+            LOGGER.info("Removing %s: the gateway no longer reports its check", entry.entity_id)
+            registry.async_remove(entry.entity_id)
+        self._missing = missing
+
+
 def _battery_list_sensors(coordinator: PowerwallBatteryCoordinator) -> Iterator[Entity]:
     """The sensors the latest battery list supports, one per check included."""
     if (powerwalls := coordinator.data.powerwalls) is None:
@@ -510,3 +580,6 @@ async def async_setup_entry(
         ]
     )
     add_entities_as_batteries_appear(entry, async_add_entities, "sensor", _battery_list_sensors)
+    listeners = runtime.batteries.read_listeners
+    listeners.append(StaleCheckSensors(runtime.batteries).battery_list_read)
+    entry.async_on_unload(listeners.clear)

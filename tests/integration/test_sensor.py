@@ -567,3 +567,71 @@ async def test_check_called_progress_keeps_the_progress_sensor(
     )
     assert check is not None
     assert state_of(hass, check).state == "running"
+
+
+async def test_long_unknown_value_is_shown_cut_to_a_valid_state(
+    hass: HomeAssistant,
+    mock_client: MagicMock,
+    init_integration: ConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A long value new firmware invents is shown (cut to 255 characters), never dropped."""
+    payload = load_fixture("powerwalls.json")
+    payload["powerwalls"][0]["grid_state"] = "GridMystery" * 23  # 253 characters
+    mock_client.get_powerwalls.return_value = Powerwalls.from_json(payload)
+    await poll(hass, freezer, seconds=300)
+    state = state_of(hass, f"{BATTERY}_grid_compliance")
+    assert len(state.state) == 255
+    assert state.state.startswith("grid_mystery_grid_mystery")
+    assert state.state in state.attributes[ATTR_OPTIONS]
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+async def test_renamed_checks_lose_their_sensors_after_two_reads(
+    hass: HomeAssistant,
+    mock_client: MagicMock,
+    init_integration: ConfigEntry,
+    entity_registry: er.EntityRegistry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A check firmware renamed gets a new sensor; the old one goes after two reads."""
+    old = f"{SERIAL}_commissioning_diagnostic_can_connectivity"
+    new = f"{SERIAL}_commissioning_diagnostic_can_bus"
+    assert entity_registry.async_get_entity_id("sensor", DOMAIN, old)
+    payload = load_fixture("powerwalls.json")
+    payload["powerwalls"][0]["commissioning_diagnostic"]["checks"][0]["name"] = "CAN bus"
+    mock_client.get_powerwalls.return_value = Powerwalls.from_json(payload)
+    await poll(hass, freezer, seconds=300)
+    assert entity_registry.async_get_entity_id("sensor", DOMAIN, new)
+    assert entity_registry.async_get_entity_id("sensor", DOMAIN, old)
+    await poll(hass, freezer, seconds=300)
+    assert entity_registry.async_get_entity_id("sensor", DOMAIN, old) is None
+    # The other checks, and the other battery's, are untouched.
+    assert entity_registry.async_get_entity_id(
+        "sensor", DOMAIN, f"{SERIAL}_commissioning_diagnostic_enable_switch"
+    )
+    # A check that returns gets its sensor back.
+    mock_client.get_powerwalls.return_value = Powerwalls.from_json(load_fixture("powerwalls.json"))
+    await poll(hass, freezer, seconds=300)
+    assert entity_registry.async_get_entity_id("sensor", DOMAIN, old)
+
+
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+async def test_check_sensors_stay_when_a_run_reports_no_checks(
+    hass: HomeAssistant,
+    mock_client: MagicMock,
+    init_integration: ConfigEntry,
+    entity_registry: er.EntityRegistry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A run listed without checks (checks: null) proves nothing: its sensors stay."""
+    payload = load_fixture("powerwalls.json")
+    payload["powerwalls"][0]["commissioning_diagnostic"]["checks"] = None
+    mock_client.get_powerwalls.return_value = Powerwalls.from_json(payload)
+    for _ in range(3):
+        await poll(hass, freezer, seconds=300)
+    assert entity_registry.async_get_entity_id(
+        "sensor", DOMAIN, f"{SERIAL}_commissioning_diagnostic_can_connectivity"
+    )
