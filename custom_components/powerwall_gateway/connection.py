@@ -2,12 +2,14 @@
 
 A reload, a setup retry or a config flow builds a new client. The gateway's
 rate limit does not reset with it, so the cooldown a client learnt is kept per
-gateway address here and handed to the next client for that address, whether
-an entry's or a config flow's: a new client must never log in into a rate
-limit it could not know about.
+gateway address here, handed to the next client for that address and to every
+client still talking to it, whether an entry's or a config flow's: no client
+may log in into a rate limit another one has met.
 """
 
 from __future__ import annotations
+
+from weakref import WeakSet
 
 from aiohttp import ClientSession, DummyCookieJar
 from homeassistant.const import EVENT_HOMEASSISTANT_CLOSE
@@ -20,6 +22,8 @@ from .const import DOMAIN, REQUEST_TIMEOUT
 
 # When each gateway (by normalised host) allows requests again, in event-loop time.
 COOLDOWNS: HassKey[dict[str, float]] = HassKey(f"{DOMAIN}_cooldowns")
+# The clients alive for each gateway: a cooldown one of them meets holds them all.
+CLIENTS: HassKey[dict[str, WeakSet[PowerwallClient]]] = HassKey(f"{DOMAIN}_clients")
 # One HTTP session for every gateway, without a cookie jar: the client sends its
 # own session cookies, and Home Assistant's shared jar must neither override them
 # nor carry them to other integrations' requests to the same host.
@@ -44,6 +48,7 @@ def create_client(
         monotonic=hass.loop.time,
     )
     client.hold_off(cooldown_left(hass, client.host))
+    hass.data.setdefault(CLIENTS, {}).setdefault(client.host, WeakSet()).add(client)
     return client
 
 
@@ -76,5 +81,7 @@ def remember_cooldown(hass: HomeAssistant, host: str, seconds: float) -> None:
     """Ask the gateway at ``host`` nothing for ``seconds``; 0 when it answered again."""
     if seconds > 0:
         hass.data.setdefault(COOLDOWNS, {})[host] = hass.loop.time() + seconds
+        for client in hass.data.get(CLIENTS, {}).get(host, ()):
+            client.hold_off(seconds)
     else:
         hass.data.get(COOLDOWNS, {}).pop(host, None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from unittest.mock import MagicMock
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_DHCP, SOURCE_IGNORE, SOURCE_USER
 from homeassistant.const import CONF_EMAIL, CONF_HOST, CONF_MAC, CONF_PASSWORD
 from homeassistant.core import HomeAssistant
@@ -31,10 +32,10 @@ from custom_components.powerwall_gateway.const import (
     CONF_SESSION,
     DOMAIN,
 )
-from simulator import GatewaySimulator
+from simulator import GatewaySimulator, RateLimit
 from simulator.pytest_plugin import SimulatorFactory
 
-from .conftest import DIN, HOST, PASSWORD, SESSION
+from .conftest import DIN, HOST, PASSWORD, SESSION, poll, simulator_entry
 
 DHCP = DhcpServiceInfo(ip="192.168.1.77", hostname=DIN.lower(), macaddress="aabbccddeeff")
 
@@ -544,3 +545,90 @@ async def test_dhcp_moves_only_entries_that_store_an_address(
     )
     assert result["reason"] == "already_configured"
     assert entry.data[CONF_HOST] == ("192.168.1.77" if moves else stored)
+
+
+OTHER_DIN = "1232100-00-E--TG999999999XXX"
+
+
+async def test_rate_limit_met_in_a_flow_holds_the_next_flow(
+    hass: HomeAssistant, gateway_simulator_factory: SimulatorFactory
+) -> None:
+    """A 429 answered to one flow's login: a new flow for that gateway sends nothing at all."""
+    sim = await gateway_simulator_factory(login_limit=RateLimit(0, 3600), retry_after=300)
+    data = {CONF_HOST: sim.host, CONF_PASSWORD: sim.password}
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}, data=data
+    )
+    assert result["errors"] == {"base": "rate_limited"}
+    assert sim.logins == 1
+    hass.config_entries.flow.async_abort(result["flow_id"])
+    sent = len(sim.requests)
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}, data=data
+    )
+    assert result["errors"] == {"base": "rate_limited"}
+    assert result["description_placeholders"]["minutes"] == "5"
+    assert len(sim.requests) == sent
+
+
+async def test_rate_limit_met_in_a_flow_holds_the_entrys_polls(
+    hass: HomeAssistant,
+    gateway_simulator_factory: SimulatorFactory,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A 429 answered to a reconfigure flow's login: the running entry waits it out too."""
+    sim = await gateway_simulator_factory(login_limit=RateLimit(1, 3600), retry_after=120)
+    entry = simulator_entry(sim)
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    result = await entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_HOST: sim.host, CONF_PASSWORD: sim.password}
+    )
+    assert result["errors"] == {"base": "rate_limited"}
+    sent = len(sim.requests)
+    await poll(hass, freezer)  # 30 s into the 120 s cooldown
+    await poll(hass, freezer)
+    assert len(sim.requests) == sent
+    await poll(hass, freezer, seconds=61)  # past it
+    assert len(sim.requests) > sent
+
+
+async def test_reauth_against_another_gateway_sends_no_password(
+    hass: HomeAssistant, gateway_simulator_factory: SimulatorFactory
+) -> None:
+    """Another gateway now at the entry's address is told apart by its DIN, before any login."""
+    other = await gateway_simulator_factory()
+    other.din = OTHER_DIN
+    entry = simulator_entry(other)
+    entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(entry, unique_id=DIN)
+    result = await entry.start_reauth_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_PASSWORD: other.password}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "wrong_gateway"
+    assert other.logins == 0
+    assert [(r.method, r.path) for r in other.requests] == [("GET", "/api/status")]
+
+
+async def test_reconfigure_to_another_gateway_sends_no_password(
+    hass: HomeAssistant, gateway_simulator_factory: SimulatorFactory
+) -> None:
+    """Reconfiguring an entry to another gateway's address sends it no password."""
+    gateway = await gateway_simulator_factory()
+    other = await gateway_simulator_factory()
+    other.din = OTHER_DIN
+    entry = simulator_entry(gateway)
+    entry.add_to_hass(hass)
+    result = await entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_HOST: other.host}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "wrong_gateway"
+    assert other.logins == 0
+    assert [(r.method, r.path) for r in other.requests] == [("GET", "/api/status")]
+    assert entry.data[CONF_HOST] == gateway.host
