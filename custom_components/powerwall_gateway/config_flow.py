@@ -36,7 +36,13 @@ from .api import (
     PowerwallRateLimitError,
     normalize_host,
 )
-from .connection import cooldown_left, create_client, remember_cooldown
+from .connection import (
+    CONF_CERTIFICATE_FINGERPRINT,
+    async_identify,
+    cooldown_left,
+    create_client,
+    remember_cooldown,
+)
 from .const import (
     CONF_POWERWALLS_INTERVAL,
     CONF_SCAN_INTERVAL,
@@ -78,6 +84,8 @@ class _Gateway:
     unique_id: str
     title: str
     session: dict[str, str] | None
+    # The certificate of every connection that carried the password and session.
+    fingerprint: str | None
 
 
 class PowerwallGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
@@ -109,9 +117,10 @@ class PowerwallGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> _Gateway | None:
         """Check that ``host`` is a gateway that takes this password; fill ``errors`` if not.
 
-        Its identity is read first, without a login: a new gateway that is already
-        set up aborts the flow, and so does another gateway than ``entry``'s, before
-        any password is sent to it.
+        Its identity and certificate are read first, without a login: a new gateway
+        that is already set up aborts the flow, and so does another gateway than
+        ``entry``'s, before any password is sent to it. The password then goes only
+        to a device presenting that same certificate, which the entry trusts.
         """
         try:
             host = normalize_host(host)
@@ -123,13 +132,17 @@ class PowerwallGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
             errors["base"] = "rate_limited"
             placeholders["minutes"] = str(math.ceil(wait / 60))
             return None
-        client = create_client(
-            self.hass, host, user_input[CONF_PASSWORD], user_input.get(CONF_EMAIL, "")
-        )
         try:
-            info = await client.get_gateway_info()
+            info, fingerprint = await async_identify(self.hass, host)
             if din := gateway_unique_id(info):
                 await self._abort_if_other_gateway(din, host, entry)
+            client = create_client(
+                self.hass,
+                host,
+                user_input[CONF_PASSWORD],
+                user_input.get(CONF_EMAIL, ""),
+                fingerprint=fingerprint,
+            )
             await client.login()
             powerwalls = await client.get_powerwalls()
         except PowerwallError as err:
@@ -147,6 +160,7 @@ class PowerwallGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
             unique_id=unique_id,
             title=f"Backup Gateway {unique_id.rsplit('--', 1)[-1]}",
             session=client.export_session(),
+            fingerprint=fingerprint,
         )
 
     async def _abort_if_other_gateway(self, din: str, host: str, entry: ConfigEntry | None) -> None:
@@ -163,6 +177,7 @@ class PowerwallGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
             CONF_PASSWORD: user_input[CONF_PASSWORD],
             CONF_EMAIL: user_input.get(CONF_EMAIL, ""),
             CONF_SESSION: gateway.session,
+            CONF_CERTIFICATE_FINGERPRINT: gateway.fingerprint,
         }
         if self._discovered_mac:
             data[CONF_MAC] = self._discovered_mac
@@ -217,9 +232,8 @@ class PowerwallGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
         self._discovered_mac = format_mac(discovery_info.macaddress)
         # Ask the device who it is: no login, so no password is guessed or sent, and a
         # device that only claims a gateway's hostname cannot take over its entry.
-        client = create_client(self.hass, discovery_info.ip, "")
         try:
-            info = await client.get_gateway_info()
+            info, _ = await async_identify(self.hass, discovery_info.ip)
         except PowerwallNotGatewayError:
             return self.async_abort(reason="not_gateway")
         except PowerwallError:

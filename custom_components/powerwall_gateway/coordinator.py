@@ -33,6 +33,7 @@ from .api import (
     GridStatusInfo,
     PowerwallAuthenticationError,
     PowerwallBusyError,
+    PowerwallCertificateError,
     PowerwallClient,
     PowerwallError,
     PowerwallRateLimitError,
@@ -57,7 +58,12 @@ from .const import (
 )
 from .devices import StaleDevices, battery_id
 from .errors import update_failed
-from .repairs import RateLimitIssue, RestrictedApiIssue
+from .repairs import (
+    RateLimitIssue,
+    RestrictedApiIssue,
+    async_certificate_changed,
+    async_certificate_trusted,
+)
 
 type PowerwallGatewayConfigEntry = ConfigEntry[PowerwallGatewayData]
 
@@ -203,6 +209,11 @@ class PowerwallCoordinator[DataT](DataUpdateCoordinator[DataT]):
 
     def _failed(self, err: PowerwallError) -> DataT:
         """Keep the last data through a held error until it is stale; else fail the poll."""
+        if isinstance(err, PowerwallCertificateError):
+            # Another device answers at the gateway's address, or the gateway was
+            # replaced: nothing is sent to it, nothing is waited out, the user decides.
+            async_certificate_changed(self.hass, self.config_entry, err)
+            raise update_failed(err) from err
         if isinstance(err, PowerwallRateLimitError):
             self.gateway.rate_limits.rate_limited(dt_util.utcnow().timestamp())
         if self.data is None:
@@ -233,6 +244,7 @@ class PowerwallCoordinator[DataT](DataUpdateCoordinator[DataT]):
         self._last_success = dt_util.utcnow()
         self.update_interval = self.interval
         self.gateway.rate_limits.answered(self._last_success.timestamp())
+        async_certificate_trusted(self.hass, self.config_entry.entry_id)
         # A new session (after an expiry) is stored, so a restart costs no login.
         session = self.client.export_session()
         if session != self.config_entry.data.get(CONF_SESSION):

@@ -5,18 +5,24 @@ from __future__ import annotations
 from unittest.mock import MagicMock
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.config_entries import SOURCE_DHCP, SOURCE_IGNORE, SOURCE_USER
+from homeassistant.config_entries import (
+    SOURCE_DHCP,
+    SOURCE_IGNORE,
+    SOURCE_RECONFIGURE,
+    SOURCE_USER,
+)
 from homeassistant.const import CONF_EMAIL, CONF_HOST, CONF_MAC, CONF_PASSWORD
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType, InvalidData
 from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, start_reauth_flow
 
 from custom_components.powerwall_gateway.api import (
     GatewayInfo,
     PowerwallAuthenticationError,
     PowerwallBusyError,
+    PowerwallCertificateError,
     PowerwallConnectionError,
     PowerwallError,
     PowerwallInvalidResponseError,
@@ -25,7 +31,10 @@ from custom_components.powerwall_gateway.api import (
     PowerwallTimeoutError,
     PowerwallUnsupportedError,
 )
-from custom_components.powerwall_gateway.connection import COOLDOWNS
+from custom_components.powerwall_gateway.connection import (
+    CONF_CERTIFICATE_FINGERPRINT,
+    COOLDOWNS,
+)
 from custom_components.powerwall_gateway.const import (
     CONF_POWERWALLS_INTERVAL,
     CONF_SCAN_INTERVAL,
@@ -38,6 +47,8 @@ from simulator.pytest_plugin import SimulatorFactory
 from .conftest import DIN, HOST, PASSWORD, SESSION, poll, simulator_entry
 
 DHCP = DhcpServiceInfo(ip="192.168.1.77", hostname=DIN.lower(), macaddress="aabbccddeeff")
+# The certificate the mocked client reports (see conftest.mock_client).
+FINGERPRINT = "ab" * 32
 
 
 async def test_user_flow_against_simulator(
@@ -117,6 +128,8 @@ async def test_user_flow_not_a_gateway(hass: HomeAssistant, mock_client: MagicMo
         (PowerwallAuthenticationError("bad"), "invalid_auth"),
         (PowerwallBusyError("busy", status=503), "busy"),
         (PowerwallUnsupportedError("pw3"), "unsupported"),
+        # The certificate changed between the identity read and the login: nothing sent.
+        (PowerwallCertificateError("changed", expected="ab", actual="cd"), "certificate_changed"),
         (PowerwallInvalidResponseError("html"), "invalid_response"),
         (PowerwallError("odd"), "unknown"),
     ],
@@ -537,7 +550,13 @@ async def test_dhcp_moves_only_entries_that_store_an_address(
 ) -> None:
     """Addresses with ports and IPv6 addresses are followed; host names are kept."""
     entry = MockConfigEntry(
-        domain=DOMAIN, unique_id=DIN, data={CONF_HOST: stored, CONF_PASSWORD: PASSWORD}
+        domain=DOMAIN,
+        unique_id=DIN,
+        data={
+            CONF_HOST: stored,
+            CONF_PASSWORD: PASSWORD,
+            CONF_CERTIFICATE_FINGERPRINT: FINGERPRINT,
+        },
     )
     entry.add_to_hass(hass)
     result = await hass.config_entries.flow.async_init(
@@ -548,6 +567,56 @@ async def test_dhcp_moves_only_entries_that_store_an_address(
 
 
 OTHER_DIN = "1232100-00-E--TG999999999XXX"
+
+
+async def test_flows_record_the_certificate_that_took_the_password(
+    hass: HomeAssistant, gateway_simulator_factory: SimulatorFactory
+) -> None:
+    """Adding, re-authenticating and reconfiguring each store the certificate the user confirmed."""
+    gateway = await gateway_simulator_factory()
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN,
+        context={"source": SOURCE_USER},
+        data={CONF_HOST: gateway.host, CONF_PASSWORD: gateway.password},
+    )
+    entry = result["result"]
+    assert entry.data[CONF_CERTIFICATE_FINGERPRINT] == gateway.fingerprint
+    await hass.async_block_till_done()
+    await hass.config_entries.async_unload(entry.entry_id)
+    # The gateway, reset: a new certificate at a new address, confirmed by reconfiguring.
+    reset = await gateway_simulator_factory()
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_RECONFIGURE, "entry_id": entry.entry_id}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_HOST: reset.host}
+    )
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.data[CONF_CERTIFICATE_FINGERPRINT] == reset.fingerprint
+    await hass.async_block_till_done()
+    await hass.config_entries.async_unload(entry.entry_id)
+    # Reset again, with a new password: re-authentication confirms the certificate too.
+    await reset.stop()
+    again = await gateway_simulator_factory(password="new-password", port=reset.port)
+    result = await start_reauth_flow(hass, entry)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_PASSWORD: "new-password"}
+    )
+    assert result["reason"] == "reauth_successful"
+    assert entry.data[CONF_CERTIFICATE_FINGERPRINT] == again.fingerprint
+
+
+async def test_dhcp_discovery_records_the_certificate(
+    hass: HomeAssistant, mock_client: MagicMock
+) -> None:
+    """A discovered gateway confirmed with its password trusts the certificate it presented."""
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_DHCP}, data=DHCP
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_PASSWORD: PASSWORD}
+    )
+    assert result["data"][CONF_CERTIFICATE_FINGERPRINT] == FINGERPRINT
 
 
 async def test_rate_limit_met_in_a_flow_holds_the_next_flow(
