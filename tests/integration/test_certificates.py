@@ -14,16 +14,19 @@ from pathlib import Path
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
+from homeassistant.config_entries import SOURCE_DHCP, SOURCE_USER, ConfigEntryState
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
+from custom_components.powerwall_gateway import connection
+from custom_components.powerwall_gateway.api import PowerwallClient
 from custom_components.powerwall_gateway.connection import CONF_CERTIFICATE_FINGERPRINT
 from custom_components.powerwall_gateway.const import DOMAIN
 from simulator import GatewaySimulator
@@ -34,6 +37,8 @@ from .conftest import poll, simulator_entry, state_of
 
 GRID_STATUS = "sensor.backup_gateway_grid_status"
 CHANGED = "certificate other than the trusted one"
+GATEWAY_ADDRESS = "192.168.1.50"
+DHCP_ADDRESS = "192.168.1.77"
 
 
 def readable(fingerprint: str) -> str:
@@ -285,3 +290,142 @@ async def test_fix_flow_of_a_removed_entry_changes_nothing(
     result = await response.json()
     assert result["type"] == FlowResultType.ABORT
     assert result["reason"] == "resolved"
+
+
+# ---------------------------------------------------------------- DHCP takeover
+
+
+@pytest.fixture
+def lan(monkeypatch: pytest.MonkeyPatch) -> dict[str, GatewaySimulator]:
+    """LAN addresses (as DHCP reports them), each answered by a simulator on loopback.
+
+    Every client the integration builds sends its requests to the simulator of
+    its address; an address without one fails the test, so nothing ever
+    leaves loopback.
+    """
+    routes: dict[str, GatewaySimulator] = {}
+
+    class RoutedClient(PowerwallClient):
+        def __init__(self, host: str, *args: Any, **kwargs: Any) -> None:
+            super().__init__(host, *args, **kwargs)
+            self.base_url = f"https://{routes[self.host].host}"
+
+    monkeypatch.setattr(connection, "PowerwallClient", RoutedClient)
+    return routes
+
+
+def dhcp(hostname: str) -> DhcpServiceInfo:
+    return DhcpServiceInfo(ip=DHCP_ADDRESS, hostname=hostname, macaddress="aabbccddeeff")
+
+
+async def gateway_gone(
+    hass: HomeAssistant,
+    factory: SimulatorFactory,
+    lan: dict[str, GatewaySimulator],
+    freezer: FrozenDateTimeFactory,
+) -> tuple[MockConfigEntry, GatewaySimulator]:
+    """A gateway set up at GATEWAY_ADDRESS that has just gone off the network."""
+    gateway = lan[GATEWAY_ADDRESS] = await factory()
+    entry = await add_by_hand(hass, GATEWAY_ADDRESS, gateway.password)
+    await gateway.stop()
+    await poll(hass, freezer)
+    assert state_of(hass, GRID_STATUS).state == STATE_UNAVAILABLE
+    return entry, gateway
+
+
+async def test_dhcp_impostor_with_the_gateways_din_takes_nothing(
+    hass: HomeAssistant,
+    gateway_simulator_factory: SimulatorFactory,
+    lan: dict[str, GatewaySimulator],
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A device claiming the gateway's host name and DIN, with another certificate, gets nothing.
+
+    The entry stays where it is; the device is asked who it is (no password,
+    no session) and then never again; nothing is offered to the user.
+    """
+    entry, gateway = await gateway_gone(hass, gateway_simulator_factory, lan, freezer)
+    impostor = lan[DHCP_ADDRESS] = await gateway_simulator_factory()
+    assert impostor.din == gateway.din
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_DHCP}, data=dhcp(gateway.din.lower())
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "untrusted_certificate"
+    assert entry.data[CONF_HOST] == GATEWAY_ADDRESS
+    assert "does not present the certificate trusted for it" in caplog.text
+    for _ in range(3):
+        await poll(hass, freezer)
+    await poll(hass, freezer, seconds=300)
+    assert [(r.method, r.path, r.authenticated) for r in impostor.requests] == [
+        ("GET", "/api/status", False)
+    ]
+    assert impostor.logins == 0
+    assert hass.config_entries.flow.async_progress_by_handler(DOMAIN) == []
+
+
+async def test_dhcp_follows_the_gateway_that_presents_its_certificate(
+    hass: HomeAssistant,
+    gateway_simulator_factory: SimulatorFactory,
+    lan: dict[str, GatewaySimulator],
+    freezer: FrozenDateTimeFactory,
+    tmp_path: Path,
+) -> None:
+    """The same gateway at a new address (same certificate) is followed, with its session."""
+    entry, gateway = await gateway_gone(hass, gateway_simulator_factory, lan, freezer)
+    moved = lan[DHCP_ADDRESS] = await gateway_simulator_factory(
+        **certificate_files(gateway, tmp_path)
+    )
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_DHCP}, data=dhcp(gateway.din.lower())
+    )
+    assert result["reason"] == "already_configured"
+    await hass.async_block_till_done()
+    assert entry.data[CONF_HOST] == DHCP_ADDRESS
+    assert entry.state is ConfigEntryState.LOADED
+    assert state_of(hass, GRID_STATUS).state == "system_grid_connected"
+    assert moved.logins == 1  # a new simulator knows no session: the one login it costs
+
+
+async def test_dhcp_device_without_din_never_matches_an_entry(
+    hass: HomeAssistant,
+    gateway_simulator_factory: SimulatorFactory,
+    lan: dict[str, GatewaySimulator],
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A device with the gateway's host name but no DIN is only offered as a new gateway."""
+    entry, gateway = await gateway_gone(hass, gateway_simulator_factory, lan, freezer)
+    impostor = lan[DHCP_ADDRESS] = await gateway_simulator_factory()
+    impostor.din = ""
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_DHCP}, data=dhcp(gateway.din.lower())
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "discovery_confirm"
+    flow = hass.config_entries.flow.async_get(result["flow_id"])
+    assert flow["context"]["unique_id"] == "MAC-aa:bb:cc:dd:ee:ff"
+    assert entry.data[CONF_HOST] == GATEWAY_ADDRESS
+    assert impostor.logins == 0
+
+
+async def test_user_typed_address_of_an_impostor_does_not_move_the_entry(
+    hass: HomeAssistant,
+    gateway_simulator_factory: SimulatorFactory,
+    lan: dict[str, GatewaySimulator],
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Adding "the same gateway" at another address moves the entry only if it is the same one."""
+    caplog.set_level(logging.WARNING)
+    entry, _ = await gateway_gone(hass, gateway_simulator_factory, lan, freezer)
+    impostor = lan[DHCP_ADDRESS] = await gateway_simulator_factory()
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN,
+        context={"source": SOURCE_USER},
+        data={CONF_HOST: DHCP_ADDRESS, CONF_PASSWORD: impostor.password},
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+    assert entry.data[CONF_HOST] == GATEWAY_ADDRESS
+    assert impostor.logins == 0

@@ -51,6 +51,13 @@ DHCP = DhcpServiceInfo(ip="192.168.1.77", hostname=DIN.lower(), macaddress="aabb
 FINGERPRINT = "ab" * 32
 
 
+def trust(hass: HomeAssistant, entry: MockConfigEntry, fingerprint: str = FINGERPRINT) -> None:
+    """Make ``entry`` trust a certificate, as an entry created or set up now does."""
+    hass.config_entries.async_update_entry(
+        entry, data={**entry.data, CONF_CERTIFICATE_FINGERPRINT: fingerprint}
+    )
+
+
 async def test_user_flow_against_simulator(
     hass: HomeAssistant, simulator: GatewaySimulator
 ) -> None:
@@ -186,6 +193,7 @@ async def test_user_flow_already_configured(
 ) -> None:
     """The same gateway cannot be added twice; its address is updated instead."""
     mock_config_entry.add_to_hass(hass)
+    trust(hass, mock_config_entry)
     result = await hass.config_entries.flow.async_init(
         DOMAIN,
         context={"source": SOURCE_USER},
@@ -237,6 +245,7 @@ async def test_dhcp_known_gateway_moves(
 ) -> None:
     """A known gateway that lost contact is followed to its new address, without a question."""
     mock_config_entry.add_to_hass(hass)
+    trust(hass, mock_config_entry)
     result = await hass.config_entries.flow.async_init(
         DOMAIN, context={"source": SOURCE_DHCP}, data=DHCP
     )
@@ -291,6 +300,7 @@ async def test_dhcp_known_gateway_other_hostname(
 ) -> None:
     """A "teslapw_" hostname is matched by the DIN the gateway reports."""
     mock_config_entry.add_to_hass(hass)
+    trust(hass, mock_config_entry)
     result = await hass.config_entries.flow.async_init(
         DOMAIN,
         context={"source": SOURCE_DHCP},
@@ -617,6 +627,42 @@ async def test_dhcp_discovery_records_the_certificate(
         result["flow_id"], {CONF_PASSWORD: PASSWORD}
     )
     assert result["data"][CONF_CERTIFICATE_FINGERPRINT] == FINGERPRINT
+
+
+async def test_user_flow_keeps_an_entry_that_trusts_another_certificate(
+    hass: HomeAssistant, mock_client: MagicMock, mock_config_entry: MockConfigEntry
+) -> None:
+    """Typing a new address for a set-up gateway moves it only if it presents its certificate."""
+    mock_config_entry.add_to_hass(hass)
+    trust(hass, mock_config_entry, "cd" * 32)
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN,
+        context={"source": SOURCE_USER},
+        data={CONF_HOST: "192.168.1.99", CONF_PASSWORD: PASSWORD},
+    )
+    assert result["reason"] == "already_configured"
+    assert mock_config_entry.data[CONF_HOST] == HOST
+    mock_client.login.assert_not_called()
+
+
+@pytest.mark.parametrize("stored", [None, "cd" * 32])
+async def test_dhcp_does_not_move_an_entry_to_an_untrusted_certificate(
+    hass: HomeAssistant,
+    mock_client: MagicMock,
+    mock_config_entry: MockConfigEntry,
+    stored: str | None,
+) -> None:
+    """Without the trusted certificate (or with none recorded yet), the entry stays put."""
+    mock_config_entry.add_to_hass(hass)
+    if stored is not None:
+        trust(hass, mock_config_entry, stored)
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_DHCP}, data=DHCP
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "untrusted_certificate"
+    assert mock_config_entry.data[CONF_HOST] == HOST
+    mock_client.login.assert_not_called()
 
 
 async def test_rate_limit_met_in_a_flow_holds_the_next_flow(
