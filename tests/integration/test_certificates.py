@@ -234,8 +234,10 @@ async def test_certificate_change_at_setup_retries_with_the_issue(
     gateway_simulator_factory: SimulatorFactory,
     freezer: FrozenDateTimeFactory,
     issue_registry: ir.IssueRegistry,
+    hass_client: ClientSessionGenerator,
+    repairs: None,
 ) -> None:
-    """A mismatch met at start-up: setup retries (sending nothing), and the issue is raised."""
+    """A mismatch met at start-up: setup retries (sending nothing), the issue fixes it."""
     gateway = await gateway_simulator_factory()
     entry = await add_by_hand(hass, gateway.host, gateway.password)
     assert await hass.config_entries.async_unload(entry.entry_id)
@@ -247,6 +249,14 @@ async def test_certificate_change_at_setup_retries_with_the_issue(
     issue = issue_registry.async_get_issue(DOMAIN, issue_id(entry))
     assert issue is not None
     assert issue.translation_placeholders["actual"] == readable(impostor.fingerprint)
+    await poll(hass, freezer, seconds=90)  # a setup retry: still nothing sent
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert impostor.requests == []
+    result = await fix_flow(hass_client, issue_id(entry), {})
+    assert result["type"] == FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    assert state_of(hass, GRID_STATUS).state == "system_grid_connected"
 
 
 async def test_entry_without_a_certificate_trusts_the_first_one_it_sees(
