@@ -384,6 +384,11 @@ class GatewaySimulator:
         """The gateway DIN reported now; ``None`` while the scenario reports none (``no_din``)."""
         return self._scenario.reported_din(self._din, self._context())
 
+    @din.setter
+    def din(self, din: str) -> None:
+        """Be another gateway (another DIN), or one without a DIN (``""``)."""
+        self._din = din
+
     def view(self) -> View:
         """Return what the gateway answers right now (payloads before any fault)."""
         context = self._context()

@@ -438,8 +438,10 @@ def test_translation_keys_used_in_code_exist(section: str) -> None:
             if entry is None:
                 missing.append(f"{section}.{key} ({name}.py:{call.lineno})")
                 continue
-            for field, text in entry.items():
+            # A fixable issue's texts are in its fix flow's steps, which show its placeholders.
+            for path, text in _leaves(entry):
                 if absent := _placeholders(text) - available:
+                    field = ".".join(path)
                     missing.append(f"{section}.{key}.{field} needs placeholders {absent}")
     assert found, f"no translation_key found for {section}: is the scan broken?"
     assert not unresolved, f"translation_key not a literal or constant: {unresolved}"

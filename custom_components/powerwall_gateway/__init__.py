@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import CONF_EMAIL, CONF_HOST, CONF_PASSWORD, Platform
+from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryNotReady
 from homeassistant.helpers import device_registry as dr
 
-from .api import PowerwallError
-from .connection import create_client, remember_client, resume_client
-from .const import CONF_SESSION, DOMAIN
+from .api import PowerwallCertificateError, PowerwallError
+from .connection import (
+    CONF_CERTIFICATE_FINGERPRINT,
+    create_entry_client,
+    remember_client,
+)
+from .const import DOMAIN
 from .coordinator import (
     PowerwallBatteryCoordinator,
     PowerwallGateway,
@@ -22,22 +26,21 @@ from .coordinator import (
 from .devices import async_migrate_to_din, gateway_device_info, gateway_unique_id, is_din
 from .errors import error_key
 from .outages import OutageTracker
-from .repairs import RateLimitIssue
+from .repairs import RateLimitIssue, async_certificate_changed, async_certificate_trusted
 
 PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.EVENT, Platform.SENSOR]
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: PowerwallGatewayConfigEntry) -> bool:
     """Set up a gateway: restore its session, read it once, then add its entities."""
-    client = create_client(
-        hass, entry.data[CONF_HOST], entry.data[CONF_PASSWORD], entry.data.get(CONF_EMAIL, "")
-    )
-    resume_client(hass, client)
-    if session := entry.data.get(CONF_SESSION):
-        client.restore_session(session)
+    client = create_entry_client(hass, entry)
     try:
         info = await client.get_gateway_info()  # identity and firmware; no login needed
     except PowerwallError as err:
+        if isinstance(err, PowerwallCertificateError):
+            # Retried like any failed setup: it costs a TLS handshake, nothing is sent,
+            # and the entry recovers by itself if the trusted gateway answers again.
+            async_certificate_changed(hass, entry, err)
         raise ConfigEntryNotReady(
             translation_domain=DOMAIN,
             translation_key=error_key(err),
@@ -45,6 +48,17 @@ async def async_setup_entry(hass: HomeAssistant, entry: PowerwallGatewayConfigEn
         ) from err
     finally:
         remember_client(hass, client)
+    async_certificate_trusted(hass, entry.entry_id)
+    if entry.data.get(CONF_CERTIFICATE_FINGERPRINT) is None:
+        # Set up before certificates were recorded: trust the one just presented to
+        # a request without session or password, and pin it from here on.
+        hass.config_entries.async_update_entry(
+            entry,
+            data={**entry.data, CONF_CERTIFICATE_FINGERPRINT: client.certificate_fingerprint},
+        )
+        pinned = create_entry_client(hass, entry)
+        pinned.last_payloads.update(client.last_payloads)  # /api/status, for diagnostics
+        client = pinned
     if (din := gateway_unique_id(info)) and din != entry.unique_id and not is_din(entry.unique_id):
         async_migrate_to_din(hass, entry, din)
     gateway = PowerwallGateway(
@@ -82,7 +96,8 @@ async def async_unload_entry(hass: HomeAssistant, entry: PowerwallGatewayConfigE
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: PowerwallGatewayConfigEntry) -> None:
-    """Forget a removed gateway's outage history."""
+    """Forget a removed gateway's outage history and its certificate issue."""
+    async_certificate_trusted(hass, entry.entry_id)
     await OutageTracker(hass, entry.entry_id).async_remove()
 
 

@@ -37,7 +37,14 @@ from .api import (
     PowerwallRateLimitError,
     normalize_host,
 )
-from .connection import cooldown_left, create_client, forget_login_backoff, remember_cooldown
+from .connection import (
+    CONF_CERTIFICATE_FINGERPRINT,
+    async_identify,
+    cooldown_left,
+    create_client,
+    forget_login_backoff,
+    remember_cooldown,
+)
 from .const import (
     CONF_GRID_INTERVAL,
     CONF_POWERWALLS_INTERVAL,
@@ -83,6 +90,8 @@ class _Gateway:
     unique_id: str
     title: str
     session: dict[str, str] | None
+    # The certificate of every connection that carried the password and session.
+    fingerprint: str | None
 
 
 class PowerwallGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
@@ -114,9 +123,10 @@ class PowerwallGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> _Gateway | None:
         """Check that ``host`` is a gateway that takes this password; fill ``errors`` if not.
 
-        Its identity is read first, without a login: a new gateway that is already
-        set up aborts the flow, and so does another gateway than ``entry``'s, before
-        any password is sent to it.
+        Its identity and certificate are read first, without a login: a new gateway
+        that is already set up aborts the flow, and so does another gateway than
+        ``entry``'s, before any password is sent to it. The password then goes only
+        to a device presenting that same certificate, which the entry trusts.
         """
         try:
             host = normalize_host(host)
@@ -128,13 +138,17 @@ class PowerwallGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
             errors["base"] = "rate_limited"
             placeholders["minutes"] = str(math.ceil(wait / 60))
             return None
-        client = create_client(
-            self.hass, host, user_input[CONF_PASSWORD], user_input.get(CONF_EMAIL, "")
-        )
         try:
-            info = await client.get_gateway_info()
+            info, fingerprint = await async_identify(self.hass, host)
             if din := gateway_unique_id(info):
-                await self._abort_if_other_gateway(din, host, entry)
+                await self._abort_if_other_gateway(din, host, fingerprint, entry)
+            client = create_client(
+                self.hass,
+                host,
+                user_input[CONF_PASSWORD],
+                user_input.get(CONF_EMAIL, ""),
+                fingerprint=fingerprint,
+            )
             await client.login()
             powerwalls = await client.get_powerwalls()
         except PowerwallError as err:
@@ -154,15 +168,31 @@ class PowerwallGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
             unique_id=unique_id,
             title=f"Backup Gateway {unique_id.rsplit('--', 1)[-1]}",
             session=client.export_session(),
+            fingerprint=fingerprint,
         )
 
-    async def _abort_if_other_gateway(self, din: str, host: str, entry: ConfigEntry | None) -> None:
+    async def _abort_if_other_gateway(
+        self, din: str, host: str, fingerprint: str | None, entry: ConfigEntry | None
+    ) -> None:
         """Stop before the login if this gateway is set up already, or is not ``entry``'s."""
         if entry is None:
             await self.async_set_unique_id(din, raise_on_progress=False)
-            self._abort_if_unique_id_configured(updates={CONF_HOST: host})
+            self._abort_if_configured(din, host, fingerprint)
         elif is_din(entry.unique_id) and entry.unique_id != din:
             raise AbortFlow("wrong_gateway")
+
+    def _abort_if_configured(self, unique_id: str, host: str, fingerprint: str | None) -> None:
+        """Abort if this gateway is set up; move its entry to ``host`` only if it proved itself.
+
+        The DIN and the DHCP host name are served to anyone who asks, so any device
+        can claim them. Only the certificate the entry trusts proves that the
+        device at ``host`` is the entry's gateway; without it, the entry stays
+        where it is and never sends its session or password there.
+        """
+        entry = self.hass.config_entries.async_entry_for_domain_unique_id(DOMAIN, unique_id)
+        if _trusts(entry, fingerprint):
+            self._abort_if_unique_id_configured(updates={CONF_HOST: host})
+        self._abort_if_unique_id_configured()
 
     def _entry_data(self, gateway: _Gateway, user_input: Mapping[str, Any]) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -170,6 +200,7 @@ class PowerwallGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
             CONF_PASSWORD: user_input[CONF_PASSWORD],
             CONF_EMAIL: user_input.get(CONF_EMAIL, ""),
             CONF_SESSION: gateway.session,
+            CONF_CERTIFICATE_FINGERPRINT: gateway.fingerprint,
         }
         if self._discovered_mac:
             data[CONF_MAC] = self._discovered_mac
@@ -179,7 +210,7 @@ class PowerwallGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
         self, gateway: _Gateway, user_input: Mapping[str, Any]
     ) -> ConfigFlowResult:
         await self.async_set_unique_id(gateway.unique_id, raise_on_progress=False)
-        self._abort_if_unique_id_configured(updates={CONF_HOST: gateway.host})
+        self._abort_if_configured(gateway.unique_id, gateway.host, gateway.fingerprint)
         return self.async_create_entry(
             title=gateway.title, data=self._entry_data(gateway, user_input)
         )
@@ -222,11 +253,11 @@ class PowerwallGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
         """A gateway joined the network: update a known one that lost contact, or offer it."""
         self._discovered_host = discovery_info.ip
         self._discovered_mac = format_mac(discovery_info.macaddress)
-        # Ask the device who it is: no login, so no password is guessed or sent, and a
-        # device that only claims a gateway's hostname cannot take over its entry.
-        client = create_client(self.hass, discovery_info.ip, "")
+        # Ask the device who it is: no login, so no password is guessed or sent. Its
+        # host name, and even the DIN it reports, prove nothing: only the certificate
+        # an entry trusts lets the entry follow a gateway to a new address.
         try:
-            info = await client.get_gateway_info()
+            info, fingerprint = await async_identify(self.hass, discovery_info.ip)
         except PowerwallNotGatewayError:
             return self.async_abort(reason="not_gateway")
         except PowerwallError:
@@ -248,6 +279,18 @@ class PowerwallGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
         # An ignored gateway has an entry without data: it is simply left alone.
         host = entry.data.get(CONF_HOST, "") if entry is not None else ""
         if entry is not None and _is_ip_address(host) and not _working(entry):
+            if not _trusts(entry, fingerprint):
+                # A device claiming the gateway's identity, or the gateway after a reset
+                # or replacement: only the user can tell, so nothing is offered.
+                LOGGER.warning(
+                    "The device at %s says it is the gateway set up at %s, but does not"
+                    " present the certificate trusted for it; the entry stays where it is."
+                    " If the gateway was replaced or reset, reconfigure the entry with its"
+                    " new address",
+                    discovery_info.ip,
+                    host,
+                )
+                return self.async_abort(reason="untrusted_certificate")
             self._abort_if_unique_id_configured(
                 updates={CONF_HOST: discovery_info.ip, CONF_MAC: self._discovered_mac}
             )
@@ -342,6 +385,15 @@ def _is_ip_address(host: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _trusts(entry: ConfigEntry | None, fingerprint: str | None) -> bool:
+    """Whether ``entry`` trusts the certificate of this SHA-256 fingerprint."""
+    return (
+        entry is not None
+        and fingerprint is not None
+        and entry.data.get(CONF_CERTIFICATE_FINGERPRINT) == fingerprint
+    )
 
 
 def _working(entry: ConfigEntry) -> bool:

@@ -2,27 +2,39 @@
 
 A reload, a setup retry or a config flow builds a new client. The gateway's
 rate limit does not reset with it, so the cooldown a client learnt is kept per
-gateway address here and handed to the next client for that address, whether
-an entry's or a config flow's: a new client must never log in into a rate
-limit it could not know about.
+gateway address here, handed to the next client for that address and to every
+client still talking to it, whether an entry's or a config flow's: no client
+may log in into a rate limit another one has met.
+
+An entry's client also pins the certificate the entry trusts (trust on first
+use): a device that presents another one is sent nothing at all.
 """
 
 from __future__ import annotations
 
+from typing import Any, Final
+from weakref import WeakSet
+
 from aiohttp import ClientSession, DummyCookieJar
-from homeassistant.const import EVENT_HOMEASSISTANT_CLOSE
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import CONF_EMAIL, CONF_HOST, CONF_PASSWORD, EVENT_HOMEASSISTANT_CLOSE
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers.aiohttp_client import async_create_clientsession
 from homeassistant.util.hass_dict import HassKey
 
-from .api import PowerwallClient
-from .const import DOMAIN, REQUEST_TIMEOUT
+from .api import GatewayInfo, PowerwallClient
+from .const import CONF_SESSION, DOMAIN, REQUEST_TIMEOUT
+
+# The SHA-256 (lower-case hex) of the certificate an entry trusts, in its data.
+CONF_CERTIFICATE_FINGERPRINT: Final = "certificate_fingerprint"
 
 # When each gateway (by normalised host) allows requests again, in event-loop time.
 COOLDOWNS: HassKey[dict[str, float]] = HassKey(f"{DOMAIN}_cooldowns")
 # When an entry's client may log in again after a failed login, in event-loop time.
 # Flows do not inherit it: a person retyping a password is not a retry loop.
 LOGIN_BACKOFFS: HassKey[dict[str, float]] = HassKey(f"{DOMAIN}_login_backoffs")
+# The clients alive for each gateway: a cooldown one of them meets holds them all.
+CLIENTS: HassKey[dict[str, WeakSet[PowerwallClient]]] = HassKey(f"{DOMAIN}_clients")
 # One HTTP session for every gateway, without a cookie jar: the client sends its
 # own session cookies, and Home Assistant's shared jar must neither override them
 # nor carry them to other integrations' requests to the same host.
@@ -30,12 +42,18 @@ SESSION: HassKey[ClientSession] = HassKey(f"{DOMAIN}_session")
 
 
 def create_client(
-    hass: HomeAssistant, host: str, password: str, email: str = ""
+    hass: HomeAssistant,
+    host: str,
+    password: str,
+    email: str = "",
+    *,
+    fingerprint: str | None = None,
 ) -> PowerwallClient:
     """A gateway client on our own session and the event-loop clock.
 
-    It inherits the cooldown any earlier client met at the same address.
-    ``ValueError`` for a host that is not a host name or address.
+    It inherits the cooldown any earlier client met at the same address, and
+    pins ``fingerprint`` when given. ``ValueError`` for a host that is not a
+    host name or address.
     """
     client = PowerwallClient(
         host,
@@ -43,11 +61,48 @@ def create_client(
         email=email,
         session=_session(hass),
         request_timeout=REQUEST_TIMEOUT,
+        fingerprint=fingerprint,
         # Cooldowns are kept in event-loop time, the clock every client here runs on.
         monotonic=hass.loop.time,
     )
     client.hold_off(cooldown_left(hass, client.host))
+    hass.data.setdefault(CLIENTS, {}).setdefault(client.host, WeakSet()).add(client)
     return client
+
+
+def create_entry_client(hass: HomeAssistant, entry: ConfigEntry[Any]) -> PowerwallClient:
+    """The client of an entry: its password and stored session, its certificate pinned.
+
+    An entry created before certificates were recorded has none to pin yet;
+    its setup records the first one it sees (see ``async_setup_entry``).
+    """
+    data = entry.data
+    client = create_client(
+        hass,
+        data[CONF_HOST],
+        data[CONF_PASSWORD],
+        data.get(CONF_EMAIL, ""),
+        fingerprint=data.get(CONF_CERTIFICATE_FINGERPRINT),
+    )
+    resume_client(hass, client)
+    if session := data.get(CONF_SESSION):
+        client.restore_session(session)
+    return client
+
+
+async def async_identify(hass: HomeAssistant, host: str) -> tuple[GatewayInfo, str | None]:
+    """Ask the device at ``host`` who it is, and which certificate it presents.
+
+    Reads ``/api/status``, which needs no login, with a client that holds no
+    password and no session: whatever answers learns nothing from it. Client
+    errors propagate.
+    """
+    client = create_client(hass, host, "")
+    try:
+        info = await client.get_gateway_info()
+    finally:
+        remember_cooldown(hass, client.host, client.rate_limited_for)
+    return info, client.certificate_fingerprint
 
 
 def _session(hass: HomeAssistant) -> ClientSession:
@@ -76,8 +131,13 @@ def cooldown_left(hass: HomeAssistant, host: str) -> float:
 
 
 def remember_cooldown(hass: HomeAssistant, host: str, seconds: float) -> None:
-    """Ask the gateway at ``host`` nothing for ``seconds``; 0 when it answered again."""
+    """Ask the gateway at ``host`` nothing for ``seconds``; 0 when it answered again.
+
+    Every live client of that gateway (an entry's, a flow's) holds off too.
+    """
     _remember(hass, COOLDOWNS, host, seconds)
+    for client in hass.data.get(CLIENTS, {}).get(host, ()):
+        client.hold_off(seconds)
 
 
 def remember_client(hass: HomeAssistant, client: PowerwallClient) -> None:

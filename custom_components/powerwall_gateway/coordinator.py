@@ -37,6 +37,7 @@ from .api import (
     GridStatusInfo,
     PowerwallAuthenticationError,
     PowerwallBusyError,
+    PowerwallCertificateError,
     PowerwallClient,
     PowerwallError,
     PowerwallLoginBackoffError,
@@ -65,7 +66,12 @@ from .const import (
 from .devices import StaleDevices, battery_id
 from .errors import update_failed
 from .outages import OutageTracker
-from .repairs import RateLimitIssue, RestrictedApiIssue
+from .repairs import (
+    RateLimitIssue,
+    RestrictedApiIssue,
+    async_certificate_changed,
+    async_certificate_trusted,
+)
 
 type PowerwallGatewayConfigEntry = ConfigEntry[PowerwallGatewayData]
 
@@ -225,6 +231,12 @@ class PowerwallCoordinator[DataT](DataUpdateCoordinator[DataT]):
             raise ConfigEntryAuthFailed(
                 translation_domain=DOMAIN, translation_key="invalid_auth"
             ) from err
+        if isinstance(err, PowerwallCertificateError):
+            # Another device answers at the gateway's address, or the gateway was
+            # replaced: nothing is sent to it, and the user decides. The grid
+            # coordinator fails at once; the others keep their values as for any
+            # failure, until they are overdue.
+            async_certificate_changed(self.hass, self.config_entry, err)
         if isinstance(err, PowerwallRateLimitError) and not isinstance(
             err, PowerwallLoginBackoffError
         ):
@@ -257,6 +269,7 @@ class PowerwallCoordinator[DataT](DataUpdateCoordinator[DataT]):
         self._last_success = dt_util.utcnow()
         self.update_interval = self.interval
         self.gateway.rate_limits.answered(self._last_success.timestamp())
+        async_certificate_trusted(self.hass, self.config_entry.entry_id)
         # A new session (after an expiry) is stored, so a restart costs no login.
         session = self.client.export_session()
         if session != self.config_entry.data.get(CONF_SESSION):

@@ -12,6 +12,7 @@ from homeassistant.helpers.update_coordinator import UpdateFailed
 from .api import (
     PowerwallAuthenticationError,
     PowerwallBusyError,
+    PowerwallCertificateError,
     PowerwallConnectionError,
     PowerwallError,
     PowerwallInvalidResponseError,
@@ -23,8 +24,10 @@ from .api import (
 from .const import DOMAIN
 
 # Translation key of each client error; the most specific class listed wins
-# (PowerwallNotGatewayError is an invalid response; a timeout a connection error).
+# (PowerwallNotGatewayError is an invalid response; a timeout and a changed
+# certificate are connection errors).
 ERROR_KEYS: dict[type[PowerwallError], str] = {
+    PowerwallCertificateError: "certificate_changed",
     PowerwallAuthenticationError: "invalid_auth",
     PowerwallLoginBackoffError: "login_backoff",
     PowerwallRateLimitError: "rate_limited",

@@ -1,16 +1,31 @@
-"""Repair issues: what the user should know about a gateway and can act on."""
+"""Repair issues: what the user should know about a gateway and can act on.
+
+Also Home Assistant's repairs platform of the integration: the fix flow that
+lets the user trust a gateway's new certificate.
+"""
 
 from __future__ import annotations
 
 from collections import deque
+from typing import Any
 
+from homeassistant.components.repairs import RepairsFlow, RepairsFlowResult
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import CONF_HOST
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
+import probatio as vol
 
+from .api import PowerwallCertificateError
+from .connection import CONF_CERTIFICATE_FINGERPRINT
 from .const import DOMAIN, REPEATED_RATE_LIMIT_COUNT, REPEATED_RATE_LIMIT_WINDOW
 
 ISSUE_RATE_LIMITED = "rate_limited"
 ISSUE_RESTRICTED_API = "restricted_api"
+ISSUE_CERTIFICATE_CHANGED = "certificate_changed"
+# What the certificate issue hands its fix flow.
+_ENTRY_ID = "entry_id"
+_FINGERPRINT = "fingerprint"
 
 
 def rate_limited_issue_id(entry_id: str) -> str:
@@ -101,3 +116,90 @@ class RestrictedApiIssue:
     def remove(self) -> None:
         """The endpoint answers again, or the entry is unloaded."""
         ir.async_delete_issue(self._hass, DOMAIN, self._issue_id)
+
+
+def certificate_issue_id(entry_id: str) -> str:
+    """The repair issue of one entry whose gateway presents an untrusted certificate."""
+    return f"{ISSUE_CERTIFICATE_CHANGED}_{entry_id}"
+
+
+@callback
+def async_certificate_changed(
+    hass: HomeAssistant, entry: ConfigEntry[Any], err: PowerwallCertificateError
+) -> None:
+    """The device at the entry's address presents another certificate than the trusted one.
+
+    Nothing was sent to it. The issue shows both fingerprints and offers to
+    trust the new one: replacing or resetting a gateway changes it too.
+    """
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        certificate_issue_id(entry.entry_id),
+        # The client always reports what it got; without it there is nothing to trust.
+        is_fixable=err.actual is not None,
+        # Raised again at the first request after a restart if still true.
+        is_persistent=False,
+        severity=ir.IssueSeverity.ERROR,
+        translation_key=ISSUE_CERTIFICATE_CHANGED,
+        translation_placeholders={
+            "host": entry.data[CONF_HOST],
+            "expected": _readable(err.expected),
+            "actual": _readable(err.actual or ""),
+        },
+        data={_ENTRY_ID: entry.entry_id, _FINGERPRINT: err.actual},
+    )
+
+
+@callback
+def async_certificate_trusted(hass: HomeAssistant, entry_id: str) -> None:
+    """The gateway presented the trusted certificate (again), or the entry is gone."""
+    ir.async_delete_issue(hass, DOMAIN, certificate_issue_id(entry_id))
+
+
+def _readable(fingerprint: str) -> str:
+    """A fingerprint as browsers show one: upper-case byte pairs joined by colons."""
+    return ":".join(fingerprint[i : i + 2] for i in range(0, len(fingerprint), 2)).upper()
+
+
+class CertificateChangedFlow(RepairsFlow):
+    """Trust the certificate a gateway presents now, or keep refusing it (close the dialog)."""
+
+    def __init__(self, entry_id: str, fingerprint: str) -> None:
+        """The entry to update and the fingerprint to trust."""
+        self._entry_id = entry_id
+        self._fingerprint = fingerprint
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> RepairsFlowResult:
+        """Start with the confirmation."""
+        return await self.async_step_confirm()
+
+    async def async_step_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> RepairsFlowResult:
+        """Show both fingerprints; on submit, trust the new one and reload the entry."""
+        issue = ir.async_get(self.hass).async_get_issue(DOMAIN, self.issue_id)
+        entry = self.hass.config_entries.async_get_entry(self._entry_id)
+        if issue is None or entry is None:
+            # While the dialog was open, the trusted gateway answered again (trusting
+            # the other certificate now would shut it out) or the entry was deleted.
+            return self.async_abort(reason="resolved")
+        if user_input is not None:
+            self.hass.config_entries.async_update_entry(
+                entry, data={**entry.data, CONF_CERTIFICATE_FINGERPRINT: self._fingerprint}
+            )
+            self.hass.config_entries.async_schedule_reload(entry.entry_id)
+            return self.async_create_entry(data={})
+        return self.async_show_form(
+            step_id="confirm",
+            data_schema=vol.Schema({}),
+            description_placeholders=issue.translation_placeholders,
+        )
+
+
+async def async_create_fix_flow(
+    hass: HomeAssistant, issue_id: str, data: dict[str, str | int | float | None] | None
+) -> RepairsFlow:
+    """The fix flow of a fixable issue: only the certificate issue is one."""
+    assert data is not None
+    return CertificateChangedFlow(str(data[_ENTRY_ID]), str(data[_FINGERPRINT]))

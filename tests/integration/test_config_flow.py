@@ -4,18 +4,25 @@ from __future__ import annotations
 
 from unittest.mock import MagicMock
 
-from homeassistant.config_entries import SOURCE_DHCP, SOURCE_IGNORE, SOURCE_USER
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import (
+    SOURCE_DHCP,
+    SOURCE_IGNORE,
+    SOURCE_RECONFIGURE,
+    SOURCE_USER,
+)
 from homeassistant.const import CONF_EMAIL, CONF_HOST, CONF_MAC, CONF_PASSWORD
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType, InvalidData
 from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, start_reauth_flow
 
 from custom_components.powerwall_gateway.api import (
     GatewayInfo,
     PowerwallAuthenticationError,
     PowerwallBusyError,
+    PowerwallCertificateError,
     PowerwallConnectionError,
     PowerwallError,
     PowerwallInvalidResponseError,
@@ -24,7 +31,10 @@ from custom_components.powerwall_gateway.api import (
     PowerwallTimeoutError,
     PowerwallUnsupportedError,
 )
-from custom_components.powerwall_gateway.connection import COOLDOWNS
+from custom_components.powerwall_gateway.connection import (
+    CONF_CERTIFICATE_FINGERPRINT,
+    COOLDOWNS,
+)
 from custom_components.powerwall_gateway.const import (
     CONF_GRID_INTERVAL,
     CONF_POWERWALLS_INTERVAL,
@@ -32,12 +42,21 @@ from custom_components.powerwall_gateway.const import (
     CONF_SESSION,
     DOMAIN,
 )
-from simulator import GatewaySimulator
+from simulator import GatewaySimulator, RateLimit
 from simulator.pytest_plugin import SimulatorFactory
 
-from .conftest import DIN, HOST, PASSWORD, SESSION
+from .conftest import DIN, HOST, PASSWORD, SESSION, poll, simulator_entry
 
 DHCP = DhcpServiceInfo(ip="192.168.1.77", hostname=DIN.lower(), macaddress="aabbccddeeff")
+# The certificate the mocked client reports (see conftest.mock_client).
+FINGERPRINT = "ab" * 32
+
+
+def trust(hass: HomeAssistant, entry: MockConfigEntry, fingerprint: str = FINGERPRINT) -> None:
+    """Make ``entry`` trust a certificate, as an entry created or set up now does."""
+    hass.config_entries.async_update_entry(
+        entry, data={**entry.data, CONF_CERTIFICATE_FINGERPRINT: fingerprint}
+    )
 
 
 async def test_user_flow_against_simulator(
@@ -117,6 +136,8 @@ async def test_user_flow_not_a_gateway(hass: HomeAssistant, mock_client: MagicMo
         (PowerwallAuthenticationError("bad"), "invalid_auth"),
         (PowerwallBusyError("busy", status=503), "busy"),
         (PowerwallUnsupportedError("pw3"), "unsupported"),
+        # The certificate changed between the identity read and the login: nothing sent.
+        (PowerwallCertificateError("changed", expected="ab", actual="cd"), "certificate_changed"),
         (PowerwallInvalidResponseError("html"), "invalid_response"),
         (PowerwallError("odd"), "unknown"),
     ],
@@ -173,6 +194,7 @@ async def test_user_flow_already_configured(
 ) -> None:
     """The same gateway cannot be added twice; its address is updated instead."""
     mock_config_entry.add_to_hass(hass)
+    trust(hass, mock_config_entry)
     result = await hass.config_entries.flow.async_init(
         DOMAIN,
         context={"source": SOURCE_USER},
@@ -224,6 +246,7 @@ async def test_dhcp_known_gateway_moves(
 ) -> None:
     """A known gateway that lost contact is followed to its new address, without a question."""
     mock_config_entry.add_to_hass(hass)
+    trust(hass, mock_config_entry)
     result = await hass.config_entries.flow.async_init(
         DOMAIN, context={"source": SOURCE_DHCP}, data=DHCP
     )
@@ -278,6 +301,7 @@ async def test_dhcp_known_gateway_other_hostname(
 ) -> None:
     """A "teslapw_" hostname is matched by the DIN the gateway reports."""
     mock_config_entry.add_to_hass(hass)
+    trust(hass, mock_config_entry)
     result = await hass.config_entries.flow.async_init(
         DOMAIN,
         context={"source": SOURCE_DHCP},
@@ -554,7 +578,13 @@ async def test_dhcp_moves_only_entries_that_store_an_address(
 ) -> None:
     """Addresses with ports and IPv6 addresses are followed; host names are kept."""
     entry = MockConfigEntry(
-        domain=DOMAIN, unique_id=DIN, data={CONF_HOST: stored, CONF_PASSWORD: PASSWORD}
+        domain=DOMAIN,
+        unique_id=DIN,
+        data={
+            CONF_HOST: stored,
+            CONF_PASSWORD: PASSWORD,
+            CONF_CERTIFICATE_FINGERPRINT: FINGERPRINT,
+        },
     )
     entry.add_to_hass(hass)
     result = await hass.config_entries.flow.async_init(
@@ -562,3 +592,176 @@ async def test_dhcp_moves_only_entries_that_store_an_address(
     )
     assert result["reason"] == "already_configured"
     assert entry.data[CONF_HOST] == ("192.168.1.77" if moves else stored)
+
+
+OTHER_DIN = "1232100-00-E--TG999999999XXX"
+
+
+async def test_flows_record_the_certificate_that_took_the_password(
+    hass: HomeAssistant, gateway_simulator_factory: SimulatorFactory
+) -> None:
+    """Adding, re-authenticating and reconfiguring each store the certificate the user confirmed."""
+    gateway = await gateway_simulator_factory()
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN,
+        context={"source": SOURCE_USER},
+        data={CONF_HOST: gateway.host, CONF_PASSWORD: gateway.password},
+    )
+    entry = result["result"]
+    assert entry.data[CONF_CERTIFICATE_FINGERPRINT] == gateway.fingerprint
+    await hass.async_block_till_done()
+    await hass.config_entries.async_unload(entry.entry_id)
+    # The gateway, reset: a new certificate at a new address, confirmed by reconfiguring.
+    reset = await gateway_simulator_factory()
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_RECONFIGURE, "entry_id": entry.entry_id}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_HOST: reset.host}
+    )
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.data[CONF_CERTIFICATE_FINGERPRINT] == reset.fingerprint
+    await hass.async_block_till_done()
+    await hass.config_entries.async_unload(entry.entry_id)
+    # Reset again, with a new password: re-authentication confirms the certificate too.
+    await reset.stop()
+    again = await gateway_simulator_factory(password="new-password", port=reset.port)
+    result = await start_reauth_flow(hass, entry)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_PASSWORD: "new-password"}
+    )
+    assert result["reason"] == "reauth_successful"
+    assert entry.data[CONF_CERTIFICATE_FINGERPRINT] == again.fingerprint
+
+
+async def test_dhcp_discovery_records_the_certificate(
+    hass: HomeAssistant, mock_client: MagicMock
+) -> None:
+    """A discovered gateway confirmed with its password trusts the certificate it presented."""
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_DHCP}, data=DHCP
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_PASSWORD: PASSWORD}
+    )
+    assert result["data"][CONF_CERTIFICATE_FINGERPRINT] == FINGERPRINT
+
+
+async def test_user_flow_keeps_an_entry_that_trusts_another_certificate(
+    hass: HomeAssistant, mock_client: MagicMock, mock_config_entry: MockConfigEntry
+) -> None:
+    """Typing a new address for a set-up gateway moves it only if it presents its certificate."""
+    mock_config_entry.add_to_hass(hass)
+    trust(hass, mock_config_entry, "cd" * 32)
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN,
+        context={"source": SOURCE_USER},
+        data={CONF_HOST: "192.168.1.99", CONF_PASSWORD: PASSWORD},
+    )
+    assert result["reason"] == "already_configured"
+    assert mock_config_entry.data[CONF_HOST] == HOST
+    mock_client.login.assert_not_called()
+
+
+@pytest.mark.parametrize("stored", [None, "cd" * 32])
+async def test_dhcp_does_not_move_an_entry_to_an_untrusted_certificate(
+    hass: HomeAssistant,
+    mock_client: MagicMock,
+    mock_config_entry: MockConfigEntry,
+    stored: str | None,
+) -> None:
+    """Without the trusted certificate (or with none recorded yet), the entry stays put."""
+    mock_config_entry.add_to_hass(hass)
+    if stored is not None:
+        trust(hass, mock_config_entry, stored)
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_DHCP}, data=DHCP
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "untrusted_certificate"
+    assert mock_config_entry.data[CONF_HOST] == HOST
+    mock_client.login.assert_not_called()
+
+
+async def test_rate_limit_met_in_a_flow_holds_the_next_flow(
+    hass: HomeAssistant, gateway_simulator_factory: SimulatorFactory
+) -> None:
+    """A 429 answered to one flow's login: a new flow for that gateway sends nothing at all."""
+    sim = await gateway_simulator_factory(login_limit=RateLimit(0, 3600), retry_after=300)
+    data = {CONF_HOST: sim.host, CONF_PASSWORD: sim.password}
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}, data=data
+    )
+    assert result["errors"] == {"base": "rate_limited"}
+    assert sim.logins == 1
+    hass.config_entries.flow.async_abort(result["flow_id"])
+    sent = len(sim.requests)
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}, data=data
+    )
+    assert result["errors"] == {"base": "rate_limited"}
+    assert result["description_placeholders"]["minutes"] == "5"
+    assert len(sim.requests) == sent
+
+
+async def test_rate_limit_met_in_a_flow_holds_the_entrys_polls(
+    hass: HomeAssistant,
+    gateway_simulator_factory: SimulatorFactory,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A 429 answered to a reconfigure flow's login: the running entry waits it out too."""
+    sim = await gateway_simulator_factory(login_limit=RateLimit(1, 3600), retry_after=120)
+    entry = simulator_entry(sim)
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    result = await entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_HOST: sim.host, CONF_PASSWORD: sim.password}
+    )
+    assert result["errors"] == {"base": "rate_limited"}
+    sent = len(sim.requests)
+    await poll(hass, freezer)  # 30 s into the 120 s cooldown
+    await poll(hass, freezer)
+    assert len(sim.requests) == sent
+    await poll(hass, freezer, seconds=61)  # past it
+    assert len(sim.requests) > sent
+
+
+async def test_reauth_against_another_gateway_sends_no_password(
+    hass: HomeAssistant, gateway_simulator_factory: SimulatorFactory
+) -> None:
+    """Another gateway now at the entry's address is told apart by its DIN, before any login."""
+    other = await gateway_simulator_factory()
+    other.din = OTHER_DIN
+    entry = simulator_entry(other)
+    entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(entry, unique_id=DIN)
+    result = await entry.start_reauth_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_PASSWORD: other.password}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "wrong_gateway"
+    assert other.logins == 0
+    assert [(r.method, r.path) for r in other.requests] == [("GET", "/api/status")]
+
+
+async def test_reconfigure_to_another_gateway_sends_no_password(
+    hass: HomeAssistant, gateway_simulator_factory: SimulatorFactory
+) -> None:
+    """Reconfiguring an entry to another gateway's address sends it no password."""
+    gateway = await gateway_simulator_factory()
+    other = await gateway_simulator_factory()
+    other.din = OTHER_DIN
+    entry = simulator_entry(gateway)
+    entry.add_to_hass(hass)
+    result = await entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_HOST: other.host}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "wrong_gateway"
+    assert other.logins == 0
+    assert [(r.method, r.path) for r in other.requests] == [("GET", "/api/status")]
+    assert entry.data[CONF_HOST] == gateway.host

@@ -36,7 +36,7 @@ VOLATILE = path_type(
         r"entry\.(entry_id|created_at|modified_at)": (str,),
         # The simulator listens on a free port and makes a new certificate each run.
         r"entry\.data\.host": (str,),
-        r"client\.certificate_fingerprint": (str,),
+        r"(client|entry\.data)\.certificate_fingerprint": (str,),
         # The simulator's clock: its start and up time.
         r"gateway_info\.up_time_seconds": (str,),
         r"payloads\./api/status\.(start_time|up_time_seconds)": (str,),

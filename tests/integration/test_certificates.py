@@ -1,0 +1,445 @@
+"""Trust on first use: the gateway's certificate is pinned, and nothing goes to another one.
+
+Everything here runs over real HTTPS against simulators, each with its own
+self-signed certificate. An impostor is a simulator with another certificate,
+answering where the gateway did (the same port, or the address DHCP reports)
+and serving the gateway's DIN, which a real gateway hands to anyone.
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+import logging
+from pathlib import Path
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import SOURCE_DHCP, SOURCE_USER, ConfigEntryState
+from homeassistant.const import CONF_HOST, CONF_PASSWORD, STATE_UNAVAILABLE
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
+from homeassistant.setup import async_setup_component
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+from custom_components.powerwall_gateway import connection
+from custom_components.powerwall_gateway.api import PowerwallClient
+from custom_components.powerwall_gateway.connection import CONF_CERTIFICATE_FINGERPRINT
+from custom_components.powerwall_gateway.const import DOMAIN
+from simulator import GatewaySimulator
+from simulator.pytest_plugin import SimulatorFactory
+from simulator.tls import generate_certificate
+
+from .conftest import poll, simulator_entry, state_of
+
+GRID_STATUS = "sensor.backup_gateway_grid_status"
+CHANGED = "certificate other than the trusted one"
+GATEWAY_ADDRESS = "192.168.1.50"
+DHCP_ADDRESS = "192.168.1.77"
+
+
+def readable(fingerprint: str) -> str:
+    """A fingerprint as the repair issue shows it (and browsers do)."""
+    return ":".join(fingerprint[i : i + 2] for i in range(0, 64, 2)).upper()
+
+
+def logged(caplog: pytest.LogCaptureFixture, text: str) -> int:
+    """How many lines at INFO or above mention ``text``."""
+    return sum(
+        1 for record in caplog.records if record.levelno >= logging.INFO and text in record.message
+    )
+
+
+def battery_entity(sim: GatewaySimulator) -> str:
+    return f"sensor.powerwall_2_{sim.serials[0].lower()}_grid_compliance"
+
+
+def issue_id(entry: MockConfigEntry) -> str:
+    return f"certificate_changed_{entry.entry_id}"
+
+
+async def add_by_hand(hass: HomeAssistant, host: str, password: str) -> MockConfigEntry:
+    """Add a gateway through the user flow, as a person does; return its loaded entry."""
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}, data={CONF_HOST: host, CONF_PASSWORD: password}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    entry = result["result"]
+    assert entry.state is ConfigEntryState.LOADED
+    return entry
+
+
+def certificate_files(sim: GatewaySimulator, folder: Path) -> dict[str, str]:
+    """``sim``'s certificate and key as files, to start another simulator with them."""
+    folder.mkdir(exist_ok=True)
+    (folder / "cert.pem").write_bytes(sim.certificate.cert_pem)
+    (folder / "key.pem").write_bytes(sim.certificate.key_pem)
+    return {"cert_file": str(folder / "cert.pem"), "key_file": str(folder / "key.pem")}
+
+
+async def replace(
+    factory: SimulatorFactory, running: GatewaySimulator, **kwargs: Any
+) -> GatewaySimulator:
+    """Stop ``running`` and start another simulator on its port.
+
+    Without certificate files it has a certificate of its own: an impostor, or
+    the gateway after a reset.
+    """
+    await running.stop()
+    return await factory(port=running.port, **kwargs)
+
+
+async def fix_flow(
+    hass_client: ClientSessionGenerator, issue: str, user_input: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Open an issue's fix flow as the frontend does; submit ``user_input`` if given."""
+    client = await hass_client()
+    response = await client.post(
+        "/api/repairs/issues/fix", json={"handler": DOMAIN, "issue_id": issue}
+    )
+    assert response.status == HTTPStatus.OK
+    result: dict[str, Any] = await response.json()
+    if user_input is not None:
+        response = await client.post(f"/api/repairs/issues/fix/{result['flow_id']}", json={})
+        assert response.status == HTTPStatus.OK
+        result = await response.json()
+    return result
+
+
+@pytest.fixture(autouse=True, scope="module")
+def certificates_made_on_the_real_clock() -> None:
+    """Make one certificate before any test here freezes the clock.
+
+    These tests start simulators (each making a certificate) while the clock
+    is frozen. ``cryptography`` keeps the datetime class it first meets: were
+    that freezegun's, every later simulator outside a frozen clock would fail.
+    """
+    generate_certificate()
+
+
+@pytest.fixture
+async def repairs(hass: HomeAssistant) -> None:
+    """Home Assistant's repairs, which run fix flows."""
+    assert await async_setup_component(hass, "repairs", {})
+
+
+async def test_certificate_change_sends_nothing_and_asks_the_user(
+    hass: HomeAssistant,
+    gateway_simulator_factory: SimulatorFactory,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+    issue_registry: ir.IssueRegistry,
+    hass_client: ClientSessionGenerator,
+    repairs: None,
+) -> None:
+    """Another certificate at the gateway's address: nothing sent, a repair issue, the user decides.
+
+    The pinned check runs at the TLS handshake, before any request: the
+    impostor receives no request at all, so no login, password or session.
+    Closing the fix flow keeps refusing; submitting it trusts the new
+    certificate, and the entry comes back.
+    """
+    gateway = await gateway_simulator_factory()
+    entry = await add_by_hand(hass, gateway.host, gateway.password)
+    assert entry.data[CONF_CERTIFICATE_FINGERPRINT] == gateway.fingerprint
+    assert state_of(hass, GRID_STATUS).state == "system_grid_connected"
+
+    impostor = await replace(gateway_simulator_factory, gateway)
+    assert impostor.fingerprint != gateway.fingerprint
+    caplog.clear()
+    for _ in range(3):
+        await poll(hass, freezer)
+    assert impostor.requests == []
+    assert state_of(hass, GRID_STATUS).state == STATE_UNAVAILABLE
+    assert logged(caplog, CHANGED) == 1
+    issue = issue_registry.async_get_issue(DOMAIN, issue_id(entry))
+    assert issue is not None
+    assert issue.is_fixable
+    assert issue.severity is ir.IssueSeverity.ERROR
+    assert issue.translation_placeholders == {
+        "host": gateway.host,
+        "expected": readable(gateway.fingerprint),
+        "actual": readable(impostor.fingerprint),
+    }
+    # The flags and battery details keep their last values until they are overdue
+    # (as through any failure), then go too, each with its own line.
+    await poll(hass, freezer, seconds=300)
+    assert state_of(hass, battery_entity(gateway)).state == "grid_compliant"
+    await poll(hass, freezer, seconds=600)
+    assert state_of(hass, battery_entity(gateway)).state == STATE_UNAVAILABLE
+    assert state_of(hass, "binary_sensor.backup_gateway_updating").state == STATE_UNAVAILABLE
+    assert impostor.requests == []
+    assert logged(caplog, CHANGED) == 3
+
+    # Declined: the dialog shows both fingerprints and is closed; nothing changes.
+    shown = await fix_flow(hass_client, issue_id(entry))
+    assert shown["type"] == FlowResultType.FORM
+    assert shown["step_id"] == "confirm"
+    assert shown["description_placeholders"] == issue.translation_placeholders
+    response = await (await hass_client()).delete(f"/api/repairs/issues/fix/{shown['flow_id']}")
+    assert response.status == HTTPStatus.OK
+    await poll(hass, freezer)
+    assert impostor.requests == []
+    assert entry.data[CONF_CERTIFICATE_FINGERPRINT] == gateway.fingerprint
+    assert issue_registry.async_get_issue(DOMAIN, issue_id(entry)) is not None
+
+    # Accepted: the new certificate is trusted, the entry reloads and logs in once.
+    result = await fix_flow(hass_client, issue_id(entry), {})
+    assert result["type"] == FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    assert entry.data[CONF_CERTIFICATE_FINGERPRINT] == impostor.fingerprint
+    assert entry.state is ConfigEntryState.LOADED
+    assert state_of(hass, GRID_STATUS).state == "system_grid_connected"
+    assert state_of(hass, battery_entity(gateway)).state == "grid_compliant"
+    assert impostor.logins == 1
+    assert issue_registry.async_get_issue(DOMAIN, issue_id(entry)) is None
+
+
+async def test_trusted_gateway_back_clears_the_certificate_issue(
+    hass: HomeAssistant,
+    gateway_simulator_factory: SimulatorFactory,
+    freezer: FrozenDateTimeFactory,
+    issue_registry: ir.IssueRegistry,
+    hass_client: ClientSessionGenerator,
+    repairs: None,
+    tmp_path: Path,
+) -> None:
+    """An impostor that goes away again: the gateway is followed again, and the issue goes.
+
+    A fix dialog still open then trusts nothing: that would shut the gateway out.
+    """
+    gateway = await gateway_simulator_factory()
+    entry = await add_by_hand(hass, gateway.host, gateway.password)
+    impostor = await replace(gateway_simulator_factory, gateway)
+    for _ in range(2):
+        await poll(hass, freezer)
+    assert issue_registry.async_get_issue(DOMAIN, issue_id(entry)) is not None
+    shown = await fix_flow(hass_client, issue_id(entry))
+    another = await replace(gateway_simulator_factory, impostor)
+    await poll(hass, freezer)
+    assert another.requests == []  # yet another device: still refused
+    await replace(gateway_simulator_factory, another, **certificate_files(gateway, tmp_path))
+    await poll(hass, freezer)
+    assert state_of(hass, GRID_STATUS).state == "system_grid_connected"
+    assert issue_registry.async_get_issue(DOMAIN, issue_id(entry)) is None
+    response = await (await hass_client()).post(
+        f"/api/repairs/issues/fix/{shown['flow_id']}", json={}
+    )
+    assert (await response.json())["reason"] == "resolved"
+    assert entry.data[CONF_CERTIFICATE_FINGERPRINT] == gateway.fingerprint
+
+
+async def test_certificate_change_at_setup_retries_with_the_issue(
+    hass: HomeAssistant,
+    gateway_simulator_factory: SimulatorFactory,
+    freezer: FrozenDateTimeFactory,
+    issue_registry: ir.IssueRegistry,
+    hass_client: ClientSessionGenerator,
+    repairs: None,
+) -> None:
+    """A mismatch met at start-up: setup retries (sending nothing), the issue fixes it."""
+    gateway = await gateway_simulator_factory()
+    entry = await add_by_hand(hass, gateway.host, gateway.password)
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    impostor = await replace(gateway_simulator_factory, gateway)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert impostor.requests == []
+    issue = issue_registry.async_get_issue(DOMAIN, issue_id(entry))
+    assert issue is not None
+    assert issue.translation_placeholders["actual"] == readable(impostor.fingerprint)
+    await poll(hass, freezer, seconds=90)  # a setup retry: still nothing sent
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert impostor.requests == []
+    result = await fix_flow(hass_client, issue_id(entry), {})
+    assert result["type"] == FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    assert state_of(hass, GRID_STATUS).state == "system_grid_connected"
+
+
+async def test_entry_without_a_certificate_trusts_the_first_one_it_sees(
+    hass: HomeAssistant,
+    gateway_simulator_factory: SimulatorFactory,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """An entry set up before certificates were recorded is protected from its next setup on."""
+    gateway = await gateway_simulator_factory()
+    entry = simulator_entry(gateway)
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.data[CONF_CERTIFICATE_FINGERPRINT] == gateway.fingerprint
+    impostor = await replace(gateway_simulator_factory, gateway)
+    for _ in range(2):
+        await poll(hass, freezer)
+    assert impostor.requests == []
+    assert state_of(hass, GRID_STATUS).state == STATE_UNAVAILABLE
+
+
+async def test_fix_flow_of_a_removed_entry_changes_nothing(
+    hass: HomeAssistant,
+    gateway_simulator_factory: SimulatorFactory,
+    freezer: FrozenDateTimeFactory,
+    issue_registry: ir.IssueRegistry,
+    hass_client: ClientSessionGenerator,
+    repairs: None,
+) -> None:
+    """Deleting the gateway while its fix flow is open: the flow ends, the issue is gone."""
+    gateway = await gateway_simulator_factory()
+    entry = await add_by_hand(hass, gateway.host, gateway.password)
+    await replace(gateway_simulator_factory, gateway)
+    await poll(hass, freezer)
+    shown = await fix_flow(hass_client, issue_id(entry))
+    await hass.config_entries.async_remove(entry.entry_id)
+    assert issue_registry.async_get_issue(DOMAIN, issue_id(entry)) is None
+    response = await (await hass_client()).post(
+        f"/api/repairs/issues/fix/{shown['flow_id']}", json={}
+    )
+    result = await response.json()
+    assert result["type"] == FlowResultType.ABORT
+    assert result["reason"] == "resolved"
+
+
+# ---------------------------------------------------------------- DHCP takeover
+
+
+@pytest.fixture
+def lan(monkeypatch: pytest.MonkeyPatch) -> dict[str, GatewaySimulator]:
+    """LAN addresses (as DHCP reports them), each answered by a simulator on loopback.
+
+    Every client the integration builds sends its requests to the simulator of
+    its address; an address without one fails the test, so nothing ever
+    leaves loopback.
+    """
+    routes: dict[str, GatewaySimulator] = {}
+
+    class RoutedClient(PowerwallClient):
+        def __init__(self, host: str, *args: Any, **kwargs: Any) -> None:
+            super().__init__(host, *args, **kwargs)
+            self.base_url = f"https://{routes[self.host].host}"
+
+    monkeypatch.setattr(connection, "PowerwallClient", RoutedClient)
+    return routes
+
+
+def dhcp(hostname: str) -> DhcpServiceInfo:
+    return DhcpServiceInfo(ip=DHCP_ADDRESS, hostname=hostname, macaddress="aabbccddeeff")
+
+
+async def gateway_gone(
+    hass: HomeAssistant,
+    factory: SimulatorFactory,
+    lan: dict[str, GatewaySimulator],
+    freezer: FrozenDateTimeFactory,
+) -> tuple[MockConfigEntry, GatewaySimulator]:
+    """A gateway set up at GATEWAY_ADDRESS that has just gone off the network."""
+    gateway = lan[GATEWAY_ADDRESS] = await factory()
+    entry = await add_by_hand(hass, GATEWAY_ADDRESS, gateway.password)
+    await gateway.stop()
+    await poll(hass, freezer)
+    assert state_of(hass, GRID_STATUS).state == STATE_UNAVAILABLE
+    return entry, gateway
+
+
+async def test_dhcp_impostor_with_the_gateways_din_takes_nothing(
+    hass: HomeAssistant,
+    gateway_simulator_factory: SimulatorFactory,
+    lan: dict[str, GatewaySimulator],
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A device claiming the gateway's host name and DIN, with another certificate, gets nothing.
+
+    The entry stays where it is; the device is asked who it is (no password,
+    no session) and then never again; nothing is offered to the user.
+    """
+    entry, gateway = await gateway_gone(hass, gateway_simulator_factory, lan, freezer)
+    impostor = lan[DHCP_ADDRESS] = await gateway_simulator_factory()
+    assert impostor.din == gateway.din
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_DHCP}, data=dhcp(gateway.din.lower())
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "untrusted_certificate"
+    assert entry.data[CONF_HOST] == GATEWAY_ADDRESS
+    assert "does not present the certificate trusted for it" in caplog.text
+    for _ in range(3):
+        await poll(hass, freezer)
+    await poll(hass, freezer, seconds=300)
+    assert [(r.method, r.path, r.authenticated) for r in impostor.requests] == [
+        ("GET", "/api/status", False)
+    ]
+    assert impostor.logins == 0
+    assert hass.config_entries.flow.async_progress_by_handler(DOMAIN) == []
+
+
+async def test_dhcp_follows_the_gateway_that_presents_its_certificate(
+    hass: HomeAssistant,
+    gateway_simulator_factory: SimulatorFactory,
+    lan: dict[str, GatewaySimulator],
+    freezer: FrozenDateTimeFactory,
+    tmp_path: Path,
+) -> None:
+    """The same gateway at a new address (same certificate) is followed, with its session."""
+    entry, gateway = await gateway_gone(hass, gateway_simulator_factory, lan, freezer)
+    moved = lan[DHCP_ADDRESS] = await gateway_simulator_factory(
+        **certificate_files(gateway, tmp_path)
+    )
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_DHCP}, data=dhcp(gateway.din.lower())
+    )
+    assert result["reason"] == "already_configured"
+    await hass.async_block_till_done()
+    assert entry.data[CONF_HOST] == DHCP_ADDRESS
+    assert entry.state is ConfigEntryState.LOADED
+    assert state_of(hass, GRID_STATUS).state == "system_grid_connected"
+    assert moved.logins == 1  # a new simulator knows no session: the one login it costs
+
+
+async def test_dhcp_device_without_din_never_matches_an_entry(
+    hass: HomeAssistant,
+    gateway_simulator_factory: SimulatorFactory,
+    lan: dict[str, GatewaySimulator],
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A device with the gateway's host name but no DIN is only offered as a new gateway."""
+    entry, gateway = await gateway_gone(hass, gateway_simulator_factory, lan, freezer)
+    impostor = lan[DHCP_ADDRESS] = await gateway_simulator_factory()
+    impostor.din = ""
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_DHCP}, data=dhcp(gateway.din.lower())
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "discovery_confirm"
+    flow = hass.config_entries.flow.async_get(result["flow_id"])
+    assert flow["context"]["unique_id"] == "MAC-aa:bb:cc:dd:ee:ff"
+    assert entry.data[CONF_HOST] == GATEWAY_ADDRESS
+    assert impostor.logins == 0
+
+
+async def test_user_typed_address_of_an_impostor_does_not_move_the_entry(
+    hass: HomeAssistant,
+    gateway_simulator_factory: SimulatorFactory,
+    lan: dict[str, GatewaySimulator],
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Adding "the same gateway" at another address moves the entry only if it is the same one."""
+    caplog.set_level(logging.WARNING)
+    entry, _ = await gateway_gone(hass, gateway_simulator_factory, lan, freezer)
+    impostor = lan[DHCP_ADDRESS] = await gateway_simulator_factory()
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN,
+        context={"source": SOURCE_USER},
+        data={CONF_HOST: DHCP_ADDRESS, CONF_PASSWORD: impostor.password},
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+    assert entry.data[CONF_HOST] == GATEWAY_ADDRESS
+    assert impostor.logins == 0
