@@ -13,8 +13,18 @@ from typing import Any
 import pytest
 
 from .app import GatewaySimulator
+from .tls import generate_certificate
 
 type SimulatorFactory = Callable[..., Awaitable[GatewaySimulator]]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Make one certificate before any test freezes the clock.
+
+    cryptography remembers the datetime class it first meets. Were that a test's
+    frozen one, certificates made later under the real clock would be refused.
+    """
+    generate_certificate()
 
 
 @pytest.fixture

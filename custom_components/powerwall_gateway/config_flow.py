@@ -31,10 +31,13 @@ from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
 import probatio as vol
 
 from .api import (
+    PowerwallClient,
     PowerwallError,
     PowerwallLoginBackoffError,
     PowerwallNotGatewayError,
     PowerwallRateLimitError,
+    Powerwalls,
+    PowerwallUnsupportedError,
     normalize_host,
 )
 from .connection import (
@@ -150,7 +153,7 @@ class PowerwallGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
                 fingerprint=fingerprint,
             )
             await client.login()
-            powerwalls = await client.get_powerwalls()
+            powerwalls = await self._read_powerwalls(client)
         except PowerwallError as err:
             if isinstance(err, PowerwallRateLimitError):
                 if not isinstance(err, PowerwallLoginBackoffError):
@@ -170,6 +173,20 @@ class PowerwallGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
             session=client.export_session(),
             fingerprint=fingerprint,
         )
+
+    @staticmethod
+    async def _read_powerwalls(client: PowerwallClient) -> Powerwalls | None:
+        """The battery list; ``None`` for a restricted local API that has the grid status.
+
+        Powerwall 3 and recent gateway firmware answer "not found" for
+        /api/powerwalls but still tell whether the site is on grid: they are set
+        up with what they offer. A device with neither is unsupported.
+        """
+        try:
+            return await client.get_powerwalls()
+        except PowerwallUnsupportedError:
+            await client.get_grid_status()
+            return None
 
     async def _abort_if_other_gateway(
         self, din: str, host: str, fingerprint: str | None, entry: ConfigEntry | None

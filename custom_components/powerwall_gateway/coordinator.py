@@ -320,11 +320,11 @@ class PowerwallBatteryCoordinator(PowerwallCoordinator[BatteryData]):
             # A restricted local API (Powerwall 3, recent firmware): the live grid
             # status still works; say plainly what is missing.
             if self.data is None or self.data.powerwalls is not None:
-                LOGGER.warning(
+                LOGGER.info(
                     "The gateway at %s does not offer /api/powerwalls (a restricted local API):"
-                    " no battery details; asking again every %s",
+                    " no battery details; asking again every %d hours",
                     self.client.host,
-                    RESTRICTED_REPROBE_INTERVAL,
+                    RESTRICTED_REPROBE_INTERVAL.total_seconds() // 3600,
                 )
             self._restricted.create()
             return NOT_OFFERED

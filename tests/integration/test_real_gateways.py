@@ -6,9 +6,10 @@ import logging
 from unittest.mock import MagicMock
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.config_entries import ConfigEntryState
+from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import device_registry as dr, entity_registry as er, issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -20,8 +21,9 @@ from custom_components.powerwall_gateway.api import (
     PowerwallUnsupportedError,
 )
 from custom_components.powerwall_gateway.const import DOMAIN
+from simulator.pytest_plugin import SimulatorFactory
 
-from .conftest import DIN, HOST, PASSWORD, load_fixture, poll, state_of
+from .conftest import DIN, HOST, PASSWORD, load_fixture, poll, simulator_entry, state_of
 
 GRID_CONNECTED = "binary_sensor.backup_gateway_grid_connected"
 GRID_STATUS = "sensor.backup_gateway_grid_status"
@@ -274,3 +276,48 @@ async def test_din_appearing_later_keeps_the_gateway_and_its_history(
     assert battery is not None
     assert battery.via_device_id == gateway.id
     assert state_of(hass, entity_id).state == "system_grid_connected"
+
+
+async def test_restricted_gateway_is_added_from_the_form(
+    hass: HomeAssistant,
+    gateway_simulator_factory: SimulatorFactory,
+    freezer: FrozenDateTimeFactory,
+    device_registry: dr.DeviceRegistry,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """Over real HTTPS: a restricted gateway is added as a user adds it, and gains its batteries.
+
+    The simulator's firmware update brings /api/powerwalls back after an hour; the
+    next probe (every 3 hours) finds it, and the batteries appear without a reload.
+    """
+    sim = await gateway_simulator_factory()
+    sim.set_scenario("restricted", unlock_after=3600)
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN,
+        context={"source": SOURCE_USER},
+        data={CONF_HOST: sim.host, CONF_PASSWORD: sim.password},
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    entry = result["result"]
+    assert entry.unique_id == sim.din.upper()
+    assert state_of(hass, GRID_CONNECTED).state == "on"
+    assert hass.states.get(UPDATING) is None  # this gateway offers no flags
+    assert issue_registry.async_get_issue(DOMAIN, f"restricted_api_{entry.entry_id}")
+    sim.advance(3700)
+    await poll(hass, freezer, seconds=3 * 3600)
+    serial = sim.serials[0]
+    assert device_registry.async_get_device_by_identifier((DOMAIN, serial), entry.entry_id)
+    assert issue_registry.async_get_issue(DOMAIN, f"restricted_api_{entry.entry_id}") is None
+
+
+async def test_locked_status_endpoint_over_https(
+    hass: HomeAssistant, gateway_simulator_factory: SimulatorFactory
+) -> None:
+    """Over real HTTPS: the 409 "Sitemaster is current running" gateway sets up with its flags."""
+    sim = await gateway_simulator_factory(scenario="status_locked")
+    entry = simulator_entry(sim)
+    await setup(hass, entry)
+    assert entry.state is ConfigEntryState.LOADED
+    assert state_of(hass, UPDATING).state == "off"
+    assert entry.runtime_data.status.data.source == "battery_list"
