@@ -20,10 +20,11 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_EMAIL, CONF_HOST, CONF_PASSWORD, EVENT_HOMEASSISTANT_CLOSE
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers.aiohttp_client import async_create_clientsession
+from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
 
 from .api import GatewayInfo, PowerwallClient
-from .const import CONF_SESSION, DOMAIN, REQUEST_TIMEOUT
+from .const import CONF_LOGIN_BACKOFF_UNTIL, CONF_SESSION, DOMAIN, REQUEST_TIMEOUT
 
 # The SHA-256 (lower-case hex) of the certificate an entry trusts, in its data.
 CONF_CERTIFICATE_FINGERPRINT: Final = "certificate_fingerprint"
@@ -84,7 +85,7 @@ def create_entry_client(hass: HomeAssistant, entry: ConfigEntry[Any]) -> Powerwa
         data.get(CONF_EMAIL, ""),
         fingerprint=data.get(CONF_CERTIFICATE_FINGERPRINT),
     )
-    resume_client(hass, client)
+    resume_client(hass, client, data.get(CONF_LOGIN_BACKOFF_UNTIL))
     if session := data.get(CONF_SESSION):
         client.restore_session(session)
     return client
@@ -151,10 +152,17 @@ def forget_login_backoff(hass: HomeAssistant, host: str) -> None:
     _remember(hass, LOGIN_BACKOFFS, host, 0.0)
 
 
-def resume_client(hass: HomeAssistant, client: PowerwallClient) -> None:
-    """Give an entry's new client the login backoff its previous client was in."""
+def resume_client(
+    hass: HomeAssistant, client: PowerwallClient, stored_until: float | None = None
+) -> None:
+    """Give an entry's new client the login backoff its previous client was in.
+
+    ``stored_until`` (a UTC timestamp kept in the entry) carries it across a restart.
+    """
     until = hass.data.get(LOGIN_BACKOFFS, {}).get(client.host, 0.0)
     client.hold_off_login(until - hass.loop.time())
+    if stored_until is not None:
+        client.hold_off_login(stored_until - dt_util.utcnow().timestamp())
 
 
 def _remember(

@@ -10,6 +10,9 @@ LOGGER = logging.getLogger(__package__)
 MANUFACTURER: Final = "Tesla"
 
 CONF_SESSION: Final = "session"
+# When the entry's client may log in again after a failed login (a UTC timestamp):
+# kept in the entry so a restart during the backoff does not log in at once.
+CONF_LOGIN_BACKOFF_UNTIL: Final = "login_backoff_until"
 CONF_GRID_INTERVAL: Final = "grid_interval"
 CONF_SCAN_INTERVAL: Final = "scan_interval"
 CONF_POWERWALLS_INTERVAL: Final = "powerwalls_interval"

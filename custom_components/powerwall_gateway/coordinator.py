@@ -50,6 +50,7 @@ from .api import (
 from .connection import remember_client
 from .const import (
     CONF_GRID_INTERVAL,
+    CONF_LOGIN_BACKOFF_UNTIL,
     CONF_POWERWALLS_INTERVAL,
     CONF_SCAN_INTERVAL,
     CONF_SESSION,
@@ -218,8 +219,25 @@ class PowerwallCoordinator[DataT](DataUpdateCoordinator[DataT]):
             return self._failed(err)
         finally:
             remember_client(self.hass, self.client)
+            # Also after a failed read: a session renewed by it, or a login
+            # backoff it began, must outlive a restart.
+            self._save_client_state()
         self._succeeded()
         return data
+
+    def _save_client_state(self) -> None:
+        """Store the session and any login backoff in the entry.
+
+        A restart then neither logs in needlessly nor logs in during a backoff.
+        """
+        data = self.config_entry.data
+        new = {**data, CONF_SESSION: self.client.export_session()}
+        if (backoff := self.client.login_backoff_for) > 0:
+            new[CONF_LOGIN_BACKOFF_UNTIL] = round(dt_util.utcnow().timestamp() + backoff)
+        else:
+            new.pop(CONF_LOGIN_BACKOFF_UNTIL, None)
+        if new != data:
+            self.hass.config_entries.async_update_entry(self.config_entry, data=new)
 
     def _failed(self, err: PowerwallError) -> DataT:
         """Keep the last data through a held error until it is stale; else fail the poll."""

@@ -1,7 +1,8 @@
 """The async client of a Tesla Backup Gateway's local API.
 
 The client owns the gateway session and is careful with it: it logs in only
-when it has no session, re-logs in at most once when the gateway drops one,
+when it has no session, logs in again at most once for a request whose session
+the gateway dropped (concurrent requests share that login),
 and after an HTTP 429 sends nothing at all until the cooldown has passed,
 because repeated logins are how owners get locked out of their gateway. For
 the same reason a failed login (rejected, an error status, no usable token, a

@@ -1,0 +1,101 @@
+"""What the entry keeps of its client between polls and restarts: session, backoff, cookies."""
+
+from __future__ import annotations
+
+import logging
+from unittest.mock import MagicMock
+
+from aiohttp import DummyCookieJar
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.powerwall_gateway.api import GridStatus, PowerwallTimeoutError
+from custom_components.powerwall_gateway.connection import SESSION
+from custom_components.powerwall_gateway.const import (
+    CONF_LOGIN_BACKOFF_UNTIL,
+    CONF_SESSION,
+    MAX_LOGGED_UNKNOWN_VALUES,
+)
+from custom_components.powerwall_gateway.coordinator import UnknownValues
+from simulator import GatewaySimulator
+
+from .conftest import poll
+
+
+async def test_session_renewed_by_a_failing_poll_is_saved(
+    hass: HomeAssistant,
+    sim_entry: MockConfigEntry,
+    simulator: GatewaySimulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A poll that logs in again and then meets garbage still keeps the new session."""
+    old = sim_entry.data[CONF_SESSION]
+    simulator.expire_sessions()
+    simulator.set_scenario("html_error")
+    await poll(hass, freezer, seconds=10)
+    assert simulator.logins == 2
+    assert sim_entry.data[CONF_SESSION] != old
+    # A restart then costs no login.
+    simulator.set_scenario("normal")
+    await hass.config_entries.async_reload(sim_entry.entry_id)
+    await hass.async_block_till_done()
+    assert simulator.logins == 2
+
+
+async def test_restart_during_a_login_backoff_does_not_log_in_at_once(
+    hass: HomeAssistant,
+    mock_client: MagicMock,
+    init_integration: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A failed login's backoff is kept in the entry, and given to the client after a restart."""
+    mock_client.login_backoff_for = 120.0
+    mock_client.get_grid_status.side_effect = PowerwallTimeoutError("login timed out")
+    await poll(hass, freezer, seconds=10)
+    until = init_integration.data[CONF_LOGIN_BACKOFF_UNTIL]
+    assert until == pytest.approx(dt_util.utcnow().timestamp() + 120, abs=1)
+    mock_client.get_grid_status.side_effect = None
+    mock_client.login_backoff_for = 0.0
+    mock_client.hold_off_login.reset_mock()
+    freezer.tick(30)
+    await hass.config_entries.async_reload(init_integration.entry_id)
+    await hass.async_block_till_done()
+    waits = [call.args[0] for call in mock_client.hold_off_login.call_args_list]
+    assert max(waits) == pytest.approx(90, abs=1)
+    # Once logins work again, nothing is kept.
+    await poll(hass, freezer, seconds=10)
+    assert CONF_LOGIN_BACKOFF_UNTIL not in init_integration.data
+
+
+async def test_gateway_cookies_stay_out_of_home_assistants_shared_session(
+    hass: HomeAssistant, sim_entry: MockConfigEntry, simulator: GatewaySimulator
+) -> None:
+    """The integration talks to gateways through a session of its own, without a cookie jar.
+
+    Home Assistant's shared session has one process-wide jar: for a gateway
+    reached by host name, its cookies would override the client's own session
+    and ride along on other integrations' requests to that host.
+    """
+    session = hass.data[SESSION]
+    assert session is not async_get_clientsession(hass, verify_ssl=False)
+    assert isinstance(session.cookie_jar, DummyCookieJar)
+    assert simulator.logins == 1  # the gateway did set its cookies
+    assert len(session.cookie_jar) == 0
+
+
+def test_unknown_values_are_logged_once_and_boundedly(caplog: pytest.LogCaptureFixture) -> None:
+    """Each unknown value once; a gateway inventing new ones every read cannot grow the memory."""
+    unknown = UnknownValues()
+    with caplog.at_level(logging.WARNING):
+        for _ in range(2):
+            unknown.check(
+                "grid_status",
+                [f"SystemMystery{n}" for n in range(MAX_LOGGED_UNKNOWN_VALUES + 50)],
+                GridStatus,
+            )
+        unknown.check("grid_status", [GridStatus.SYSTEM_GRID_CONNECTED, None], GridStatus)
+    assert len(caplog.records) == MAX_LOGGED_UNKNOWN_VALUES
