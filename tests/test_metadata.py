@@ -22,8 +22,11 @@ from typing import Any
 from urllib.parse import urlparse
 
 from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity import EntityDescription
+from homeassistant.setup import async_setup_component
 import pytest
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 import yaml
 
 import custom_components.powerwall_gateway as integration_package
@@ -856,19 +859,39 @@ def test_brand_icon_size(name: str, size: int) -> None:
     assert (width, height) == (size, size)
 
 
+def test_brand_ships_no_logo_that_copies_an_icon() -> None:
+    """The brands rules flag a logo identical to the icon; Home Assistant falls back to the icon."""
+    icons = {(BRAND / name).read_bytes() for name in ("icon.png", "dark_icon.png")}
+    icons |= {(BRAND / name).read_bytes() for name in ("icon@2x.png", "dark_icon@2x.png")}
+    copies = [path.name for path in sorted(BRAND.glob("*logo*.png")) if path.read_bytes() in icons]
+    assert copies == []
+
+
 @pytest.mark.parametrize(
-    ("name", "shortest"),
+    ("image", "served"),
     [
-        ("logo.png", (128, 256)),
-        ("logo@2x.png", (256, 512)),
-        ("dark_logo.png", (128, 256)),
-        ("dark_logo@2x.png", (256, 512)),
+        ("icon.png", "icon.png"),
+        ("icon@2x.png", "icon@2x.png"),
+        ("dark_icon.png", "dark_icon.png"),
+        ("dark_icon@2x.png", "dark_icon@2x.png"),
+        ("logo.png", "icon.png"),
+        ("logo@2x.png", "icon.png"),
+        ("dark_logo.png", "dark_icon.png"),
+        ("dark_logo@2x.png", "dark_icon@2x.png"),
     ],
 )
-def test_brand_logo_size(name: str, shortest: tuple[int, int]) -> None:
-    assert (BRAND / name).is_file(), f"brand/{name} missing"
-    width, height, _ = _png_size(BRAND / name)
-    assert shortest[0] <= min(width, height) <= shortest[1]
+@pytest.mark.usefixtures("enable_custom_integrations")
+async def test_home_assistant_serves_every_brand_image(
+    hass: HomeAssistant, hass_client: ClientSessionGenerator, image: str, served: str
+) -> None:
+    """Each image the frontend may ask for comes from brand/, the logos by falling back."""
+    assert await async_setup_component(hass, "brands", {})
+    client = await hass_client()
+
+    response = await client.get(f"/api/brands/integration/{DOMAIN}/{image}")
+
+    assert response.status == 200
+    assert await response.read() == (BRAND / served).read_bytes()
 
 
 def test_brand_images_have_transparency() -> None:
