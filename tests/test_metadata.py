@@ -267,6 +267,11 @@ def test_hacs_exactly_one_integration() -> None:
     assert integrations == [DOMAIN]
 
 
+def test_no_top_level_custom_components_package() -> None:
+    """HACS installs only the integration's folder; nothing may rely on a file beside it."""
+    assert not (COMPONENTS / "__init__.py").exists()
+
+
 @pytest.mark.parametrize("name", ["README.md", "LICENSE", "hacs.json"])
 def test_hacs_repository_root_file_exists(name: str) -> None:
     assert (ROOT / name).is_file()
