@@ -277,6 +277,66 @@ def test_hacs_repository_root_file_exists(name: str) -> None:
     assert (ROOT / name).is_file()
 
 
+# --------------------------------------------------------------------- CHANGELOG
+
+CHANGELOG = ROOT / "CHANGELOG.md"
+RELEASE_HEADING = re.compile(r"^## \[(\d+\.\d+\.\d+)\] - (\d{4}-\d{2}-\d{2})$")
+CHANGE_KINDS = {"Added", "Changed", "Deprecated", "Removed", "Fixed", "Security"}
+
+
+def _changelog_sections() -> list[tuple[str, list[str]]]:
+    """The ``## `` headings of CHANGELOG.md, each with the lines under it."""
+    sections: list[tuple[str, list[str]]] = []
+    for line in CHANGELOG.read_text(encoding="utf-8").splitlines():
+        if line.startswith("## "):
+            sections.append((line, []))
+        elif sections:
+            sections[-1][1].append(line)
+    return sections
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
+
+
+def test_changelog_starts_with_unreleased() -> None:
+    assert CHANGELOG.read_text(encoding="utf-8").startswith("# Changelog\n")
+    assert _changelog_sections()[0][0] == "## [Unreleased]"
+
+
+def test_changelog_release_headings_are_versions_with_dates_newest_first() -> None:
+    releases = [RELEASE_HEADING.match(heading) for heading, _ in _changelog_sections()[1:]]
+    assert all(releases), [heading for heading, _ in _changelog_sections()[1:]]
+    versions = [match.group(1) for match in releases if match]
+    dates = [match.group(2) for match in releases if match]
+    assert versions == sorted(versions, key=_version_key, reverse=True)
+    assert len(set(versions)) == len(versions)
+    assert dates == sorted(dates, reverse=True)
+
+
+def test_changelog_sections_use_keep_a_changelog_kinds() -> None:
+    bad = []
+    for heading, lines in _changelog_sections():
+        kinds = [line.removeprefix("### ") for line in lines if line.startswith("### ")]
+        if not kinds or set(kinds) - CHANGE_KINDS:
+            bad.append(f"{heading}: {kinds}")
+    assert bad == []
+
+
+def test_changelog_headings_have_links() -> None:
+    text = CHANGELOG.read_text(encoding="utf-8")
+    names = [heading.removeprefix("## [").split("]")[0] for heading, _ in _changelog_sections()]
+    missing = [name for name in names if f"\n[{name}]: https://" not in text]
+    assert missing == []
+
+
+def test_manifest_version_is_the_newest_changelog_release() -> None:
+    """A release bumps the manifest to the version it adds on top of the CHANGELOG."""
+    releases = [RELEASE_HEADING.match(heading) for heading, _ in _changelog_sections()[1:]]
+    newest = next(match.group(1) for match in releases if match)
+    assert MANIFEST["version"] == newest
+
+
 # ------------------------------------------------------------------ translations
 
 KEY_RE = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
