@@ -254,3 +254,119 @@ def test_issue_template_config_is_well_formed() -> None:
     for link in config.get("contact_links", []):
         assert set(link) == {"name", "url", "about"}, link
         assert link["url"].startswith("https://"), link
+
+
+# ------------------------------------------------ Home Assistant releases CI runs
+
+CI_RUN = ROOT / ".ci" / "run"
+NOT_TESTED = (
+    "2026-11-29 17:05:47.993+00:00 WARNING (SyncWorker_0) [homeassistant.loader] We found a "
+    "custom integration powerwall_gateway which has not been tested by Home Assistant. This "
+    "component might cause stability problems, be sure to disable it if you experience issues "
+    "with Home Assistant"
+)
+SET_UP = (
+    "2026-11-29 17:05:49.100+00:00 INFO (MainThread) [homeassistant.setup] "
+    "Setting up powerwall_gateway"
+)
+UNRELATED = [
+    (
+        "2026-11-29 17:05:51.314+00:00 ERROR (MainThread) [haffmpeg.core] FFmpeg fails "
+        "[Errno 2] No such file or directory: 'ffmpeg'"
+    ),
+    (
+        "2026-11-29 17:05:52.006+00:00 ERROR (ImportExecutor_0) "
+        "[homeassistant.components.camera.img_util] Error loading libturbojpeg"
+    ),
+    (
+        "2026-11-29 17:05:52.100+00:00 WARNING (MainThread) [homeassistant.helpers.frame] "
+        "Detected that integration 'other' uses a deprecated helper"
+    ),
+]
+OUR_DEBUG = (
+    "2026-11-29 17:05:53.000+00:00 DEBUG (MainThread) [custom_components.powerwall_gateway."
+    'coordinator] /api/powerwalls: {"message": "the deprecated field was dropped"}'
+)
+
+
+def _check_log(tmp_path: Path, *lines: str) -> subprocess.CompletedProcess[str]:
+    log = tmp_path / "home-assistant.log"
+    log.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return subprocess.run(
+        ["bash", str(CI_RUN), "check-log", str(log)], capture_output=True, text=True, check=False
+    )
+
+
+def test_log_check_passes_home_assistants_own_warnings(tmp_path: Path) -> None:
+    result = _check_log(tmp_path, NOT_TESTED, SET_UP, *UNRELATED, OUR_DEBUG)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+
+
+@pytest.mark.parametrize(
+    "problem",
+    [
+        pytest.param(
+            "2026-11-29 17:06:00.000+00:00 WARNING (MainThread) "
+            "[custom_components.powerwall_gateway.coordinator] Lost contact with the gateway",
+            id="our-warning",
+        ),
+        pytest.param(
+            "2026-11-29 17:06:00.000+00:00 ERROR (MainThread) [homeassistant.config_entries] "
+            "Error setting up entry Backup Gateway\nTraceback (most recent call last):\n"
+            '  File "/src/custom_components/powerwall_gateway/__init__.py", line 40, in setup\n'
+            "TypeError: boom",
+            id="traceback-through-our-code",
+        ),
+        pytest.param(
+            "2026-11-29 17:06:00.000+00:00 WARNING (ImportExecutor_0) [py.warnings] "
+            "/src/custom_components/powerwall_gateway/sensor.py:12: DeprecationWarning: old",
+            id="python-deprecation-warning",
+        ),
+        pytest.param(
+            "2026-11-29 17:06:00.000+00:00 WARNING (MainThread) [homeassistant.helpers.frame] "
+            "Detected that custom integration 'powerwall_gateway' calls a deprecated helper. "
+            "This will stop working in Home Assistant 2027.6",
+            id="home-assistant-deprecation-report",
+        ),
+        pytest.param(
+            "2026-11-29 17:06:00.000+00:00 INFO (MainThread) [homeassistant.loader] "
+            "powerwall_gateway uses a deprecated manifest key",
+            id="deprecation-at-info",
+        ),
+    ],
+)
+def test_log_check_fails_on_a_problem_of_ours(tmp_path: Path, problem: str) -> None:
+    result = _check_log(tmp_path, NOT_TESTED, SET_UP, *UNRELATED, problem, OUR_DEBUG)
+
+    assert result.returncode == 1
+    # The record is shown, traceback and all, so CI's output says what went wrong.
+    assert problem in result.stderr
+    assert "FFmpeg" not in result.stderr
+
+
+def test_log_check_fails_when_the_integration_never_loaded(tmp_path: Path) -> None:
+    result = _check_log(tmp_path, *UNRELATED)
+
+    assert result.returncode == 1
+    assert "never mentions powerwall_gateway" in result.stderr
+
+
+def test_ci_checks_the_pinned_and_the_newest_home_assistant() -> None:
+    job = _workflow("tests.yml")["jobs"]["home-assistant"]
+    assert job["strategy"]["matrix"]["release"] == ["pinned", "newest"]
+    runs = [step.get("run", "") for step in job["steps"]]
+    assert ".ci/run e2e ${{ matrix.release }}" in runs
+    script = CI_RUN.read_text(encoding="utf-8")
+    assert "e2e pinned" in script
+    assert "e2e newest" in script
+
+
+def test_hacs_minimum_is_the_home_assistant_release_ci_tests() -> None:
+    """CI runs the pinned release and the newest; the lower one is the minimum we can vouch for."""
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    pinned = re.search(r'"homeassistant==([\d.]+)"', pyproject)
+    assert pinned is not None
+    hacs = json.loads((ROOT / "hacs.json").read_text(encoding="utf-8"))
+    assert hacs["homeassistant"] == pinned.group(1)
