@@ -370,3 +370,17 @@ def test_hacs_minimum_is_the_home_assistant_release_ci_tests() -> None:
     assert pinned is not None
     hacs = json.loads((ROOT / "hacs.json").read_text(encoding="utf-8"))
     assert hacs["homeassistant"] == pinned.group(1)
+
+
+# ----------------------------------------------------------- repository scripts
+
+SHELL_SCRIPTS = sorted(
+    [path for path in (ROOT / "scripts").iterdir() if path.is_file() and not path.suffix] + [CI_RUN]
+)
+
+
+@pytest.mark.parametrize("path", SHELL_SCRIPTS, ids=lambda path: path.name)
+def test_shell_script_is_executable_and_parses(path: Path) -> None:
+    assert os.access(path, os.X_OK)
+    result = subprocess.run(["bash", "-n", str(path)], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
