@@ -1,8 +1,9 @@
 // Drive headless Chromium through the development instance and save the
 // README's pictures. Started by scripts/screenshots, which passes:
 //   node scripts/screenshots.mjs BASE_URL SIMULATOR_URL USER PASSWORD OUT_DIR
-// PLAYWRIGHT_PREFIX names the folder holding node_modules/playwright-core and
-// CHROMIUM the browser (Debian's /usr/bin/chromium).
+// PLAYWRIGHT_PREFIX names the folder holding node_modules/playwright-core,
+// CHROMIUM the browser (Debian's /usr/bin/chromium), and
+// SIMULATOR_CONTROL_TOKEN the simulator's control token where it needs one.
 import { createRequire } from "node:module";
 
 const { chromium, request } = createRequire(`${process.env.PLAYWRIGHT_PREFIX}/`)(
@@ -82,18 +83,22 @@ await page.locator("input[name=password]").fill("gateway-password");
 await page.getByRole("button", { name: "Submit" }).click();
 await page.getByText("Cannot reach a gateway at this address").waitFor();
 await shot("config-flow-error");
-await page.keyboard.press("Escape");
 
 // The options dialog.
 await page.goto(`${base}/config/integrations/integration/${DOMAIN}`);
 await page.getByRole("button", { name: "Configure" }).first().click();
 await page.getByText("Status interval").first().waitFor();
 await shot("options");
-await page.keyboard.press("Escape");
 
-// A grid outage: the simulator islands the site; asking Home Assistant to
+// Dialogs are left open: closing one steps back in the browser's history,
+// which could land after the next navigation. A grid outage: the simulator
+// islands the site; asking Home Assistant to
 // update the entity polls at once instead of within the status interval.
-const control = await request.newContext({ ignoreHTTPSErrors: true });
+const token = process.env.SIMULATOR_CONTROL_TOKEN;
+const control = await request.newContext({
+  ignoreHTTPSErrors: true,
+  extraHTTPHeaders: token ? { "X-Simulator-Token": token } : {},
+});
 const switched = await control.post(`${simulator}/_sim/scenario`, {
   data: { name: "grid_outage", outage: 3600 },
 });
