@@ -169,23 +169,28 @@ def png(width: int, height: int, rows: bytes) -> bytes:
 
 
 def images() -> dict[str, bytes]:
-    """Every brand file: the logo is the icon (square logos are allowed)."""
-    files: dict[str, bytes] = {}
-    for prefix, palette in (("", LIGHT), ("dark_", DARK)):
-        for suffix, size in (("", 256), ("@2x", 512)):
-            data = png(size, size, render(size, palette))
-            files[f"{prefix}icon{suffix}.png"] = data
-            files[f"{prefix}logo{suffix}.png"] = data
-    return files
+    """Every brand file: the icons only.
+
+    The logo would be the same square picture, and Home Assistant serves the
+    icon wherever a logo is missing (``logo.png`` -> ``icon.png``,
+    ``dark_logo.png`` -> ``dark_icon.png``; see ``IMAGE_FALLBACKS`` in its
+    ``brands`` integration), so shipping copies would only add bytes.
+    """
+    return {
+        f"{prefix}icon{suffix}.png": png(size, size, render(size, palette))
+        for prefix, palette in (("", LIGHT), ("dark_", DARK))
+        for suffix, size in (("", 256), ("@2x", 512))
+    }
 
 
 def main() -> int:
-    """Write the images, or with --check report those that differ."""
+    """Write the images and remove unknown ones, or with --check report the differences."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="only compare, write nothing")
     args = parser.parse_args()
+    expected = images()
     stale = []
-    for name, data in images().items():
+    for name, data in expected.items():
         path = BRAND_DIR / name
         if path.exists() and path.read_bytes() == data:
             continue
@@ -194,6 +199,13 @@ def main() -> int:
             BRAND_DIR.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
             print(f"wrote {path.relative_to(BRAND_DIR.parents[2])} ({len(data)} bytes)")
+    # Images this script no longer draws (the logos of older versions) go too.
+    for path in sorted(BRAND_DIR.glob("*.png")):
+        if path.name not in expected:
+            stale.append(path.name)
+            if not args.check:
+                path.unlink()
+                print(f"removed {path.relative_to(BRAND_DIR.parents[2])}")
     if args.check and stale:
         print("out of date:", ", ".join(stale), file=sys.stderr)
         return 1

@@ -22,8 +22,11 @@ from typing import Any
 from urllib.parse import urlparse
 
 from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity import EntityDescription
+from homeassistant.setup import async_setup_component
 import pytest
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 import yaml
 
 import custom_components.powerwall_gateway as integration_package
@@ -265,9 +268,74 @@ def test_hacs_exactly_one_integration() -> None:
     assert integrations == [DOMAIN]
 
 
+def test_no_top_level_custom_components_package() -> None:
+    """HACS installs only the integration's folder; nothing may rely on a file beside it."""
+    assert not (COMPONENTS / "__init__.py").exists()
+
+
 @pytest.mark.parametrize("name", ["README.md", "LICENSE", "hacs.json"])
 def test_hacs_repository_root_file_exists(name: str) -> None:
     assert (ROOT / name).is_file()
+
+
+# --------------------------------------------------------------------- CHANGELOG
+
+CHANGELOG = ROOT / "CHANGELOG.md"
+RELEASE_HEADING = re.compile(r"^## \[(\d+\.\d+\.\d+)\] - (\d{4}-\d{2}-\d{2})$")
+CHANGE_KINDS = {"Added", "Changed", "Deprecated", "Removed", "Fixed", "Security"}
+
+
+def _changelog_sections() -> list[tuple[str, list[str]]]:
+    """The ``## `` headings of CHANGELOG.md, each with the lines under it."""
+    sections: list[tuple[str, list[str]]] = []
+    for line in CHANGELOG.read_text(encoding="utf-8").splitlines():
+        if line.startswith("## "):
+            sections.append((line, []))
+        elif sections:
+            sections[-1][1].append(line)
+    return sections
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
+
+
+def test_changelog_starts_with_unreleased() -> None:
+    assert CHANGELOG.read_text(encoding="utf-8").startswith("# Changelog\n")
+    assert _changelog_sections()[0][0] == "## [Unreleased]"
+
+
+def test_changelog_release_headings_are_versions_with_dates_newest_first() -> None:
+    releases = [RELEASE_HEADING.match(heading) for heading, _ in _changelog_sections()[1:]]
+    assert all(releases), [heading for heading, _ in _changelog_sections()[1:]]
+    versions = [match.group(1) for match in releases if match]
+    dates = [match.group(2) for match in releases if match]
+    assert versions == sorted(versions, key=_version_key, reverse=True)
+    assert len(set(versions)) == len(versions)
+    assert dates == sorted(dates, reverse=True)
+
+
+def test_changelog_sections_use_keep_a_changelog_kinds() -> None:
+    bad = []
+    for heading, lines in _changelog_sections():
+        kinds = [line.removeprefix("### ") for line in lines if line.startswith("### ")]
+        if not kinds or set(kinds) - CHANGE_KINDS:
+            bad.append(f"{heading}: {kinds}")
+    assert bad == []
+
+
+def test_changelog_headings_have_links() -> None:
+    text = CHANGELOG.read_text(encoding="utf-8")
+    names = [heading.removeprefix("## [").split("]")[0] for heading, _ in _changelog_sections()]
+    missing = [name for name in names if f"\n[{name}]: https://" not in text]
+    assert missing == []
+
+
+def test_manifest_version_is_the_newest_changelog_release() -> None:
+    """A release bumps the manifest to the version it adds on top of the CHANGELOG."""
+    releases = [RELEASE_HEADING.match(heading) for heading, _ in _changelog_sections()[1:]]
+    newest = next(match.group(1) for match in releases if match)
+    assert MANIFEST["version"] == newest
 
 
 # ------------------------------------------------------------------ translations
@@ -872,19 +940,39 @@ def test_brand_icon_size(name: str, size: int) -> None:
     assert (width, height) == (size, size)
 
 
+def test_brand_ships_no_logo_that_copies_an_icon() -> None:
+    """The brands rules flag a logo identical to the icon; Home Assistant falls back to the icon."""
+    icons = {(BRAND / name).read_bytes() for name in ("icon.png", "dark_icon.png")}
+    icons |= {(BRAND / name).read_bytes() for name in ("icon@2x.png", "dark_icon@2x.png")}
+    copies = [path.name for path in sorted(BRAND.glob("*logo*.png")) if path.read_bytes() in icons]
+    assert copies == []
+
+
 @pytest.mark.parametrize(
-    ("name", "shortest"),
+    ("image", "served"),
     [
-        ("logo.png", (128, 256)),
-        ("logo@2x.png", (256, 512)),
-        ("dark_logo.png", (128, 256)),
-        ("dark_logo@2x.png", (256, 512)),
+        ("icon.png", "icon.png"),
+        ("icon@2x.png", "icon@2x.png"),
+        ("dark_icon.png", "dark_icon.png"),
+        ("dark_icon@2x.png", "dark_icon@2x.png"),
+        ("logo.png", "icon.png"),
+        ("logo@2x.png", "icon.png"),
+        ("dark_logo.png", "dark_icon.png"),
+        ("dark_logo@2x.png", "dark_icon@2x.png"),
     ],
 )
-def test_brand_logo_size(name: str, shortest: tuple[int, int]) -> None:
-    assert (BRAND / name).is_file(), f"brand/{name} missing"
-    width, height, _ = _png_size(BRAND / name)
-    assert shortest[0] <= min(width, height) <= shortest[1]
+@pytest.mark.usefixtures("enable_custom_integrations")
+async def test_home_assistant_serves_every_brand_image(
+    hass: HomeAssistant, hass_client: ClientSessionGenerator, image: str, served: str
+) -> None:
+    """Each image the frontend may ask for comes from brand/, the logos by falling back."""
+    assert await async_setup_component(hass, "brands", {})
+    client = await hass_client()
+
+    response = await client.get(f"/api/brands/integration/{DOMAIN}/{image}")
+
+    assert response.status == 200
+    assert await response.read() == (BRAND / served).read_bytes()
 
 
 def test_brand_images_have_transparency() -> None:

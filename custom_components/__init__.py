@@ -1,1 +1,0 @@
-"""Custom integrations (the package exists so tests import the repository copy first)."""
