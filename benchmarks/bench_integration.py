@@ -118,6 +118,10 @@ def table(results: list[dict[str, Any]]) -> str:
             lambda r, p=phase: requests_row(r["phases"][p]),
         )
         row(f"Response bytes/h, {title}", lambda r, p=phase: kilobytes(r["phases"][p]["bytes"]))
+        row(
+            f"New TLS connections/h, {title}",
+            lambda r, p=phase: f"{r['phases'][p]['tls_connections']}",
+        )
     row(
         f"Steady requests/h vs core `powerwall` (~{CORE_POWERWALL_REQUESTS_PER_HOUR:,}/h,"
         " measured earlier); budget ≤ 50 %",
@@ -229,7 +233,9 @@ is off, as in production.
 - **Requests and bytes per hour**: the simulator's request log over one
   simulated hour of each kind: a healthy gateway (steady), the site off grid
   (`grid_outage`), a firmware update running (`update`). Bytes are the
-  response bodies the gateway sent (no HTTP headers, no TLS).
+  response bodies the gateway sent (no HTTP headers, no TLS). New TLS
+  connections are the client's TLS handshakes in that hour (aiohttp keeps an
+  idle connection for 15 s; polls due at the same moment each need one).
 - **Logins per day**: the simulator's sessions last 24 hours; the day after
   setup is walked on (the part after the measured hours in steps of the
   battery interval) and every login is counted.

@@ -14,6 +14,7 @@ the coordinators schedule, an hour of it in a second or two.
 
 from __future__ import annotations
 
+import asyncio.sslproto
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -71,6 +72,7 @@ class Phase:
     bytes: int
     logins: int
     state_writes: int
+    tls_connections: int
 
 
 @dataclass
@@ -137,7 +139,16 @@ class Bench:
         """What ``seconds`` of polling cost, scaled to an hour."""
         self.clear_requests()
         self.writes.clear()
-        await self.run(seconds)
+        handshakes: list[bool] = []
+        start_handshake = asyncio.sslproto.SSLProtocol._start_handshake  # noqa: SLF001
+
+        def counted(protocol: asyncio.sslproto.SSLProtocol) -> None:
+            handshakes.append(protocol._server_side)  # noqa: SLF001
+            start_handshake(protocol)
+
+        # Every TLS connection opened (the simulator's log has requests, not connections).
+        with patch.object(asyncio.sslproto.SSLProtocol, "_start_handshake", counted):
+            await self.run(seconds)
         scale = HOUR / seconds
         log = self.sim.requests
         requests = Counter(recorded.path for recorded in log)
@@ -146,6 +157,7 @@ class Bench:
             bytes=round(sum(recorded.size for recorded in log) * scale),
             logins=round(self.sim.logins * scale),
             state_writes=round(len(self.writes) * scale),
+            tls_connections=round(handshakes.count(False) * scale),
         )
 
     def clear_requests(self) -> None:
