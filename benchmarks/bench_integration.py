@@ -257,7 +257,8 @@ is off, as in production.
   `json.loads` of the same bytes, timed in the same process.
 - **Memory**: `tracemalloc` from before the entry is set up until after its
   first battery interval, after a garbage collection, leaving out what the
-  simulator allocates; per battery is the difference between 12 and 1
+  simulator allocates. The total includes the code the setup imports (the
+  integration, its platforms); per battery is the difference between 12 and 1
   batteries, divided by 11.
 
 Home Assistant's own `powerwall` integration was measured earlier against the
@@ -268,7 +269,7 @@ same simulator at about {CORE_POWERWALL_REQUESTS_PER_HOUR:,} requests an hour
 
 ```
 scripts/setup
-scripts/bench integration   # this table only (about {seconds / 60:.0f} minutes on this machine)
+scripts/bench integration   # this table only ({seconds:.0f} s on this machine)
 scripts/bench               # and the parser and gzip-bomb micro-benchmarks
 ```
 """  # noqa: S608  # Markdown, not SQL
