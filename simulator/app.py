@@ -78,6 +78,8 @@ class RecordedRequest:
     """The HTTP status answered; 0 when the connection was closed without an answer."""
     at: float
     """When it arrived, on the simulator's clock (:meth:`GatewaySimulator.now`)."""
+    size: int = 0
+    """Bytes of the answer's body (0 when nothing was answered): what a poll costs."""
 
 
 @dataclass(frozen=True)
@@ -518,7 +520,7 @@ class GatewaySimulator:
             return await handler(request)
         at = self.now()
         authenticated = self._session_of(request) is not None
-        status = 0
+        status = size = 0
         try:
             response = await handler(request)
         except web.HTTPException as err:
@@ -527,10 +529,11 @@ class GatewaySimulator:
         else:
             if not request.get("reset"):
                 status = response.status
+                size = response.content_length or 0
             return response
         finally:
             self._requests.append(
-                RecordedRequest(request.method, request.path, authenticated, status, at)
+                RecordedRequest(request.method, request.path, authenticated, status, at, size)
             )
 
     def _gateway_handler(self, endpoint: Endpoint) -> Handler:

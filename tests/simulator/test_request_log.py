@@ -60,3 +60,22 @@ def test_clock_advances_only_forward() -> None:
     assert sim.now() >= before + 3600
     with pytest.raises(ValueError, match="forward"):
         sim.advance(-1)
+
+
+async def test_the_size_of_each_answer_is_recorded(
+    client: aiohttp.ClientSession, gateway_simulator: GatewaySimulator, token: str
+) -> None:
+    """Body bytes per request: what a benchmark adds up into bytes per hour."""
+    gateway_simulator.clear_requests()
+    async with client.get(
+        gateway_simulator.url + POWERWALLS, headers={"Authorization": f"Bearer {token}"}, ssl=False
+    ) as response:
+        body = await response.read()
+    gateway_simulator.set_scenario("connection_reset")
+    with pytest.raises(aiohttp.ClientError):
+        await fetch(client, gateway_simulator, POWERWALLS, token)
+    # aiohttp may send the reset request twice (a kept-alive connection was dropped).
+    answered, *resets = gateway_simulator.requests
+    assert answered.size == len(body) > 1000
+    assert resets
+    assert {(reset.status, reset.size) for reset in resets} == {(0, 0)}
