@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import Platform
+from homeassistant.const import EVENT_HOMEASSISTANT_FINAL_WRITE, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryNotReady
 from homeassistant.helpers import device_registry as dr
@@ -70,12 +70,15 @@ async def async_setup_entry(hass: HomeAssistant, entry: PowerwallGatewayConfigEn
     entry.async_on_unload(gateway.rate_limits.remove)
     outages = OutageTracker(hass, entry.entry_id)
     await outages.async_load()
+    # Home Assistant does not unload entries when it stops: its final write is
+    # when the outage history (and when the grid was last seen) must be saved.
+    entry.async_on_unload(
+        hass.bus.async_listen(EVENT_HOMEASSISTANT_FINAL_WRITE, outages.async_save_at_stop)
+    )
     entry.async_on_unload(outages.async_save)
     batteries = PowerwallBatteryCoordinator(hass, entry, gateway)
     grid = PowerwallGridCoordinator(hass, entry, gateway, outages)
     status = PowerwallStatusCoordinator(hass, entry, gateway, grid, batteries)
-    # The flags poll that follows a change of the grid reads the batteries too.
-    grid.on_change.append(status)
     # The battery list first: where /api/powerwalls/status is locked, the status
     # coordinator takes the gateway's flags from it.
     await batteries.async_config_entry_first_refresh()

@@ -50,6 +50,7 @@ from .connection import (
 )
 from .const import (
     CONF_GRID_INTERVAL,
+    CONF_LOGIN_BACKOFF_UNTIL,
     CONF_POWERWALLS_INTERVAL,
     CONF_SCAN_INTERVAL,
     CONF_SESSION,
@@ -123,6 +124,7 @@ class PowerwallGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
         placeholders: dict[str, str],
         *,
         entry: ConfigEntry | None = None,
+        stored_password: bool = False,
     ) -> _Gateway | None:
         """Check that ``host`` is a gateway that takes this password; fill ``errors`` if not.
 
@@ -145,6 +147,12 @@ class PowerwallGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
             info, fingerprint = await async_identify(self.hass, host)
             if din := gateway_unique_id(info):
                 await self._abort_if_other_gateway(din, host, fingerprint, entry)
+            trusted = entry.data.get(CONF_CERTIFICATE_FINGERPRINT) if entry else None
+            if stored_password and trusted and fingerprint != trusted:
+                # The stored password goes only where the trusted certificate is;
+                # trusting a new one takes the person typing the password.
+                errors[CONF_PASSWORD] = "confirm_new_certificate"
+                return None
             client = create_client(
                 self.hass,
                 host,
@@ -243,8 +251,10 @@ class PowerwallGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
         if is_din(gateway.unique_id) and is_din(entry.unique_id):
             await self.async_set_unique_id(gateway.unique_id)
             self._abort_if_unique_id_mismatch(reason="wrong_gateway")
+        # A person just logged in with this password: no login backoff is kept.
+        data = {k: v for k, v in entry.data.items() if k != CONF_LOGIN_BACKOFF_UNTIL}
         return self.async_update_reload_and_abort(
-            entry, data_updates=self._entry_data(gateway, user_input)
+            entry, data={**data, **self._entry_data(gateway, user_input)}
         )
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
@@ -371,11 +381,18 @@ class PowerwallGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
         errors: dict[str, str] = {}
         placeholders: dict[str, str] = {}
         if user_input is not None:
-            # Moving the gateway to a new address should not mean typing the password again.
-            if not user_input.get(CONF_PASSWORD):
+            # Moving the gateway to a new address should not mean typing the password
+            # again, as long as the gateway there presents the trusted certificate.
+            stored = not user_input.get(CONF_PASSWORD)
+            if stored:
                 user_input = {**user_input, CONF_PASSWORD: entry.data[CONF_PASSWORD]}
             gateway = await self._async_connect(
-                user_input[CONF_HOST], user_input, errors, placeholders, entry=entry
+                user_input[CONF_HOST],
+                user_input,
+                errors,
+                placeholders,
+                entry=entry,
+                stored_password=stored,
             )
             if gateway is not None:
                 return await self._async_update(entry, gateway, user_input)

@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from http import HTTPStatus
-from typing import Any, ClassVar, override
+from typing import ClassVar, override
 
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryError
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
@@ -102,7 +102,7 @@ class UnknownValues:
 
 @dataclass(kw_only=True)
 class PowerwallGateway:
-    """One gateway as an entry reaches it: what both coordinators share."""
+    """One gateway as an entry reaches it: what its coordinators share."""
 
     client: PowerwallClient
     # The entry's unique id: the DIN, or for firmware without one the id it was set up with.
@@ -168,7 +168,7 @@ class PowerwallGatewayData:
 
 
 class PowerwallCoordinator[DataT](DataUpdateCoordinator[DataT]):
-    """What both coordinators share: the client, the error handling, the session kept.
+    """What the coordinators share: the client, the error handling, the session kept.
 
     An error in ``HELD_ERRORS`` keeps the last data, and asks again every status
     interval, until the data is overdue by STALE_AFTER; any other error fails
@@ -204,6 +204,8 @@ class PowerwallCoordinator[DataT](DataUpdateCoordinator[DataT]):
             seconds=min(entry.options.get(CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL), 60)
         )
         self._last_success = dt_util.utcnow()
+        # Whether the last read sent a request (see _succeeded).
+        self._asked = True
 
     async def _fetch(self) -> DataT:
         """Read the gateway; client errors propagate."""
@@ -283,17 +285,15 @@ class PowerwallCoordinator[DataT](DataUpdateCoordinator[DataT]):
             LOGGER.debug("Keeping the last data of %s: %s", self.name, err)
 
     def _succeeded(self) -> None:
-        self.gateway.answered()
         self._last_success = dt_util.utcnow()
         self.update_interval = self.interval
+        if not self._asked:
+            # Served without a request (flags taken from the battery list): it says
+            # nothing about whether the gateway answers.
+            return
+        self.gateway.answered()
         self.gateway.rate_limits.answered(self._last_success.timestamp())
         async_certificate_trusted(self.hass, self.config_entry.entry_id)
-        # A new session (after an expiry) is stored, so a restart costs no login.
-        session = self.client.export_session()
-        if session != self.config_entry.data.get(CONF_SESSION):
-            self.hass.config_entries.async_update_entry(
-                self.config_entry, data={**self.config_entry.data, CONF_SESSION: session}
-            )
 
 
 class PowerwallBatteryCoordinator(PowerwallCoordinator[BatteryData]):
@@ -422,6 +422,10 @@ class PowerwallStatusCoordinator(PowerwallCoordinator[StatusData]):
         self.batteries = batteries
         self._was_active = False
         self._firmware_changed = False
+        # The grid status last seen: a change reads the flags at once, which read the
+        # batteries too while the site is off grid (and once after).
+        self._grid_status_seen: GridStatus | str | None = None
+        entry.async_on_unload(grid.async_add_listener(self._grid_changed))
         # While /api/powerwalls/status is locked (409) or absent (404), the flags
         # come from the battery list, and the endpoint is asked again only then.
         self._status_endpoint_retry_at: datetime | None = None
@@ -436,7 +440,9 @@ class PowerwallStatusCoordinator(PowerwallCoordinator[StatusData]):
         )
         if self.data is not None:
             # One more read after the activity ends shows its final result.
-            if active or self._was_active or not self.last_update_success:
+            offered = self.batteries.data is None or self.batteries.data.powerwalls is not None
+            # A restricted gateway's battery list is probed on its own slow cadence.
+            if offered and (active or self._was_active or not self.last_update_success):
                 self.config_entry.async_create_background_task(
                     self.hass, self.batteries.async_refresh(), f"{self.name} battery read"
                 )
@@ -447,6 +453,16 @@ class PowerwallStatusCoordinator(PowerwallCoordinator[StatusData]):
         if self._firmware_changed:
             await self._refresh_firmware_version()
         return data
+
+    @callback
+    def _grid_changed(self) -> None:
+        """The grid coordinator stored new data: on a new grid status, read now."""
+        grid_status = self.grid.data.grid_status
+        seen, self._grid_status_seen = self._grid_status_seen, grid_status
+        if seen is not None and seen != grid_status and self.data is not None:
+            self.config_entry.async_create_background_task(
+                self.hass, self.async_refresh(), f"{self.name} after a grid change"
+            )
 
     async def _read_status(self) -> StatusData:
         """The gateway's flags: from their small endpoint, else from the battery list.
@@ -459,7 +475,9 @@ class PowerwallStatusCoordinator(PowerwallCoordinator[StatusData]):
         STATUS_REPROBE_INTERVAL.
         """
         now = dt_util.utcnow()
+        self._asked = False
         if self._status_endpoint_retry_at is None or now >= self._status_endpoint_retry_at:
+            self._asked = True
             try:
                 status = await self.client.get_status()
             except (PowerwallUnsupportedError, PowerwallBusyError) as err:
@@ -525,19 +543,10 @@ class PowerwallGridCoordinator(PowerwallCoordinator[GridStatusInfo]):
         interval = entry.options.get(CONF_GRID_INTERVAL, DEFAULT_GRID_INTERVAL)
         super().__init__(hass, entry, gateway, name="grid", interval=timedelta(seconds=interval))
         self.outages = outages
-        # Woken when the grid connection changes: the status coordinator (which reads
-        # the batteries too while the site is off grid, and once after).
-        self.on_change: list[DataUpdateCoordinator[Any]] = []
 
     @override
     async def _fetch(self) -> GridStatusInfo:
         grid = await self.client.get_grid_status()
         self.gateway.unknown_values.check("grid_status", (grid.grid_status,), GridStatus)
-        previous = self.data
-        if previous is not None and previous.grid_status != grid.grid_status:
-            for coordinator in self.on_change:
-                self.config_entry.async_create_background_task(
-                    self.hass, coordinator.async_refresh(), f"{self.name} change"
-                )
         self.outages.observe(grid.connected, dt_util.utcnow())
         return grid

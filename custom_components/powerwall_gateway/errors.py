@@ -1,6 +1,6 @@
 """The one table from gateway client errors to what Home Assistant shows.
 
-Both coordinators and every config flow step translate a client error through
+Every coordinator and every config flow step translate a client error through
 here, so a given gateway behaviour has one translation key everywhere: the
 form error, the setup-retry reason and the log line agree.
 """

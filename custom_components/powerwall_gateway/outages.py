@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
@@ -147,6 +147,10 @@ class OutageTracker:
     async def async_save(self) -> None:
         """Write what is known now (when the entry unloads, e.g. Home Assistant stops)."""
         await self._store.async_save(self._stored())
+
+    async def async_save_at_stop(self, _: Event) -> None:
+        """Write what is known when Home Assistant stops (its final write)."""
+        await self.async_save()
 
     async def async_remove(self) -> None:
         """Forget the history of a removed entry."""

@@ -54,7 +54,7 @@ class RateLimitIssue:
         """A request met a rate limit at ``now`` (a timestamp).
 
         An episode lasts until the gateway answers again, however many requests
-        (of either coordinator) meet it meanwhile.
+        (of any coordinator) meet it meanwhile.
         """
         if self._limited:
             return

@@ -381,31 +381,32 @@ class PowerwallSensor[SubjectT](PowerwallEntity[Any, SubjectT], SensorEntity):
     # A check's details change with every run and mean little in history.
     _unrecorded_attributes = frozenset({"status", "message", "start_time", "end_time", "progress"})
 
-    @property
     @override
-    def native_value(self) -> StateType | datetime:
-        """The value; unknown when the subject is gone."""
-        if (subject := self.subject) is None:
-            return None
-        return self.entity_description.value_fn(subject)
+    async def async_added_to_hass(self) -> None:
+        self._read_subject()
+        await super().async_added_to_hass()
 
-    @property
+    @callback
     @override
-    def options(self) -> list[str] | None:
-        """The known states, plus a value new firmware sent that no one knows yet."""
-        options = self.entity_description.options
-        value = self.native_value
+    def _handle_coordinator_update(self) -> None:
+        self._read_subject()
+        super()._handle_coordinator_update()
+
+    def _read_subject(self) -> None:
+        """Read the value and its details once per update; a state write only reads them.
+
+        An enum's options gain a value new firmware sent that no one knows yet.
+        """
+        description = self.entity_description
+        subject = self.subject
+        value = description.value_fn(subject) if subject is not None else None
+        options = description.options
         if options is not None and isinstance(value, str) and value not in options:
-            return [*options, value]
-        return options
-
-    @property
-    @override
-    def extra_state_attributes(self) -> dict[str, Any] | None:
-        """Details of the value (a check's message and times, the list of states)."""
-        if (subject := self.subject) is None:
-            return None
-        return self.entity_description.attributes_fn(subject)
+            options = [*options, value]
+        self._attr_native_value = value
+        self._attr_options = options
+        attributes = description.attributes_fn(subject) if subject is not None else None
+        self._attr_extra_state_attributes = attributes or {}
 
 
 class GridSensor(PowerwallSensor[GridStatusInfo], GridEntity):
@@ -534,7 +535,15 @@ class StaleCheckSensors:
                 missing[uid] = reads
                 continue
             LOGGER.info("Removing %s: the gateway no longer reports its check", entry.entity_id)
-            registry.async_remove(entry.entity_id)
+            try:
+                registry.async_remove(entry.entity_id)
+            except KeyError:
+                # Seen only under randomised payloads that add and drop checks on
+                # every read (tests/integration/test_properties.py): Home Assistant
+                # 2026.10's registry then fails to unindex the entry. Not worth a
+                # failed battery read; the next read tries again.
+                LOGGER.warning("Home Assistant could not remove %s yet", entry.entity_id)
+                missing[uid] = reads
         self._missing = missing
 
 

@@ -616,8 +616,15 @@ async def test_flows_record_the_certificate_that_took_the_password(
     result = await hass.config_entries.flow.async_init(
         DOMAIN, context={"source": SOURCE_RECONFIGURE, "entry_id": entry.entry_id}
     )
+    # The stored password does not go to a new certificate by itself...
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_HOST: reset.host}
+    )
+    assert result["errors"] == {CONF_PASSWORD: "confirm_new_certificate"}
+    assert reset.logins == 0
+    # ...the person typing it confirms the new certificate.
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_HOST: reset.host, CONF_PASSWORD: reset.password}
     )
     assert result["reason"] == "reconfigure_successful"
     assert entry.data[CONF_CERTIFICATE_FINGERPRINT] == reset.fingerprint

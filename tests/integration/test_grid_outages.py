@@ -7,7 +7,7 @@ from typing import Any
 from unittest.mock import MagicMock
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.const import STATE_UNKNOWN
+from homeassistant.const import EVENT_HOMEASSISTANT_FINAL_WRITE, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 import pytest
@@ -303,3 +303,19 @@ def test_off_grid_reason(
     grid = GridStatusInfo.from_json({"grid_status": grid_status})
     result = off_grid_reason(grid, status, batteries)
     assert result == (OffGridReason(reason) if reason else None)
+
+
+async def test_outage_history_is_saved_when_home_assistant_stops(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    init_integration: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Home Assistant does not unload entries when it stops: its final write saves the history."""
+    await poll(hass, freezer, seconds=10)
+    seen = dt_util.utcnow()
+    hass_storage.pop(storage_key(init_integration), None)
+    hass.bus.async_fire(EVENT_HOMEASSISTANT_FINAL_WRITE)
+    await hass.async_block_till_done()
+    stored = hass_storage[storage_key(init_integration)]["data"]
+    assert dt_util.parse_datetime(stored["last_seen"]) == seen

@@ -16,7 +16,9 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.powerwall_gateway.api import (
     GatewayInfo,
+    GridStatusInfo,
     PowerwallBusyError,
+    PowerwallRateLimitError,
     Powerwalls,
     PowerwallUnsupportedError,
 )
@@ -321,3 +323,45 @@ async def test_locked_status_endpoint_over_https(
     assert entry.state is ConfigEntryState.LOADED
     assert state_of(hass, UPDATING).state == "off"
     assert entry.runtime_data.status.data.source == "battery_list"
+
+
+async def test_restricted_gateway_off_grid_is_not_asked_for_its_batteries(
+    hass: HomeAssistant,
+    mock_client: MagicMock,
+    mock_config_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Off grid, a restricted gateway's missing battery list is not asked at every flags poll."""
+    restricted(mock_client, flags=True)
+    await setup(hass, mock_config_entry)
+    reads = mock_client.get_powerwalls.call_count
+    mock_client.get_grid_status.return_value = GridStatusInfo.from_json(
+        load_fixture("grid_status_islanded.json")
+    )
+    for _ in range(30):  # five minutes off grid
+        await poll(hass, freezer, seconds=10)
+    assert state_of(hass, GRID_CONNECTED).state == "off"
+    assert mock_client.get_powerwalls.call_count == reads
+
+
+async def test_locked_status_endpoint_does_not_end_a_rate_limit_episode(
+    hass: HomeAssistant,
+    mock_client: MagicMock,
+    mock_config_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    issue_registry: ir.IssueRegistry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Flags served from the battery list send nothing: they prove nothing about a rate limit.
+
+    One long 429 episode is one warning and no "keeps rate-limiting" repair issue.
+    """
+    mock_client.get_status.side_effect = PowerwallBusyError(
+        "Sitemaster is current running", status=409
+    )
+    await setup(hass, mock_config_entry)
+    mock_client.get_grid_status.side_effect = PowerwallRateLimitError("429", retry_after=10)
+    for _ in range(18):  # three minutes, one episode
+        await poll(hass, freezer, seconds=10)
+    assert caplog.text.count("is not answering data") == 1
+    assert not [issue for (domain, issue) in issue_registry.issues if domain == DOMAIN]
