@@ -40,6 +40,7 @@ from .api import (
     PowerwallCertificateError,
     PowerwallClient,
     PowerwallError,
+    PowerwallInvalidResponseError,
     PowerwallLoginBackoffError,
     PowerwallRateLimitError,
     Powerwalls,
@@ -299,12 +300,18 @@ class PowerwallCoordinator[DataT](DataUpdateCoordinator[DataT]):
 class PowerwallBatteryCoordinator(PowerwallCoordinator[BatteryData]):
     """Every battery and the synchronizer (``/api/powerwalls``), every battery interval.
 
-    Any failure but a rejected password keeps the last list (asked again every
-    status interval) until it is overdue by STALE_AFTER: a truncated answer or
-    a busy spell must not blank out slow-changing details.
+    A rate limit, a busy site controller or a garbled answer keeps the last
+    list (asked again every status interval) until it is overdue by
+    STALE_AFTER: they must not blank out slow-changing details. A gateway that
+    cannot be reached makes them unavailable at the next read.
     """
 
-    HELD_ERRORS = (PowerwallError,)
+    HELD_ERRORS = (
+        PowerwallRateLimitError,
+        PowerwallBusyError,
+        PowerwallInvalidResponseError,
+        PowerwallUnsupportedError,
+    )
 
     def __init__(
         self, hass: HomeAssistant, entry: PowerwallGatewayConfigEntry, gateway: PowerwallGateway
@@ -399,13 +406,18 @@ class PowerwallStatusCoordinator(PowerwallCoordinator[StatusData]):
     battery coordinator for a read too (and once more after), so progress,
     grid states and reconnection timers show up within one poll.
 
-    Like the battery details, the flags keep their last values through any
-    failure but a rejected password until a read is overdue by STALE_AFTER:
-    the grid coordinator is the one that tells, at once, that the gateway
-    stopped answering.
+    Like the battery details, the flags keep their last values through a rate
+    limit, a busy site controller or a garbled answer until a read is overdue
+    by STALE_AFTER; a gateway that cannot be reached makes them unavailable at
+    the next read.
     """
 
-    HELD_ERRORS = (PowerwallError,)
+    HELD_ERRORS = (
+        PowerwallRateLimitError,
+        PowerwallBusyError,
+        PowerwallInvalidResponseError,
+        PowerwallUnsupportedError,
+    )
 
     def __init__(
         self,

@@ -245,13 +245,15 @@ async def test_repeated_rate_limits_raise_repair_issue(
 
 
 @pytest.mark.parametrize(
-    ("scenario", "log"),
+    ("scenario", "log", "failing"),
     [
-        ("connection_reset", "Cannot reach the gateway"),
-        ("html_error", "unexpected answer"),
-        ("truncated_json", "unexpected answer"),
-        ("wrong_types", "unexpected answer"),
-        ("powerwall3", "a Powerwall 3 has none"),
+        # Unreachable: the grid and the flags (at their next reads) go unavailable.
+        ("connection_reset", "Cannot reach the gateway", 2),
+        # Garbage: the live grid status goes; the flags keep their values until overdue.
+        ("html_error", "unexpected answer", 1),
+        ("truncated_json", "unexpected answer", 1),
+        ("wrong_types", "unexpected answer", 1),
+        ("powerwall3", "a Powerwall 3 has none", 1),
     ],
 )
 async def test_fault_makes_entities_unavailable_then_recovers(
@@ -262,19 +264,22 @@ async def test_fault_makes_entities_unavailable_then_recovers(
     caplog: pytest.LogCaptureFixture,
     scenario: str,
     log: str,
+    failing: int,
 ) -> None:
-    """A fault: unavailable, one log line however long it lasts, and recovery by itself."""
+    """A fault: unavailable, one log line per failing read however long it lasts, recovery."""
     caplog.set_level(logging.INFO)
     simulator.set_scenario(scenario)
     for _ in range(3):
         await poll(hass, freezer)
     assert hass.states.get(GRID_STATUS).state == STATE_UNAVAILABLE
-    assert caplog.text.count(log) == 1
+    updating = hass.states.get("binary_sensor.backup_gateway_updating").state
+    assert (updating == STATE_UNAVAILABLE) == (failing == 2)
+    assert caplog.text.count(log) == failing
     assert "Traceback" not in caplog.text
     simulator.set_scenario("normal")
     await poll(hass, freezer)
     assert hass.states.get(GRID_STATUS).state == "system_grid_connected"
-    assert caplog.text.count("recovered") == 1
+    assert caplog.text.count("recovered") == failing
 
 
 async def test_busy_keeps_last_values(
