@@ -134,7 +134,8 @@ def gateway_unique_id(info: GatewayInfo, powerwalls: Powerwalls | None = None) -
     """A gateway's identity: its DIN, else one derived from its batteries (older firmware).
 
     Every config flow step derives it here, so a gateway has one identity however
-    it is added. Never derived from anything the user types (host, password).
+    it is added. Never derived from the password; the flow falls back to the
+    address only for a gateway with neither a DIN nor batteries to go by.
     Without ``powerwalls`` (read only after a login) a gateway without a DIN has none yet.
     """
     unique_id = info.din or (powerwalls.gateway_id if powerwalls is not None else None)

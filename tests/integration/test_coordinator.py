@@ -253,7 +253,7 @@ async def test_repeated_rate_limits_raise_repair_issue(
         ("html_error", "unexpected answer", 1),
         ("truncated_json", "unexpected answer", 1),
         ("wrong_types", "unexpected answer", 1),
-        ("powerwall3", "a Powerwall 3 has none", 1),
+        ("powerwall3", "nothing to read", 1),
     ],
 )
 async def test_fault_makes_entities_unavailable_then_recovers(

@@ -80,14 +80,14 @@ async def test_wrong_password_starts_reauth(
 async def test_powerwall3_is_not_supported(
     hass: HomeAssistant, gateway_simulator_factory: SimulatorFactory
 ) -> None:
-    """A Powerwall 3 (no /api/powerwalls) does not set up, and is not retried for ever."""
+    """A device with no local API at all (no login) does not set up, and is not retried for ever."""
     sim = await gateway_simulator_factory(scenario="powerwall3")
     entry = simulator_entry(sim)
     entry.add_to_hass(hass)
     await hass.config_entries.async_setup(entry.entry_id)
     assert entry.state is ConfigEntryState.SETUP_ERROR
     assert entry.reason is not None
-    assert "a Powerwall 3 has none" in entry.reason
+    assert "nothing to read" in entry.reason
 
 
 async def test_devices(

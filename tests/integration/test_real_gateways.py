@@ -151,7 +151,7 @@ async def test_device_without_any_local_api_is_unsupported(
     await setup(hass, mock_config_entry)
     assert mock_config_entry.state is ConfigEntryState.SETUP_ERROR
     assert mock_config_entry.reason is not None
-    assert "does not offer the local Powerwall API" in mock_config_entry.reason
+    assert "offers neither the local Powerwall API" in mock_config_entry.reason
 
 
 async def test_locked_status_endpoint_takes_the_flags_from_the_battery_list(

@@ -504,7 +504,8 @@ class PowerwallClient:
             )
         if status == 404:
             raise PowerwallUnsupportedError(
-                f"The device at {self.host} has no {path}; a Powerwall 3 has no local API for it"
+                f"The device at {self.host} has no {path} (a Powerwall 3, or a gateway whose"
+                " firmware restricts the local API)"
             )
         # A login answer may echo the credentials: give the gateway's message, never the body.
         shown = detail if login else _quote(answer.body)
