@@ -535,15 +535,7 @@ class StaleCheckSensors:
                 missing[uid] = reads
                 continue
             LOGGER.info("Removing %s: the gateway no longer reports its check", entry.entity_id)
-            try:
-                registry.async_remove(entry.entity_id)
-            except KeyError:
-                # Seen only under randomised payloads that add and drop checks on
-                # every read (tests/integration/test_properties.py): Home Assistant
-                # 2026.10's registry then fails to unindex the entry. Not worth a
-                # failed battery read; the next read tries again.
-                LOGGER.warning("Home Assistant could not remove %s yet", entry.entity_id)
-                missing[uid] = reads
+            registry.async_remove(entry.entity_id)
         self._missing = missing
 
 
