@@ -297,6 +297,16 @@ class PowerwallCoordinator[DataT](DataUpdateCoordinator[DataT]):
         async_certificate_trusted(self.hass, self.config_entry.entry_id)
 
 
+# What the flags and the battery details (slow-changing) keep their last values
+# through, until overdue. A gateway that cannot be reached is not among them.
+DETAILS_HELD_THROUGH: tuple[type[PowerwallError], ...] = (
+    PowerwallRateLimitError,
+    PowerwallBusyError,
+    PowerwallInvalidResponseError,
+    PowerwallUnsupportedError,
+)
+
+
 class PowerwallBatteryCoordinator(PowerwallCoordinator[BatteryData]):
     """Every battery and the synchronizer (``/api/powerwalls``), every battery interval.
 
@@ -306,12 +316,7 @@ class PowerwallBatteryCoordinator(PowerwallCoordinator[BatteryData]):
     cannot be reached makes them unavailable at the next read.
     """
 
-    HELD_ERRORS = (
-        PowerwallRateLimitError,
-        PowerwallBusyError,
-        PowerwallInvalidResponseError,
-        PowerwallUnsupportedError,
-    )
+    HELD_ERRORS = DETAILS_HELD_THROUGH
 
     def __init__(
         self, hass: HomeAssistant, entry: PowerwallGatewayConfigEntry, gateway: PowerwallGateway
@@ -412,12 +417,7 @@ class PowerwallStatusCoordinator(PowerwallCoordinator[StatusData]):
     the next read.
     """
 
-    HELD_ERRORS = (
-        PowerwallRateLimitError,
-        PowerwallBusyError,
-        PowerwallInvalidResponseError,
-        PowerwallUnsupportedError,
-    )
+    HELD_ERRORS = DETAILS_HELD_THROUGH
 
     def __init__(
         self,
