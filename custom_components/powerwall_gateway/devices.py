@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_HOST, CONF_MAC
 from homeassistant.core import HomeAssistant, callback
@@ -87,11 +89,41 @@ def battery_device_info(
     )
 
 
+def proves_absence(powerwalls: Powerwalls) -> bool:
+    """Whether a read of the battery list may count against what it does not list.
+
+    An empty list, a list with a garbled or dropped entry, or a gateway that is
+    still enumerating its batteries proves nothing.
+    """
+    return bool(
+        powerwalls.powerwalls
+        and not powerwalls.skipped_powerwalls
+        and not powerwalls.status.enumerating
+    )
+
+
+class MissingReads:
+    """Full reads in a row that lacked something; gone after STALE_DEVICE_READS of them."""
+
+    def __init__(self) -> None:
+        """Start with nothing missing."""
+        self._reads: dict[str, int] = {}
+
+    def gone(self, missing: Iterable[str]) -> set[str]:
+        """Count one read that lacked ``missing``; return those now missing long enough.
+
+        Whatever this read did not lack starts again from zero.
+        """
+        reads = {key: self._reads.get(key, 0) + 1 for key in missing}
+        gone = {key for key, count in reads.items() if count >= STALE_DEVICE_READS}
+        self._reads = {key: count for key, count in reads.items() if key not in gone}
+        return gone
+
+
 class StaleDevices:
     """Remove the devices of batteries missing from STALE_DEVICE_READS full reads in a row.
 
-    An empty list, a list with a garbled entry, or a gateway that is still
-    enumerating its batteries proves nothing: devices stay.
+    Only reads that prove absence count (``proves_absence``).
     """
 
     def __init__(self, hass: HomeAssistant, entry: ConfigEntry, gateway_id: str) -> None:
@@ -99,35 +131,26 @@ class StaleDevices:
         self._hass = hass
         self._entry = entry
         self._gateway_id = gateway_id
-        # Full reads in a row that did not list a battery we have a device for.
-        self._missing_reads: dict[str, int] = {}
+        self._missing = MissingReads()
 
     @callback
     def battery_list_read(self, powerwalls: Powerwalls) -> None:
         """Count one full read of the battery list; remove devices gone long enough."""
-        if (
-            not powerwalls.powerwalls
-            or powerwalls.skipped_powerwalls
-            or powerwalls.status.enumerating
-        ):
+        if not proves_absence(powerwalls):
             return
         current = {
             battery_id(battery.package_serial_number, self._gateway_id)
             for battery in powerwalls.powerwalls
         }
         registry = dr.async_get(self._hass)
-        missing: dict[str, int] = {}
+        missing: dict[str, dr.DeviceEntry] = {}
         for device in dr.async_entries_for_config_entry(registry, self._entry.entry_id):
             ids = {ident for domain, ident in device.identifiers if domain == DOMAIN}
-            if not ids or self._gateway_id in ids or ids & current:
-                continue
-            reads = max(self._missing_reads.get(ident, 0) for ident in ids) + 1
-            if reads < STALE_DEVICE_READS:
-                missing.update(dict.fromkeys(ids, reads))
-                continue
-            LOGGER.info("Removing %s: the gateway no longer lists it", device.name)
-            registry.async_remove_device(device.id)
-        self._missing_reads = missing
+            if ids and self._gateway_id not in ids and not ids & current:
+                missing[device.id] = device
+        for device_id in self._missing.gone(missing):
+            LOGGER.info("Removing %s: the gateway no longer lists it", missing[device_id].name)
+            registry.async_remove_device(device_id)
 
 
 def gateway_unique_id(info: GatewayInfo, powerwalls: Powerwalls | None = None) -> str | None:

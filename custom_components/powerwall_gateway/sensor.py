@@ -35,13 +35,14 @@ from .api import (
     PowerwallStatus,
     Sync,
 )
-from .const import LOGGER, STALE_DEVICE_READS
+from .const import LOGGER
 from .coordinator import (
     BatteryData,
     PowerwallBatteryCoordinator,
     PowerwallGatewayConfigEntry,
     PowerwallGatewayData,
 )
+from .devices import MissingReads, proves_absence
 from .entity import (
     BatteryEntity,
     GridEntity,
@@ -489,19 +490,14 @@ class StaleCheckSensors:
     def __init__(self, coordinator: PowerwallBatteryCoordinator) -> None:
         """Watch the check sensors of one entry."""
         self._coordinator = coordinator
-        self._missing: dict[str, int] = {}
+        self._missing = MissingReads()
 
     @callback
     def battery_list_read(self, data: BatteryData) -> None:
         """Count one full read; remove the sensors of checks gone long enough."""
         powerwalls = data.powerwalls
-        if (
-            powerwalls is None
-            or not powerwalls.powerwalls
-            or powerwalls.skipped_powerwalls
-            or powerwalls.truncated
-            or powerwalls.status.enumerating
-        ):
+        # A list cut to the parse bounds may have dropped checks: it proves nothing either.
+        if powerwalls is None or not proves_absence(powerwalls) or powerwalls.truncated:
             return
         gateway_id = self._coordinator.gateway.gateway_id
         owners: list[tuple[str, str, DiagnosticOwner]] = [
@@ -519,24 +515,19 @@ class StaleCheckSensors:
                 if (diagnostic := run(owner)) is not None and diagnostic.checks
             ]
         registry = er.async_get(self._coordinator.hass)
-        missing: dict[str, int] = {}
-        for entry in er.async_entries_for_config_entry(
-            registry, self._coordinator.config_entry.entry_id
-        ):
-            uid = entry.unique_id
-            if (
-                entry.domain != "sensor"
-                or entry.translation_key not in CHECK_TRANSLATION_KEYS
-                or uid in current
-                or not uid.startswith(tuple(runs))
-            ):
-                continue
-            if (reads := self._missing.get(uid, 0) + 1) < STALE_DEVICE_READS:
-                missing[uid] = reads
-                continue
-            LOGGER.info("Removing %s: the gateway no longer reports its check", entry.entity_id)
-            registry.async_remove(entry.entity_id)
-        self._missing = missing
+        missing = {
+            entry.unique_id: entry.entity_id
+            for entry in er.async_entries_for_config_entry(
+                registry, self._coordinator.config_entry.entry_id
+            )
+            if entry.domain == "sensor"
+            and entry.translation_key in CHECK_TRANSLATION_KEYS
+            and entry.unique_id not in current
+            and entry.unique_id.startswith(tuple(runs))
+        }
+        for uid in self._missing.gone(missing):
+            LOGGER.info("Removing %s: the gateway no longer reports its check", missing[uid])
+            registry.async_remove(missing[uid])
 
 
 def _battery_list_sensors(coordinator: PowerwallBatteryCoordinator) -> Iterator[Entity]:
