@@ -17,22 +17,22 @@ from .connection import (
 from .const import DOMAIN
 from .coordinator import (
     PowerwallBatteryCoordinator,
-    PowerwallGateway,
+    PowerwallFlagsCoordinator,
     PowerwallGatewayConfigEntry,
     PowerwallGatewayData,
     PowerwallGridCoordinator,
-    PowerwallStatusCoordinator,
 )
 from .devices import async_migrate_to_din, gateway_device_info, gateway_unique_id, is_din
 from .errors import error_key
+from .gateway import PowerwallGateway
 from .outages import OutageTracker
-from .repairs import RateLimitIssue, async_certificate_changed, async_certificate_trusted
+from .repairs import async_certificate_changed, async_certificate_trusted
 
 PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.EVENT, Platform.SENSOR]
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: PowerwallGatewayConfigEntry) -> bool:
-    """Set up a gateway: restore its session, read it once, then add its entities."""
+    """Set up a gateway: who it is and its live grid status; the rest follows by itself."""
     client = create_entry_client(hass, entry)
     try:
         info = await client.get_gateway_info()  # identity and firmware; no login needed
@@ -61,13 +61,6 @@ async def async_setup_entry(hass: HomeAssistant, entry: PowerwallGatewayConfigEn
         client = pinned
     if (din := gateway_unique_id(info)) and din != entry.unique_id and not is_din(entry.unique_id):
         async_migrate_to_din(hass, entry, din)
-    gateway = PowerwallGateway(
-        client=client,
-        gateway_id=entry.unique_id or entry.entry_id,
-        info=info,
-        rate_limits=RateLimitIssue(hass, entry.entry_id, client.host),
-    )
-    entry.async_on_unload(gateway.rate_limits.remove)
     outages = OutageTracker(hass, entry.entry_id)
     await outages.async_load()
     # Home Assistant does not unload entries when it stops: its final write is
@@ -76,20 +69,27 @@ async def async_setup_entry(hass: HomeAssistant, entry: PowerwallGatewayConfigEn
         hass.bus.async_listen(EVENT_HOMEASSISTANT_FINAL_WRITE, outages.async_save_at_stop)
     )
     entry.async_on_unload(outages.async_save)
+    gateway = PowerwallGateway(hass, entry, client, info, outages)
     batteries = PowerwallBatteryCoordinator(hass, entry, gateway)
-    grid = PowerwallGridCoordinator(hass, entry, gateway, outages)
-    status = PowerwallStatusCoordinator(hass, entry, gateway, grid, batteries)
-    # The battery list first: where /api/powerwalls/status is locked, the status
-    # coordinator takes the gateway's flags from it.
-    await batteries.async_config_entry_first_refresh()
-    await status.async_config_entry_first_refresh()
+    flags = PowerwallFlagsCoordinator(hass, entry, gateway, batteries)
+    grid = PowerwallGridCoordinator(hass, entry, gateway, flags, batteries)
+    # The live grid status is what makes the entry useful: the only read setup waits for.
     await grid.async_config_entry_first_refresh()
-    entry.runtime_data = PowerwallGatewayData(gateway, grid, status, batteries)
+    entry.runtime_data = PowerwallGatewayData(gateway, grid, flags, batteries)
     # Registered first: every battery device links to it.
     dr.async_get(hass).async_get_or_create(
         config_entry_id=entry.entry_id, **gateway_device_info(entry, gateway.gateway_id, info)
     )
+
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+
+    async def first_reads() -> None:
+        # The battery list first: where /api/powerwalls/status is locked, the
+        # flags come from it. Their entities appear once these reads succeed.
+        await batteries.async_refresh()
+        await flags.async_refresh()
+
+    entry.async_create_task(hass, first_reads(), "first reads of the flags and batteries")
     return True
 
 
@@ -113,4 +113,5 @@ async def async_remove_config_entry_device(
         return False
     if entry.state is not ConfigEntryState.LOADED:
         return True
-    return not identifiers & entry.runtime_data.batteries.data.batteries.keys()
+    batteries = entry.runtime_data.batteries.data
+    return batteries is None or not identifiers & batteries.batteries.keys()

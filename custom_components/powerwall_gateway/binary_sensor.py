@@ -16,16 +16,16 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .api import Battery, Diagnostic, GridStatusInfo, PowerwallStatus, Sync
+from .api import Battery, Diagnostic, PowerwallStatus, Sync
 from .coordinator import PowerwallBatteryCoordinator, PowerwallGatewayConfigEntry
 from .entity import (
     BatteryEntity,
-    GridEntity,
+    GatewayEntity,
     PowerwallEntity,
-    StatusEntity,
-    SyncEntity,
-    add_entities_as_batteries_appear,
+    PowerwallEntityDescription,
+    add_entities_as_they_appear,
 )
+from .models import BatteryData, FlagsData, GridData
 
 # Read-only entities fed by coordinators: no limit needed.
 PARALLEL_UPDATES = 0
@@ -36,70 +36,86 @@ DIAGNOSTIC = EntityCategory.DIAGNOSTIC
 
 
 @dataclass(frozen=True, kw_only=True)
-class PowerwallBinarySensorEntityDescription[SubjectT](BinarySensorEntityDescription):
+class PowerwallBinarySensorEntityDescription[SubjectT](
+    BinarySensorEntityDescription, PowerwallEntityDescription
+):
     """A binary sensor reading one flag of its subject."""
 
     value_fn: Callable[[SubjectT], bool | None]
     exists_fn: Callable[[SubjectT], bool] = lambda _: True
 
 
+def _flags(data: FlagsData) -> PowerwallStatus | None:
+    return data.flags
+
+
+def _sync(data: BatteryData) -> Sync | None:
+    return data.powerwalls.sync if data.powerwalls is not None else None
+
+
 def _alert(diagnostic: Diagnostic | None) -> bool | None:
     return diagnostic.alert if diagnostic is not None else None
 
 
-GRID_BINARY_SENSORS: tuple[PowerwallBinarySensorEntityDescription[GridStatusInfo], ...] = (
-    # The live grid connection, for outage automations: on = connected to the grid.
-    PowerwallBinarySensorEntityDescription(
-        key="grid_status",
-        translation_key="grid_status",
-        device_class=BinarySensorDeviceClass.CONNECTIVITY,
-        value_fn=lambda grid: grid.connected,
-    ),
+# The live grid connection, for outage automations: on = connected to the grid.
+GRID_CONNECTED = PowerwallBinarySensorEntityDescription[GridData](
+    key="grid_status",
+    translation_key="grid_status",
+    device_class=BinarySensorDeviceClass.CONNECTIVITY,
+    value_fn=lambda grid: grid.status.connected,
 )
 
-STATUS_BINARY_SENSORS: tuple[PowerwallBinarySensorEntityDescription[PowerwallStatus], ...] = (
+FLAG_BINARY_SENSORS: tuple[PowerwallBinarySensorEntityDescription[PowerwallStatus], ...] = (
     PowerwallBinarySensorEntityDescription(
+        subject_fn=_flags,
         key="updating",
         translation_key="updating",
         device_class=RUNNING,
         value_fn=lambda status: status.updating,
     ),
     PowerwallBinarySensorEntityDescription(
+        subject_fn=_flags,
         key="enumerating",
         translation_key="enumerating",
         device_class=RUNNING,
         value_fn=lambda status: status.enumerating,
     ),
     PowerwallBinarySensorEntityDescription(
+        subject_fn=_flags,
         key="checking_if_offgrid",
         translation_key="checking_if_offgrid",
         device_class=RUNNING,
         value_fn=lambda status: status.checking_if_offgrid,
     ),
     PowerwallBinarySensorEntityDescription(
+        subject_fn=_flags,
         key="running_phase_detection",
         translation_key="running_phase_detection",
         device_class=RUNNING,
         value_fn=lambda status: status.running_phase_detection,
     ),
     PowerwallBinarySensorEntityDescription(
+        subject_fn=_flags,
         key="grid_qualifying",
         translation_key="grid_qualifying",
         device_class=RUNNING,
         value_fn=lambda status: status.grid_qualifying,
     ),
     PowerwallBinarySensorEntityDescription(
+        subject_fn=_flags,
         key="grid_code_validating",
         translation_key="grid_code_validating",
         device_class=RUNNING,
         value_fn=lambda status: status.grid_code_validating,
     ),
     PowerwallBinarySensorEntityDescription(
+        subject_fn=_flags,
         key="bubble_shedding",
         translation_key="bubble_shedding",
         value_fn=lambda status: status.bubble_shedding,
     ),
     PowerwallBinarySensorEntityDescription(
+        subject_fn=_flags,
         key="phase_detection_not_available",
         translation_key="phase_detection_not_available",
         entity_category=DIAGNOSTIC,
@@ -109,12 +125,14 @@ STATUS_BINARY_SENSORS: tuple[PowerwallBinarySensorEntityDescription[PowerwallSta
 
 SYNC_BINARY_SENSORS: tuple[PowerwallBinarySensorEntityDescription[Sync], ...] = (
     PowerwallBinarySensorEntityDescription(
+        subject_fn=_sync,
         key="sync_updating",
         translation_key="sync_updating",
         device_class=RUNNING,
         value_fn=lambda sync: sync.updating,
     ),
     PowerwallBinarySensorEntityDescription(
+        subject_fn=_sync,
         key="sync_commissioning_diagnostic_alert",
         translation_key="sync_commissioning_diagnostic_alert",
         device_class=PROBLEM,
@@ -123,6 +141,7 @@ SYNC_BINARY_SENSORS: tuple[PowerwallBinarySensorEntityDescription[Sync], ...] = 
         exists_fn=lambda sync: sync.commissioning_diagnostic is not None,
     ),
     PowerwallBinarySensorEntityDescription(
+        subject_fn=_sync,
         key="sync_update_diagnostic_alert",
         translation_key="sync_update_diagnostic_alert",
         device_class=PROBLEM,
@@ -170,44 +189,30 @@ BATTERY_BINARY_SENSORS: tuple[PowerwallBinarySensorEntityDescription[Battery], .
 )
 
 
-class PowerwallBinarySensor[SubjectT](PowerwallEntity[Any, SubjectT], BinarySensorEntity):
+class PowerwallBinarySensor(PowerwallEntity, BinarySensorEntity):
     """A binary sensor: its description's flag of the entity's subject."""
 
-    entity_description: PowerwallBinarySensorEntityDescription[SubjectT]
+    entity_description: PowerwallBinarySensorEntityDescription[Any]
 
-    @property
     @override
-    def is_on(self) -> bool | None:
-        """The flag; unknown when the subject is gone."""
-        if (subject := self.subject) is None:
-            return None
-        return self.entity_description.value_fn(subject)
+    def _read(self, subject: Any) -> None:
+        self._attr_is_on = None if subject is None else self.entity_description.value_fn(subject)
 
 
-class GridBinarySensor(PowerwallBinarySensor[GridStatusInfo], GridEntity):
-    """The gateway's live grid connection."""
+class GatewayBinarySensor(PowerwallBinarySensor, GatewayEntity):
+    """A flag of the gateway device."""
 
 
-class StatusBinarySensor(PowerwallBinarySensor[PowerwallStatus], StatusEntity):
-    """A flag of the gateway."""
-
-
-class SyncBinarySensor(PowerwallBinarySensor[Sync], SyncEntity):
-    """A flag of the gateway's synchronizer."""
-
-
-class BatteryBinarySensor(PowerwallBinarySensor[Battery], BatteryEntity):
+class BatteryBinarySensor(PowerwallBinarySensor, BatteryEntity):
     """A flag of one battery."""
 
 
 def _battery_list_binary_sensors(coordinator: PowerwallBatteryCoordinator) -> Iterator[Entity]:
     """The binary sensors the latest battery list supports."""
-    if (powerwalls := coordinator.data.powerwalls) is not None and (
-        sync := powerwalls.sync
-    ) is not None:
+    if (sync := _sync(coordinator.data)) is not None:
         for sync_description in SYNC_BINARY_SENSORS:
             if sync_description.exists_fn(sync):
-                yield SyncBinarySensor(coordinator, sync_description)
+                yield GatewayBinarySensor(coordinator, sync_description)
     for battery in coordinator.data.batteries.values():
         for description in BATTERY_BINARY_SENSORS:
             if description.exists_fn(battery):
@@ -219,19 +224,20 @@ async def async_setup_entry(
     entry: PowerwallGatewayConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Set up the binary sensors, and add new ones as batteries appear."""
+    """Set up the binary sensors: the grid now, the rest with their first read."""
     runtime = entry.runtime_data
-    async_add_entities(
-        [
-            *(GridBinarySensor(runtime.grid, description) for description in GRID_BINARY_SENSORS),
-            # A restricted gateway offers no flags at all: no entities that could never work.
-            *(
-                StatusBinarySensor(runtime.status, description)
-                for description in STATUS_BINARY_SENSORS
-                if runtime.status.data.status is not None
-            ),
-        ]
+    async_add_entities([GatewayBinarySensor(runtime.grid, GRID_CONNECTED)])
+    add_entities_as_they_appear(
+        runtime.flags,
+        async_add_entities,
+        "binary_sensor",
+        # A restricted gateway offers no flags at all: no entities that could never work.
+        lambda flags: (
+            GatewayBinarySensor(flags, description)
+            for description in FLAG_BINARY_SENSORS
+            if flags.data.flags is not None
+        ),
     )
-    add_entities_as_batteries_appear(
-        entry, async_add_entities, "binary_sensor", _battery_list_binary_sensors
+    add_entities_as_they_appear(
+        runtime.batteries, async_add_entities, "binary_sensor", _battery_list_binary_sensors
     )

@@ -14,6 +14,8 @@ CONF_SESSION: Final = "session"
 # kept in the entry so a restart during the backoff does not log in at once.
 CONF_LOGIN_BACKOFF_UNTIL: Final = "login_backoff_until"
 CONF_GRID_INTERVAL: Final = "grid_interval"
+# The flags interval (its key predates the grid interval); also how soon any failed
+# read is tried again, at most every minute.
 CONF_SCAN_INTERVAL: Final = "scan_interval"
 CONF_POWERWALLS_INTERVAL: Final = "powerwalls_interval"
 
@@ -34,6 +36,9 @@ MIN_POWERWALLS_INTERVAL: Final = 60
 MAX_POWERWALLS_INTERVAL: Final = 3600
 
 REQUEST_TIMEOUT: Final = 10.0
+# The longest wait after failed logins (they double from 30 s): a stored wait
+# beyond it (a clock that was ahead when it was saved) is discarded.
+LOGIN_BACKOFF: Final = (30.0, 1800.0)
 
 # While the gateway rate-limits us or its site controller is busy, entities keep
 # their last values; once a read is overdue by this long they go unavailable.
@@ -54,5 +59,9 @@ MAX_LOGGED_UNKNOWN_VALUES: Final = 100
 # A gateway whose local API is restricted answers /api/powerwalls with 404; it is
 # asked again this often, in case a firmware update brought the endpoint back.
 RESTRICTED_REPROBE_INTERVAL: Final = timedelta(hours=3)
+# A gateway that served /api/powerwalls and then answers 404 is held like a busy
+# one; only this many 404s in a row over at least this long make it restricted.
+RESTRICTED_AFTER_READS: Final = 3
+RESTRICTED_AFTER: Final = timedelta(minutes=15)
 # While /api/powerwalls/status is locked or absent, it is tried again this often.
 STATUS_REPROBE_INTERVAL: Final = timedelta(minutes=30)

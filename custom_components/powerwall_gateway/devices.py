@@ -1,16 +1,17 @@
-"""The gateway's devices: what each one is, and removing those of batteries that left."""
+"""The gateway's devices and entity keys, and removing what the gateway no longer reports."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_HOST, CONF_MAC
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.device_registry import CONNECTION_NETWORK_MAC, DeviceInfo
+from homeassistant.util import slugify
 
-from .api import Battery, GatewayInfo, Powerwalls
+from .api import Battery, Diagnostic, GatewayInfo, Powerwalls, Sync
 from .const import DOMAIN, LOGGER, MANUFACTURER, STALE_DEVICE_READS
 
 
@@ -120,37 +121,110 @@ class MissingReads:
         return gone
 
 
-class StaleDevices:
-    """Remove the devices of batteries missing from STALE_DEVICE_READS full reads in a row.
+# The diagnostic runs whose checks get a sensor each: the run's key, and how to
+# find the run in a battery or in the synchronizer.
+type DiagnosticOwner = Battery | Sync
+type DiagnosticRun = Callable[[DiagnosticOwner], Diagnostic | None]
+DIAGNOSTIC_RUNS: tuple[tuple[str, DiagnosticRun], ...] = (
+    ("commissioning_diagnostic", lambda owner: owner.commissioning_diagnostic),
+    ("update_diagnostic", lambda owner: owner.update_diagnostic),
+)
+CHECK_TRANSLATION_KEYS = frozenset(
+    f"{prefix}{run_key}_check" for prefix in ("", "sync_") for run_key, _ in DIAGNOSTIC_RUNS
+)
 
-    Only reads that prove absence count (``proves_absence``).
+
+def check_keys(
+    prefix: str, owner: DiagnosticOwner
+) -> Iterator[tuple[str, str, DiagnosticRun, str]]:
+    """``(key, run key, run, check name)`` of each check the owner's runs report.
+
+    The key of a check's sensor is ``<prefix><run>_<slug of the check's name>``;
+    two names that share a key ("Grid code", "grid-code") share one sensor, the
+    first one's.
+    """
+    for run_key, run in DIAGNOSTIC_RUNS:
+        if (diagnostic := run(owner)) is None:
+            continue
+        keys: set[str] = set()
+        for check in diagnostic.checks:
+            key = check_key(f"{prefix}{run_key}", check.name)
+            if key not in keys:
+                keys.add(key)
+                yield key, f"{prefix}{run_key}", run, check.name
+
+
+def check_key(run_key: str, name: str) -> str:
+    """The key of a check's sensor; a check called "Progress" must not take the run's progress sensor's."""
+    key = f"{run_key}_{slugify(name)}"
+    return f"{key}_check" if key == f"{run_key}_progress" else key
+
+
+class StaleEntries:
+    """Remove the devices of batteries, and the sensors of checks, the gateway no longer reports.
+
+    What is missing from STALE_DEVICE_READS full reads in a row goes (a battery
+    that left, a check that firmware renamed or dropped); a read that proves
+    nothing (``proves_absence``, or a list cut to the parse bounds for checks)
+    does not count, and neither does a battery or a run absent altogether.
     """
 
     def __init__(self, hass: HomeAssistant, entry: ConfigEntry, gateway_id: str) -> None:
-        """Watch the devices of one entry."""
+        """Watch the devices and check sensors of one entry."""
         self._hass = hass
         self._entry = entry
         self._gateway_id = gateway_id
-        self._missing = MissingReads()
+        self._missing_devices = MissingReads()
+        self._missing_checks = MissingReads()
 
     @callback
-    def battery_list_read(self, powerwalls: Powerwalls) -> None:
-        """Count one full read of the battery list; remove devices gone long enough."""
+    def battery_list_read(self, powerwalls: Powerwalls, batteries: dict[str, Battery]) -> None:
+        """Count one full read of the battery list; remove what was gone long enough."""
         if not proves_absence(powerwalls):
             return
-        current = {
-            battery_id(battery.package_serial_number, self._gateway_id)
-            for battery in powerwalls.powerwalls
-        }
+        self._prune_devices(batteries.keys())
+        if not powerwalls.truncated:
+            owners: list[tuple[str, str, DiagnosticOwner]] = [
+                (battery_id, "", battery) for battery_id, battery in batteries.items()
+            ]
+            if powerwalls.sync is not None:
+                owners.append((self._gateway_id, "sync_", powerwalls.sync))
+            self._prune_checks(owners)
+
+    def _prune_devices(self, current: Iterable[str]) -> None:
         registry = dr.async_get(self._hass)
+        present = set(current)
         missing: dict[str, dr.DeviceEntry] = {}
         for device in dr.async_entries_for_config_entry(registry, self._entry.entry_id):
             ids = {ident for domain, ident in device.identifiers if domain == DOMAIN}
-            if ids and self._gateway_id not in ids and not ids & current:
+            if ids and self._gateway_id not in ids and not ids & present:
                 missing[device.id] = device
-        for device_id in self._missing.gone(missing):
+        for device_id in self._missing_devices.gone(missing):
             LOGGER.info("Removing %s: the gateway no longer lists it", missing[device_id].name)
             registry.async_remove_device(device_id)
+
+    def _prune_checks(self, owners: list[tuple[str, str, DiagnosticOwner]]) -> None:
+        current: set[str] = set()
+        runs: list[str] = []  # unique-id prefixes of the runs this read reports checks for
+        for owner_id, prefix, owner in owners:
+            current.update(f"{owner_id}_{key}" for key, *_ in check_keys(prefix, owner))
+            runs += [
+                f"{owner_id}_{prefix}{run_key}_"
+                for run_key, run in DIAGNOSTIC_RUNS
+                if (diagnostic := run(owner)) is not None and diagnostic.checks
+            ]
+        registry = er.async_get(self._hass)
+        missing = {
+            entry.unique_id: entry.entity_id
+            for entry in er.async_entries_for_config_entry(registry, self._entry.entry_id)
+            if entry.domain == "sensor"
+            and entry.translation_key in CHECK_TRANSLATION_KEYS
+            and entry.unique_id not in current
+            and entry.unique_id.startswith(tuple(runs))
+        }
+        for uid in self._missing_checks.gone(missing):
+            LOGGER.info("Removing %s: the gateway no longer reports its check", missing[uid])
+            registry.async_remove(missing[uid])
 
 
 def gateway_unique_id(info: GatewayInfo, powerwalls: Powerwalls | None = None) -> str | None:

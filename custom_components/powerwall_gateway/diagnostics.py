@@ -25,13 +25,9 @@ from homeassistant.helpers.json import json_dumps
 from homeassistant.util.json import json_loads
 
 from .const import CONF_SESSION
-from .coordinator import (
-    BatteryData,
-    PowerwallCoordinator,
-    PowerwallGatewayConfigEntry,
-    PowerwallGatewayData,
-)
+from .coordinator import PowerwallCoordinator, PowerwallGatewayConfigEntry, PowerwallGatewayData
 from .devices import is_din
+from .models import BatteryData
 
 REDACTED = "**REDACTED**"
 # What stands in for anything nested deeper than MAX_DEPTH.
@@ -252,7 +248,7 @@ def _plain(data: Any) -> Any:
 
 def _coordinators(runtime: PowerwallGatewayData) -> dict[str, PowerwallCoordinator[Any]]:
     """An entry's coordinators, by the name the download shows each one's data under."""
-    return {"grid": runtime.grid, "status": runtime.status, "batteries": runtime.batteries}
+    return {"grid": runtime.grid, "flags": runtime.flags, "batteries": runtime.batteries}
 
 
 def _coordinator(coordinator: PowerwallCoordinator[Any]) -> dict[str, Any]:

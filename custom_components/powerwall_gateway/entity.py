@@ -1,92 +1,89 @@
-"""Base entities, one per kind of subject, and adding entities as batteries appear.
+"""The two entity bases, gateway and battery, and adding entities as their subjects appear.
 
-- ``GridEntity``: the gateway device, from the grid coordinator (the live grid status).
-- ``OutagesEntity``: the gateway device, its last outage (kept across restarts).
-- ``StatusEntity``: the gateway device, its flags (absent on a restricted gateway).
-- ``PowerwallsEntity``: the gateway device, from the battery list (its ``states``).
-- ``SyncEntity``: the gateway device, from the battery list's synchronizer block.
-- ``BatteryEntity``: one battery's device; its ``subject`` is one dict lookup.
-
-Each has a ``subject``: what its descriptions' ``value_fn`` reads, or ``None``
-when the gateway no longer reports it (the entity is then unavailable).
+An entity reads one subject: a gateway entity finds it in its coordinator's
+data through its description's ``subject_fn``; a battery entity is its
+battery in the latest battery list. Each reads its value once per update
+(``_read``), and is unavailable while its subject is not reported.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-import re
+from dataclasses import dataclass
 from typing import Any, override
 
-from homeassistant.const import MAX_LENGTH_STATE_STATE
 from homeassistant.core import callback
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
-from homeassistant.util import slugify
 
-from .api import Battery, GridStatusInfo, Powerwalls, PowerwallStatus, Sync
+from .api import Battery
 from .const import DOMAIN
-from .coordinator import (
-    PowerwallBatteryCoordinator,
-    PowerwallCoordinator,
-    PowerwallGatewayConfigEntry,
-    PowerwallGridCoordinator,
-    PowerwallStatusCoordinator,
-)
+from .coordinator import PowerwallBatteryCoordinator, PowerwallCoordinator
 from .devices import battery_device_info, gateway_device_info
-from .outages import OutageTracker
-
-_CAMEL_RE = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
 
-def state_key(value: str) -> str:
-    """Turn a gateway value into an entity state: "SystemGridConnected" -> "system_grid_connected"."""
-    return slugify(_CAMEL_RE.sub("_", value))
+@dataclass(frozen=True, kw_only=True)
+class PowerwallEntityDescription(EntityDescription):
+    """Where a gateway entity finds its subject, and whether it outlives a failed read."""
+
+    subject_fn: Callable[[Any], Any] = lambda data: data
+    # History (the last outage), not live data: available while the gateway does not answer.
+    always_available: bool = False
 
 
-def enum_state(value: str | None) -> str | None:
-    """The entity state of an enum value, known or not; ``None`` stays unknown.
-
-    Cut to the longest state Home Assistant accepts: a value new firmware
-    invents is shown even when it is long, never dropped as an invalid state.
-    """
-    return state_key(value)[:MAX_LENGTH_STATE_STATE] if value else None
-
-
-class PowerwallEntity[CoordinatorT: PowerwallCoordinator[Any], SubjectT](
-    CoordinatorEntity[CoordinatorT]
-):
-    """An entity of the gateway or of one of its batteries; its unique id is ``<owner>_<key>``."""
+class PowerwallEntity(CoordinatorEntity[PowerwallCoordinator[Any]]):
+    """An entity reading one subject; its unique id is ``<owner>_<key>``."""
 
     _attr_has_entity_name = True
+    entity_description: PowerwallEntityDescription
 
     def __init__(
-        self, coordinator: CoordinatorT, description: EntityDescription, owner_id: str
+        self, coordinator: PowerwallCoordinator[Any], description: EntityDescription, owner_id: str
     ) -> None:
         """Bind the entity to its coordinator and description."""
         super().__init__(coordinator)
-        self.entity_description = description
+        self.entity_description = description  # type: ignore[assignment]
         self._attr_unique_id = f"{owner_id}_{description.key}"
+        self._subject: Any = None
 
-    @property
-    def subject(self) -> SubjectT | None:
-        """What the entity reads in the latest data; ``None`` when it is gone."""
+    def _find_subject(self) -> Any:
+        """The subject in the coordinator's latest data; ``None`` when not reported."""
         raise NotImplementedError
+
+    def _read(self, subject: Any) -> None:
+        """Take the value (and attributes) from ``subject``, or ``None`` when it is gone."""
+        raise NotImplementedError
+
+    @override
+    async def async_added_to_hass(self) -> None:
+        self._subject = self._find_subject()
+        self._read(self._subject)
+        await super().async_added_to_hass()
+
+    @callback
+    @override
+    def _handle_coordinator_update(self) -> None:
+        self._subject = self._find_subject()
+        self._read(self._subject)
+        super()._handle_coordinator_update()
 
     @property
     @override
     def available(self) -> bool:
         """Unavailable when the read failed or the subject is no longer reported."""
-        return super().available and self.subject is not None
+        if self._subject is None:
+            return False
+        return super().available or self.entity_description.always_available
 
 
-class _GatewayDeviceEntity[CoordinatorT: PowerwallCoordinator[Any], SubjectT](
-    PowerwallEntity[CoordinatorT, SubjectT]
-):
+class GatewayEntity(PowerwallEntity):
     """An entity of the gateway device."""
 
-    def __init__(self, coordinator: CoordinatorT, description: EntityDescription) -> None:
+    def __init__(
+        self, coordinator: PowerwallCoordinator[Any], description: PowerwallEntityDescription
+    ) -> None:
         """Attach the entity to the gateway device."""
         gateway = coordinator.gateway
         super().__init__(coordinator, description, gateway.gateway_id)
@@ -94,63 +91,15 @@ class _GatewayDeviceEntity[CoordinatorT: PowerwallCoordinator[Any], SubjectT](
             coordinator.config_entry, gateway.gateway_id, gateway.info
         )
 
-
-class GridEntity(_GatewayDeviceEntity[PowerwallGridCoordinator, GridStatusInfo]):
-    """An entity of the gateway device reading the live grid status."""
-
-    @property
     @override
-    def subject(self) -> GridStatusInfo:
-        return self.coordinator.data
+    def _find_subject(self) -> Any:
+        return self.entity_description.subject_fn(self.coordinator.data)
 
 
-class OutagesEntity(_GatewayDeviceEntity[PowerwallGridCoordinator, OutageTracker]):
-    """An entity of the gateway device telling of its last outage.
-
-    History, not live data: it stays available while the gateway does not answer.
-    """
-
-    @property
-    @override
-    def subject(self) -> OutageTracker:
-        return self.coordinator.outages
-
-    @property
-    @override
-    def available(self) -> bool:
-        return True
-
-
-class StatusEntity(_GatewayDeviceEntity[PowerwallStatusCoordinator, PowerwallStatus]):
-    """An entity of the gateway device reading its flags."""
-
-    @property
-    @override
-    def subject(self) -> PowerwallStatus | None:
-        return self.coordinator.data.status
-
-
-class PowerwallsEntity(_GatewayDeviceEntity[PowerwallBatteryCoordinator, Powerwalls]):
-    """An entity of the gateway device reading the gateway-wide part of the battery list."""
-
-    @property
-    @override
-    def subject(self) -> Powerwalls | None:
-        return self.coordinator.data.powerwalls
-
-
-class SyncEntity(_GatewayDeviceEntity[PowerwallBatteryCoordinator, Sync]):
-    """An entity of the gateway device reading its synchronizer."""
-
-    @property
-    @override
-    def subject(self) -> Sync | None:
-        powerwalls = self.coordinator.data.powerwalls
-        return powerwalls.sync if powerwalls is not None else None
-
-
-class BatteryEntity(PowerwallEntity[PowerwallBatteryCoordinator, Battery]):
+class BatteryEntity(PowerwallEntity):
     """An entity of one battery's device."""
+
+    coordinator: PowerwallBatteryCoordinator
 
     def __init__(
         self,
@@ -165,36 +114,34 @@ class BatteryEntity(PowerwallEntity[PowerwallBatteryCoordinator, Battery]):
             coordinator.hass, coordinator.config_entry, coordinator.gateway.gateway_id, battery
         )
 
-    @property
     @override
-    def subject(self) -> Battery | None:
+    def _find_subject(self) -> Battery | None:
         return self.coordinator.data.batteries.get(self.battery_id)
 
 
-def add_entities_as_batteries_appear(
-    entry: PowerwallGatewayConfigEntry,
+def add_entities_as_they_appear[CoordinatorT: PowerwallCoordinator[Any]](
+    coordinator: CoordinatorT,
     async_add_entities: AddConfigEntryEntitiesCallback,
     platform: str,
-    build: Callable[[PowerwallBatteryCoordinator], Iterable[Entity]],
+    build: Callable[[CoordinatorT], Iterable[Entity]],
 ) -> None:
-    """Add the battery list's entities now, and after each new read those not added yet.
+    """Add the entities the coordinator's data supports now, and after each new read.
 
-    This is how a new battery, or a check that new firmware adds, gets its
-    entities without a reload. An entity whose device was removed (a battery
-    that left) lost its registry entry with it, so it is added again when its
-    battery returns.
+    The flags and battery entities appear with their first successful read, and
+    a new battery, or a check that new firmware adds, gets its entities without
+    a reload. An entity whose device was removed (a battery that left) lost its
+    registry entry with it, so it is added again when its battery returns.
     """
-    coordinator = entry.runtime_data.batteries
     registry = er.async_get(coordinator.hass)
     added: set[str] = set()
-    last_read: list[Powerwalls | None] = []
+    last_read: list[object] = []
 
     @callback
     def add_new() -> None:
-        # Only a new read of the battery list can bring new entities.
-        if last_read and last_read[0] is coordinator.data.powerwalls:
+        # Only a new read can bring new entities.
+        if coordinator.data is None or (last_read and last_read[0] is coordinator.data):
             return
-        last_read[:] = [coordinator.data.powerwalls]
+        last_read[:] = [coordinator.data]
         new = [
             entity
             for entity in build(coordinator)
@@ -209,4 +156,4 @@ def add_entities_as_batteries_appear(
             async_add_entities(new)
 
     add_new()
-    entry.async_on_unload(coordinator.async_add_listener(add_new))
+    coordinator.config_entry.async_on_unload(coordinator.async_add_listener(add_new))

@@ -2,53 +2,51 @@
 
 from __future__ import annotations
 
-from typing import override
+from dataclasses import dataclass
+from typing import Any, override
 
 from homeassistant.components.event import EventEntity, EventEntityDescription
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import PowerwallGatewayConfigEntry
-from .entity import OutagesEntity
-from .outages import OutageEvent
+from .entity import GatewayEntity, PowerwallEntityDescription
+from .models import GridData
 
 # Read-only entities fed by coordinators: no limit needed.
 PARALLEL_UPDATES = 0
 
-GRID_EVENT = EventEntityDescription(
+
+@dataclass(frozen=True, kw_only=True)
+class GridEventDescription(EventEntityDescription, PowerwallEntityDescription):
+    """An event of the gateway device."""
+
+
+# History, not live data: it stays available while the gateway does not answer.
+GRID_EVENT = GridEventDescription(
     key="grid",
     translation_key="grid",
     event_types=["grid_lost", "grid_restored"],
+    always_available=True,
 )
 
 
-class GridEvent(OutagesEntity, EventEntity):
+class GridEvent(GatewayEntity, EventEntity):
     """Fires when the live grid connection is lost and when it returns.
 
-    ``grid_restored`` carries the outage's duration in seconds (``None`` when it
-    began or ended while Home Assistant was not running) and both times.
+    The grid read that saw the change carries the event. ``grid_restored``
+    carries the outage's duration in seconds (``None`` when it began or ended
+    while Home Assistant was not running) and both times.
     """
 
-    _fired: OutageEvent | None = None
+    entity_description: GridEventDescription
 
     @override
-    async def async_added_to_hass(self) -> None:
-        await super().async_added_to_hass()
-        # A change seen by the first poll of this run (the grid came back while
-        # Home Assistant was down) happened before this entity existed.
-        self._fire_new_event()
-
-    @callback
-    @override
-    def _handle_coordinator_update(self) -> None:
-        if self._fire_new_event():
-            self.async_write_ha_state()
-
-    def _fire_new_event(self) -> bool:
-        event = self.subject.last_event
-        if event is None or event is self._fired:
-            return False
-        self._fired = event
+    def _read(self, subject: Any) -> None:
+        grid: GridData = subject
+        # A failed read hands on the last data again: its event was fired already.
+        if (event := grid.event) is None or not self.coordinator.last_update_success:
+            return
         outage = event.outage
         duration = outage.duration
         self._trigger_event(
@@ -59,7 +57,6 @@ class GridEvent(OutagesEntity, EventEntity):
                 "duration_seconds": duration.total_seconds() if duration is not None else None,
             },
         )
-        return True
 
 
 async def async_setup_entry(

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from functools import partial
 from itertools import chain
+import re
 from typing import Any, override
 
 from homeassistant.components.sensor import (
@@ -16,8 +16,7 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
 )
 from homeassistant.const import MAX_LENGTH_STATE_STATE, PERCENTAGE, EntityCategory, UnitOfTime
-from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers import entity_registry as er
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
@@ -30,32 +29,21 @@ from .api import (
     Diagnostic,
     GridState,
     GridStatus,
-    GridStatusInfo,
     Powerwalls,
     PowerwallStatus,
     Sync,
 )
-from .const import LOGGER
-from .coordinator import (
-    BatteryData,
-    PowerwallBatteryCoordinator,
-    PowerwallGatewayConfigEntry,
-    PowerwallGatewayData,
-)
-from .devices import MissingReads, proves_absence
+from .coordinator import PowerwallBatteryCoordinator, PowerwallGatewayConfigEntry
+from .devices import DiagnosticOwner, DiagnosticRun, check_keys
 from .entity import (
     BatteryEntity,
-    GridEntity,
-    OutagesEntity,
+    GatewayEntity,
     PowerwallEntity,
-    PowerwallsEntity,
-    StatusEntity,
-    SyncEntity,
-    add_entities_as_batteries_appear,
-    enum_state,
-    state_key,
+    PowerwallEntityDescription,
+    add_entities_as_they_appear,
 )
-from .outages import Outage, OutageTracker
+from .models import BatteryData, FlagsData, GridData, OffGridReason
+from .outages import Outage
 
 # Read-only entities fed by coordinators: no limit needed.
 PARALLEL_UPDATES = 0
@@ -64,7 +52,9 @@ DIAGNOSTIC = EntityCategory.DIAGNOSTIC
 
 
 @dataclass(frozen=True, kw_only=True)
-class PowerwallSensorEntityDescription[SubjectT](SensorEntityDescription):
+class PowerwallSensorEntityDescription[SubjectT](
+    SensorEntityDescription, PowerwallEntityDescription
+):
     """A sensor reading one value of its subject."""
 
     value_fn: Callable[[SubjectT], StateType | datetime]
@@ -72,11 +62,21 @@ class PowerwallSensorEntityDescription[SubjectT](SensorEntityDescription):
     exists_fn: Callable[[SubjectT], bool] = lambda _: True
 
 
-def _text(value: str | None) -> str | None:
-    """Gateway text as a state: Home Assistant refuses states over 255 characters."""
-    if value is None or len(value) <= MAX_LENGTH_STATE_STATE:
-        return value
-    return value[: MAX_LENGTH_STATE_STATE - 1] + "…"
+_CAMEL_RE = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
+def state_key(value: str) -> str:
+    """Turn a gateway value into an entity state: "SystemGridConnected" -> "system_grid_connected"."""
+    return slugify(_CAMEL_RE.sub("_", value))
+
+
+def enum_state(value: str | None) -> str | None:
+    """The entity state of an enum value, known or not; ``None`` stays unknown.
+
+    A value new firmware invents is shown even when it is long (cut when the
+    state is written), never dropped as an invalid state.
+    """
+    return state_key(value) if value else None
 
 
 def _options(values: type[GridState | GridStatus | CheckResult]) -> list[str]:
@@ -92,13 +92,26 @@ def _progress(diagnostic: Diagnostic | None) -> float | None:
     return diagnostic.progress_percent if diagnostic is not None else None
 
 
-GRID_SENSORS: tuple[PowerwallSensorEntityDescription[GridStatusInfo], ...] = (
+GRID_SENSORS: tuple[PowerwallSensorEntityDescription[GridData], ...] = (
     PowerwallSensorEntityDescription(
         key="grid_status",
         translation_key="grid_status",
         device_class=SensorDeviceClass.ENUM,
         options=_options(GridStatus),
-        value_fn=lambda grid: enum_state(grid.grid_status),
+        value_fn=lambda grid: enum_state(grid.status.grid_status),
+    ),
+    # Why the site is not (yet) back on grid: grid status, flags and batteries together.
+    PowerwallSensorEntityDescription(
+        key="off_grid_reason",
+        translation_key="off_grid_reason",
+        device_class=SensorDeviceClass.ENUM,
+        options=list(OffGridReason),
+        value_fn=lambda grid: grid.off_grid_reason,
+        attributes_fn=lambda grid: {
+            # Seconds left before the batteries reconnect, and the gateway's own words.
+            "seconds_until_reconnect": grid.seconds_until_reconnect,
+            "message": grid.on_grid_check_error,
+        },
     ),
 )
 
@@ -114,22 +127,24 @@ def _outage_duration(outage: Outage | None) -> float | None:
 
 # The last outage, remembered across restarts. A start or end that happened
 # while Home Assistant was not running is unknown, never invented.
-OUTAGE_SENSORS: tuple[PowerwallSensorEntityDescription[OutageTracker], ...] = (
+OUTAGE_SENSORS: tuple[PowerwallSensorEntityDescription[GridData], ...] = (
     PowerwallSensorEntityDescription(
         key="last_outage_start",
         translation_key="last_outage_start",
         device_class=SensorDeviceClass.TIMESTAMP,
-        value_fn=lambda outages: _outage_time(outages.last, "started"),
-        attributes_fn=lambda outages: {
-            "started_after": _outage_time(outages.last, "started_after")
+        always_available=True,
+        value_fn=lambda grid: _outage_time(grid.last_outage, "started"),
+        attributes_fn=lambda grid: {
+            "started_after": _outage_time(grid.last_outage, "started_after")
         },
     ),
     PowerwallSensorEntityDescription(
         key="last_outage_end",
         translation_key="last_outage_end",
         device_class=SensorDeviceClass.TIMESTAMP,
-        value_fn=lambda outages: _outage_time(outages.last, "ended"),
-        attributes_fn=lambda outages: {"ended_after": _outage_time(outages.last, "ended_after")},
+        always_available=True,
+        value_fn=lambda grid: _outage_time(grid.last_outage, "ended"),
+        attributes_fn=lambda grid: {"ended_after": _outage_time(grid.last_outage, "ended_after")},
     ),
     PowerwallSensorEntityDescription(
         key="last_outage_duration",
@@ -138,85 +153,34 @@ OUTAGE_SENSORS: tuple[PowerwallSensorEntityDescription[OutageTracker], ...] = (
         native_unit_of_measurement=UnitOfTime.SECONDS,
         suggested_unit_of_measurement=UnitOfTime.MINUTES,
         suggested_display_precision=0,
-        value_fn=lambda outages: _outage_duration(outages.last),
+        always_available=True,
+        value_fn=lambda grid: _outage_duration(grid.last_outage),
     ),
 )
 
 
-class OffGridReason(StrEnum):
-    """Why the site is not (yet) on grid, in words a homeowner understands."""
-
-    ON_GRID = "on_grid"
-    GOING_OFF_GRID = "going_off_grid"
-    ISLANDED = "islanded"
-    DETECTING_PHASES = "detecting_phases"
-    VALIDATING_GRID_CODE = "validating_grid_code"
-    QUALIFYING = "qualifying"
-    WAITING_FOR_STABLE_GRID = "waiting_for_stable_grid"
-    GATEWAY_MESSAGE = "gateway_message"
-    RECONNECTING = "reconnecting"
-    WAITING_FOR_USER = "waiting_for_user"
+def _flags(data: FlagsData) -> PowerwallStatus | None:
+    return data.flags
 
 
-def seconds_until_reconnect(batteries: Iterable[Battery]) -> float | None:
-    """The longest reconnection timer of the batteries, while one is counting down."""
-    timers = [t for b in batteries if (t := b.grid_reconnection_time_seconds)]
-    return max(timers) if timers else None
+def _sync(data: BatteryData) -> Sync | None:
+    return data.powerwalls.sync if data.powerwalls is not None else None
 
 
-def off_grid_reason(
-    grid: GridStatusInfo, status: PowerwallStatus | None, batteries: Iterable[Battery]
-) -> OffGridReason | None:
-    """Why the site is where it is: what the gateway is doing first, then its grid status."""
-    grid_status = grid.grid_status
-    if not isinstance(grid_status, GridStatus):
-        return None  # an unknown status: the grid status sensor shows it as it is
-    if grid_status is GridStatus.SYSTEM_GRID_CONNECTED:
-        return OffGridReason.ON_GRID
-    if grid_status is GridStatus.SYSTEM_WAIT_FOR_USER:
-        return OffGridReason.WAITING_FOR_USER
-    if grid_status is GridStatus.SYSTEM_TRANSITION_TO_ISLAND:
-        return OffGridReason.GOING_OFF_GRID
-    batteries = list(batteries)
-    if status is not None and status.running_phase_detection:
-        return OffGridReason.DETECTING_PHASES
-    if status is not None and status.grid_code_validating:
-        return OffGridReason.VALIDATING_GRID_CODE
-    if (status is not None and status.grid_qualifying) or any(
-        b.grid_state is GridState.GRID_QUALIFYING for b in batteries
-    ):
-        return OffGridReason.QUALIFYING
-    if seconds_until_reconnect(batteries) is not None:
-        return OffGridReason.WAITING_FOR_STABLE_GRID
-    if grid_status is GridStatus.SYSTEM_TRANSITION_TO_GRID:
-        return OffGridReason.RECONNECTING
-    if grid_status is GridStatus.SYSTEM_ISLANDED_READY:
-        # Ready to go back, and not going: the gateway's own check says why, if anything.
-        if status is not None and status.on_grid_check_error:
-            return OffGridReason.GATEWAY_MESSAGE
-        return OffGridReason.WAITING_FOR_STABLE_GRID
-    return OffGridReason.ISLANDED
-
-
-OFF_GRID_REASON = SensorEntityDescription(
-    key="off_grid_reason",
-    translation_key="off_grid_reason",
-    device_class=SensorDeviceClass.ENUM,
-    options=list(OffGridReason),
-)
-
-STATUS_SENSORS: tuple[PowerwallSensorEntityDescription[PowerwallStatus], ...] = (
+FLAG_SENSORS: tuple[PowerwallSensorEntityDescription[PowerwallStatus], ...] = (
     PowerwallSensorEntityDescription(
         key="phase_detection_last_error",
         translation_key="phase_detection_last_error",
         entity_category=DIAGNOSTIC,
-        value_fn=lambda status: _text(status.phase_detection_last_error),
+        subject_fn=_flags,
+        value_fn=lambda flags: flags.phase_detection_last_error,
     ),
     PowerwallSensorEntityDescription(
         key="on_grid_check_error",
         translation_key="on_grid_check_error",
         entity_category=DIAGNOSTIC,
-        value_fn=lambda status: _text(status.on_grid_check_error),
+        subject_fn=_flags,
+        value_fn=lambda flags: flags.on_grid_check_error,
     ),
 )
 
@@ -224,12 +188,14 @@ STATES_SENSOR = PowerwallSensorEntityDescription[Powerwalls](
     key="states",
     translation_key="states",
     entity_category=DIAGNOSTIC,
+    subject_fn=lambda data: data.powerwalls,
     value_fn=lambda powerwalls: len(powerwalls.states or ()),
     attributes_fn=lambda powerwalls: {"states": list(powerwalls.states or ())},
 )
 
 SYNC_SENSORS: tuple[PowerwallSensorEntityDescription[Sync], ...] = (
     PowerwallSensorEntityDescription(
+        subject_fn=_sync,
         key="sync_commissioning_diagnostic",
         translation_key="sync_commissioning_diagnostic",
         device_class=SensorDeviceClass.ENUM,
@@ -239,6 +205,7 @@ SYNC_SENSORS: tuple[PowerwallSensorEntityDescription[Sync], ...] = (
         exists_fn=lambda sync: sync.commissioning_diagnostic is not None,
     ),
     PowerwallSensorEntityDescription(
+        subject_fn=_sync,
         key="sync_update_diagnostic",
         translation_key="sync_update_diagnostic",
         device_class=SensorDeviceClass.ENUM,
@@ -248,6 +215,7 @@ SYNC_SENSORS: tuple[PowerwallSensorEntityDescription[Sync], ...] = (
         exists_fn=lambda sync: sync.update_diagnostic is not None,
     ),
     PowerwallSensorEntityDescription(
+        subject_fn=_sync,
         key="sync_update_diagnostic_progress",
         translation_key="sync_update_diagnostic_progress",
         native_unit_of_measurement=PERCENTAGE,
@@ -303,24 +271,6 @@ BATTERY_SENSORS: tuple[PowerwallSensorEntityDescription[Battery], ...] = (
     ),
 )
 
-# The diagnostic runs whose checks get a sensor each: the run's key, and how to
-# find the run in a battery or in the synchronizer.
-type DiagnosticOwner = Battery | Sync
-type DiagnosticRun = Callable[[DiagnosticOwner], Diagnostic | None]
-DIAGNOSTIC_RUNS: tuple[tuple[str, DiagnosticRun], ...] = (
-    ("commissioning_diagnostic", lambda owner: owner.commissioning_diagnostic),
-    ("update_diagnostic", lambda owner: owner.update_diagnostic),
-)
-
-
-def check_key(run_key: str, name: str) -> str:
-    """The key of a check's sensor: ``<run>_<slug of the check's name>``.
-
-    A check called "Progress" must not take the run's progress sensor's key.
-    """
-    key = f"{run_key}_{slugify(name)}"
-    return f"{key}_check" if key == f"{run_key}_progress" else key
-
 
 def _find_check(diagnostic: Diagnostic | None, name: str) -> Check | None:
     if diagnostic is None:
@@ -349,58 +299,45 @@ def _check_attributes(
 
 
 def check_sensors[OwnerT: DiagnosticOwner](
-    prefix: str, owner: OwnerT
+    prefix: str, owner: OwnerT, subject_fn: Callable[[Any], OwnerT | None] = lambda data: data
 ) -> Iterator[PowerwallSensorEntityDescription[OwnerT]]:
     """One sensor per check the owner's diagnostic runs report (disabled by default)."""
-    for run_key, run in DIAGNOSTIC_RUNS:
-        if (diagnostic := run(owner)) is None:
-            continue
-        keys: set[str] = set()
-        for check in diagnostic.checks:
-            key = check_key(f"{prefix}{run_key}", check.name)
-            # "Grid code" and "grid-code" would share an entity: the first one wins.
-            if key in keys:
-                continue
-            keys.add(key)
-            yield PowerwallSensorEntityDescription[OwnerT](
-                key=key,
-                translation_key=f"{prefix}{run_key}_check",
-                translation_placeholders={"check": check.name},
-                device_class=SensorDeviceClass.ENUM,
-                entity_category=DIAGNOSTIC,
-                entity_registry_enabled_default=False,
-                options=_options(CheckResult),
-                value_fn=partial(_check_state, run, check.name),
-                attributes_fn=partial(_check_attributes, run, check.name),
-            )
+    for key, run_key, run, name in check_keys(prefix, owner):
+        yield PowerwallSensorEntityDescription[OwnerT](
+            key=key,
+            translation_key=f"{run_key}_check",
+            translation_placeholders={"check": name},
+            device_class=SensorDeviceClass.ENUM,
+            entity_category=DIAGNOSTIC,
+            entity_registry_enabled_default=False,
+            options=_options(CheckResult),
+            subject_fn=subject_fn,
+            value_fn=partial(_check_state, run, name),
+            attributes_fn=partial(_check_attributes, run, name),
+        )
 
 
-class PowerwallSensor[SubjectT](PowerwallEntity[Any, SubjectT], SensorEntity):
+class PowerwallSensor(PowerwallEntity, SensorEntity):
     """A sensor: its description's value of the entity's subject."""
 
-    entity_description: PowerwallSensorEntityDescription[SubjectT]
-    # A check's details change with every run and mean little in history.
-    _unrecorded_attributes = frozenset({"status", "message", "start_time", "end_time", "progress"})
+    entity_description: PowerwallSensorEntityDescription[Any]
+    # A check's details, a countdown and the gateway's text change often and mean
+    # little in history.
+    _unrecorded_attributes = frozenset(
+        {"status", "message", "start_time", "end_time", "progress", "seconds_until_reconnect"}
+    )
 
     @override
-    async def async_added_to_hass(self) -> None:
-        self._read_subject()
-        await super().async_added_to_hass()
-
-    @callback
-    @override
-    def _handle_coordinator_update(self) -> None:
-        self._read_subject()
-        super()._handle_coordinator_update()
-
-    def _read_subject(self) -> None:
+    def _read(self, subject: Any) -> None:
         """Read the value and its details once per update; a state write only reads them.
 
-        An enum's options gain a value new firmware sent that no one knows yet.
+        Text longer than a state may be is cut, and an enum's options gain a
+        value new firmware sent that no one knows yet.
         """
         description = self.entity_description
-        subject = self.subject
         value = description.value_fn(subject) if subject is not None else None
+        if isinstance(value, str) and len(value) > MAX_LENGTH_STATE_STATE:
+            value = value[: MAX_LENGTH_STATE_STATE - 1] + "…"
         options = description.options
         if options is not None and isinstance(value, str) and value not in options:
             options = [*options, value]
@@ -410,138 +347,26 @@ class PowerwallSensor[SubjectT](PowerwallEntity[Any, SubjectT], SensorEntity):
         self._attr_extra_state_attributes = attributes or {}
 
 
-class GridSensor(PowerwallSensor[GridStatusInfo], GridEntity):
-    """A value of the live grid status."""
+class GatewaySensor(PowerwallSensor, GatewayEntity):
+    """A value of the gateway device."""
 
 
-class OutageSensor(PowerwallSensor[OutageTracker], OutagesEntity):
-    """A fact about the last outage."""
-
-
-class OffGridReasonSensor(GridEntity, SensorEntity):
-    """Why the site is not (yet) back on grid: grid status, flags and batteries together."""
-
-    # A countdown and the gateway's text change often and mean little in history.
-    _unrecorded_attributes = frozenset({"seconds_until_reconnect", "message"})
-
-    def __init__(self, runtime: PowerwallGatewayData) -> None:
-        """Follow all three coordinators of one gateway."""
-        super().__init__(runtime.grid, OFF_GRID_REASON)
-        self._runtime = runtime
-
-    @override
-    async def async_added_to_hass(self) -> None:
-        await super().async_added_to_hass()
-        for coordinator in (self._runtime.status, self._runtime.batteries):
-            self.async_on_remove(coordinator.async_add_listener(self._handle_coordinator_update))
-
-    def _batteries(self) -> list[Battery]:
-        return list(self._runtime.batteries.data.batteries.values())
-
-    @property
-    @override
-    def native_value(self) -> str | None:
-        """The reason, from the latest reads of the three coordinators."""
-        status = self._runtime.status.data.status
-        reason = off_grid_reason(self.coordinator.data, status, self._batteries())
-        return reason.value if reason is not None else None
-
-    @property
-    @override
-    def extra_state_attributes(self) -> dict[str, Any]:
-        """Seconds left before the batteries reconnect, and the gateway's own words."""
-        status = self._runtime.status.data.status
-        return {
-            "seconds_until_reconnect": seconds_until_reconnect(self._batteries()),
-            "message": _text(status.on_grid_check_error) if status is not None else None,
-        }
-
-
-class StatusSensor(PowerwallSensor[PowerwallStatus], StatusEntity):
-    """A text flag of the gateway."""
-
-
-class StatesSensor(PowerwallSensor[Powerwalls], PowerwallsEntity):
-    """The gateway's ``states`` list, from the battery list."""
-
-
-class SyncSensor(PowerwallSensor[Sync], SyncEntity):
-    """A value of the gateway's synchronizer."""
-
-
-class BatterySensor(PowerwallSensor[Battery], BatteryEntity):
+class BatterySensor(PowerwallSensor, BatteryEntity):
     """A value of one battery."""
-
-
-CHECK_TRANSLATION_KEYS = frozenset(
-    f"{prefix}{run_key}_check" for prefix in ("", "sync_") for run_key, _ in DIAGNOSTIC_RUNS
-)
-
-
-class StaleCheckSensors:
-    """Remove the sensors of checks a diagnostic run no longer reports, as for batteries.
-
-    A check missing from STALE_DEVICE_READS full reads in a row loses its sensor
-    (firmware renamed or dropped it); a list that is empty, cut, garbled or read
-    while the gateway enumerates proves nothing, and neither does a battery or a
-    run that is absent altogether.
-    """
-
-    def __init__(self, coordinator: PowerwallBatteryCoordinator) -> None:
-        """Watch the check sensors of one entry."""
-        self._coordinator = coordinator
-        self._missing = MissingReads()
-
-    @callback
-    def battery_list_read(self, data: BatteryData) -> None:
-        """Count one full read; remove the sensors of checks gone long enough."""
-        powerwalls = data.powerwalls
-        # A list cut to the parse bounds may have dropped checks: it proves nothing either.
-        if powerwalls is None or not proves_absence(powerwalls) or powerwalls.truncated:
-            return
-        gateway_id = self._coordinator.gateway.gateway_id
-        owners: list[tuple[str, str, DiagnosticOwner]] = [
-            (battery_id, "", battery) for battery_id, battery in data.batteries.items()
-        ]
-        if powerwalls.sync is not None:
-            owners.append((gateway_id, "sync_", powerwalls.sync))
-        current: set[str] = set()
-        runs: list[str] = []  # unique-id prefixes of the runs this read reports checks for
-        for owner_id, prefix, owner in owners:
-            current.update(f"{owner_id}_{d.key}" for d in check_sensors(prefix, owner))
-            runs += [
-                f"{owner_id}_{prefix}{run_key}_"
-                for run_key, run in DIAGNOSTIC_RUNS
-                if (diagnostic := run(owner)) is not None and diagnostic.checks
-            ]
-        registry = er.async_get(self._coordinator.hass)
-        missing = {
-            entry.unique_id: entry.entity_id
-            for entry in er.async_entries_for_config_entry(
-                registry, self._coordinator.config_entry.entry_id
-            )
-            if entry.domain == "sensor"
-            and entry.translation_key in CHECK_TRANSLATION_KEYS
-            and entry.unique_id not in current
-            and entry.unique_id.startswith(tuple(runs))
-        }
-        for uid in self._missing.gone(missing):
-            LOGGER.info("Removing %s: the gateway no longer reports its check", missing[uid])
-            registry.async_remove(missing[uid])
 
 
 def _battery_list_sensors(coordinator: PowerwallBatteryCoordinator) -> Iterator[Entity]:
     """The sensors the latest battery list supports, one per check included."""
-    if (powerwalls := coordinator.data.powerwalls) is None:
+    if coordinator.data.powerwalls is None:
         return
-    yield StatesSensor(coordinator, STATES_SENSOR)
-    if (sync := powerwalls.sync) is not None:
+    yield GatewaySensor(coordinator, STATES_SENSOR)
+    if (sync := _sync(coordinator.data)) is not None:
         sync_descriptions: Iterable[PowerwallSensorEntityDescription[Sync]] = chain(
-            SYNC_SENSORS, check_sensors("sync_", sync)
+            SYNC_SENSORS, check_sensors("sync_", sync, _sync)
         )
         for sync_description in sync_descriptions:
             if sync_description.exists_fn(sync):
-                yield SyncSensor(coordinator, sync_description)
+                yield GatewaySensor(coordinator, sync_description)
     for battery in coordinator.data.batteries.values():
         descriptions: Iterable[PowerwallSensorEntityDescription[Battery]] = chain(
             BATTERY_SENSORS, check_sensors("", battery)
@@ -556,22 +381,22 @@ async def async_setup_entry(
     entry: PowerwallGatewayConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Set up the sensors, and add new ones as batteries and checks appear."""
+    """Set up the sensors: the grid's now, the rest with their first read."""
     runtime = entry.runtime_data
     async_add_entities(
-        [
-            *(GridSensor(runtime.grid, description) for description in GRID_SENSORS),
-            *(OutageSensor(runtime.grid, description) for description in OUTAGE_SENSORS),
-            OffGridReasonSensor(runtime),
-            # A restricted gateway offers no flags at all: no entities that could never work.
-            *(
-                StatusSensor(runtime.status, description)
-                for description in STATUS_SENSORS
-                if runtime.status.data.status is not None
-            ),
-        ]
+        GatewaySensor(runtime.grid, description) for description in (*GRID_SENSORS, *OUTAGE_SENSORS)
     )
-    add_entities_as_batteries_appear(entry, async_add_entities, "sensor", _battery_list_sensors)
-    listeners = runtime.batteries.read_listeners
-    listeners.append(StaleCheckSensors(runtime.batteries).battery_list_read)
-    entry.async_on_unload(listeners.clear)
+    add_entities_as_they_appear(
+        runtime.flags,
+        async_add_entities,
+        "sensor",
+        # A restricted gateway offers no flags at all: no entities that could never work.
+        lambda flags: (
+            GatewaySensor(flags, description)
+            for description in FLAG_SENSORS
+            if flags.data.flags is not None
+        ),
+    )
+    add_entities_as_they_appear(
+        runtime.batteries, async_add_entities, "sensor", _battery_list_sensors
+    )

@@ -160,7 +160,7 @@ def binary_sensor_platform_only() -> Iterator[None]:
 async def refresh(hass: HomeAssistant, entry: ConfigEntry) -> None:
     """Read the gateway's live grid status and flags now."""
     await entry.runtime_data.grid.async_refresh()
-    await entry.runtime_data.status.async_refresh()
+    await entry.runtime_data.flags.async_refresh()
     await hass.async_block_till_done()
 
 

@@ -20,7 +20,7 @@ from custom_components.powerwall_gateway.const import (
     CONF_SESSION,
     MAX_LOGGED_UNKNOWN_VALUES,
 )
-from custom_components.powerwall_gateway.coordinator import UnknownValues
+from custom_components.powerwall_gateway.gateway import UnknownValues
 from simulator import GatewaySimulator
 
 from .conftest import poll

@@ -391,6 +391,7 @@ async def test_reauth(
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reauth_successful"
     assert mock_config_entry.data[CONF_PASSWORD] == "new-password"
+    await hass.async_block_till_done()  # the reload the flow scheduled
 
 
 async def test_reauth_other_gateway(
@@ -423,6 +424,7 @@ async def test_reauth_entry_without_din(hass: HomeAssistant, mock_client: MagicM
     )
     assert result["reason"] == "reauth_successful"
     assert entry.data[CONF_PASSWORD] == "new-password"
+    await hass.async_block_till_done()  # the reload the flow scheduled
 
 
 async def test_reconfigure(
@@ -447,6 +449,7 @@ async def test_reconfigure(
     assert result["reason"] == "reconfigure_successful"
     assert mock_config_entry.data[CONF_HOST] == "192.168.1.60"
     assert mock_config_entry.data[CONF_PASSWORD] == "new"
+    await hass.async_block_till_done()  # the reload the flow scheduled
 
 
 async def test_reconfigure_other_gateway(
@@ -482,7 +485,7 @@ async def test_options(
     }
     runtime = init_integration.runtime_data
     assert runtime.grid.update_interval.total_seconds() == 5
-    assert runtime.status.update_interval.total_seconds() == 15
+    assert runtime.flags.update_interval.total_seconds() == 15
     assert runtime.batteries.update_interval.total_seconds() == 600
 
 
@@ -521,6 +524,7 @@ async def test_reconfigure_host_keeps_the_password(
     assert result["reason"] == "reconfigure_successful"
     assert mock_config_entry.data[CONF_HOST] == "192.168.1.61"
     assert mock_config_entry.data[CONF_PASSWORD] == PASSWORD
+    await hass.async_block_till_done()  # the reload the flow scheduled
 
 
 async def test_reconfigure_with_an_emptied_password_keeps_it(
@@ -534,6 +538,7 @@ async def test_reconfigure_with_an_emptied_password_keeps_it(
     )
     assert result["reason"] == "reconfigure_successful"
     assert mock_config_entry.data[CONF_PASSWORD] == PASSWORD
+    await hass.async_block_till_done()  # the reload the flow scheduled
 
 
 async def test_reauth_waits_out_the_entrys_rate_limit(
@@ -639,6 +644,7 @@ async def test_flows_record_the_certificate_that_took_the_password(
     )
     assert result["reason"] == "reauth_successful"
     assert entry.data[CONF_CERTIFICATE_FINGERPRINT] == again.fingerprint
+    await hass.async_block_till_done()  # the reload the flow scheduled
 
 
 async def test_dhcp_discovery_records_the_certificate(

@@ -99,15 +99,16 @@ async def test_diagnostics_mock_client_content(
     # The fixture's payload DIN differs from the one /api/status gives: two pseudonyms.
     assert raw["gateway_din"] == "**DIN_2**"
     assert raw["sync"] == json.loads(json.dumps(payload["sync"]))
-    assert diagnostics["grid"]["grid_status"] == "SystemGridConnected"
-    assert diagnostics["status"]["status"]["phase_detection_not_available"] is True
-    assert diagnostics["status"]["source"] == "endpoint"
+    assert diagnostics["grid"]["status"]["grid_status"] == "SystemGridConnected"
+    assert diagnostics["grid"]["off_grid_reason"] == "on_grid"
+    assert diagnostics["flags"]["flags"]["phase_detection_not_available"] is True
+    assert diagnostics["flags"]["source"] == "endpoint"
     assert diagnostics["gateway_info"]["version"] == "24.36.2 46990655"
     assert diagnostics["gateway_info"]["din"] == "**DIN**"
     assert diagnostics["batteries"]["powerwalls"][0]["package_serial_number"] == "**SERIAL_1**"
     assert diagnostics["coordinators"] == {
         "grid": {"last_update_success": True, "last_exception": "None", "interval_seconds": 10.0},
-        "status": {"last_update_success": True, "last_exception": "None", "interval_seconds": 30.0},
+        "flags": {"last_update_success": True, "last_exception": "None", "interval_seconds": 30.0},
         "batteries": {
             "last_update_success": True,
             "last_exception": "None",
@@ -196,7 +197,7 @@ async def test_diagnostics_simulator_content(
         "Grid_Compliant",
     ]
     assert diagnostics["coordinators"]["grid"]["last_update_success"] is True
-    assert diagnostics["coordinators"]["status"]["last_update_success"] is True
+    assert diagnostics["coordinators"]["flags"]["last_update_success"] is True
     assert diagnostics["coordinators"]["batteries"]["last_update_success"] is True
     assert diagnostics["client"]["logins"] == simulator.logins == 1
     fingerprint = diagnostics["client"]["certificate_fingerprint"]
@@ -244,7 +245,7 @@ async def test_diagnostics_entry_not_loaded(
     mock_client: MagicMock,
 ) -> None:
     """A gateway that cannot be set up still gives a download: the entry and its state."""
-    mock_client.get_status.side_effect = PowerwallConnectionError("unreachable")
+    mock_client.get_grid_status.side_effect = PowerwallConnectionError("unreachable")
     mock_config_entry.add_to_hass(hass)
     await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
@@ -359,7 +360,7 @@ async def test_diagnostics_pseudonyms_inside_texts(gossiping_gateway: dict[str, 
     expected = "no phase on **DIN** for **SERIAL_2**"
     payload = gossiping_gateway["payloads"]["/api/powerwalls"]
     assert payload["phase_detection_last_error"] == expected
-    assert gossiping_gateway["status"]["status"]["phase_detection_last_error"] == expected
+    assert gossiping_gateway["flags"]["flags"]["phase_detection_last_error"] == expected
     assert gossiping_gateway["batteries"]["status"]["phase_detection_last_error"] == expected
     checks = gossiping_gateway["batteries"]["sync"]["commissioning_diagnostic"]["checks"]
     assert checks[0]["message"] == "Synchronizer of **GATEWAY_SERIAL** not reachable"

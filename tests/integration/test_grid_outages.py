@@ -19,7 +19,7 @@ from custom_components.powerwall_gateway.api import (
     GridStatusInfo,
     PowerwallStatus,
 )
-from custom_components.powerwall_gateway.sensor import OffGridReason, off_grid_reason
+from custom_components.powerwall_gateway.models import OffGridReason, off_grid_reason
 from simulator import GatewaySimulator
 
 from .conftest import load_fixture, poll, state_of

@@ -98,7 +98,7 @@ async def test_mutated_battery_lists_never_break_home_assistant(
     answer_with(mock_client, payload)
     runtime = init_integration.runtime_data
     await runtime.batteries.async_refresh()
-    await runtime.status.async_refresh()
+    await runtime.flags.async_refresh()
     await hass.async_block_till_done(wait_background_tasks=True)
 
     unhandled = [

@@ -190,10 +190,21 @@ async def test_locked_status_endpoint_takes_the_flags_from_the_battery_list(
 async def test_busy_status_endpoint_is_not_a_lock(
     hass: HomeAssistant, mock_client: MagicMock, mock_config_entry: MockConfigEntry
 ) -> None:
-    """A 503 on the flags is a busy site controller, waited out as before, not a lock."""
+    """A 503 on the flags is a busy site controller, asked again soon, not a lock.
+
+    The entry sets up on its live grid status; the flags appear with their first answer.
+    """
     mock_client.get_status.side_effect = PowerwallBusyError("busy", status=503)
     await setup(hass, mock_config_entry)
-    assert mock_config_entry.state is ConfigEntryState.SETUP_RETRY
+    assert mock_config_entry.state is ConfigEntryState.LOADED
+    assert hass.states.get("binary_sensor.backup_gateway_grid_connected").state == "on"
+    assert hass.states.get("binary_sensor.backup_gateway_updating") is None
+    mock_client.get_status.side_effect = None
+    await mock_config_entry.runtime_data.flags.async_refresh()
+    await hass.async_block_till_done()
+    assert mock_client.get_status.await_count == 2
+    assert mock_config_entry.runtime_data.flags.data.source == "endpoint"
+    assert hass.states.get("binary_sensor.backup_gateway_updating").state == "off"
 
 
 async def test_battery_serial_equal_to_the_din_gets_its_own_device(
@@ -322,7 +333,7 @@ async def test_locked_status_endpoint_over_https(
     await setup(hass, entry)
     assert entry.state is ConfigEntryState.LOADED
     assert state_of(hass, UPDATING).state == "off"
-    assert entry.runtime_data.status.data.source == "battery_list"
+    assert entry.runtime_data.flags.data.source == "battery_list"
 
 
 async def test_restricted_gateway_off_grid_is_not_asked_for_its_batteries(
