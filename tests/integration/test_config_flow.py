@@ -622,10 +622,13 @@ async def test_flows_record_the_certificate_that_took_the_password(
     )
     assert result["errors"] == {CONF_PASSWORD: "confirm_new_certificate"}
     assert reset.logins == 0
-    # ...the person typing it confirms the new certificate.
+    # ...the person types it, and confirms the new certificate.
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_HOST: reset.host, CONF_PASSWORD: reset.password}
     )
+    assert result["step_id"] == "confirm_certificate"
+    assert reset.logins == 0
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
     assert result["reason"] == "reconfigure_successful"
     assert entry.data[CONF_CERTIFICATE_FINGERPRINT] == reset.fingerprint
     await hass.async_block_till_done()
@@ -637,6 +640,8 @@ async def test_flows_record_the_certificate_that_took_the_password(
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_PASSWORD: "new-password"}
     )
+    assert result["step_id"] == "confirm_certificate"
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
     assert result["reason"] == "reauth_successful"
     assert entry.data[CONF_CERTIFICATE_FINGERPRINT] == again.fingerprint
 
@@ -772,3 +777,19 @@ async def test_reconfigure_to_another_gateway_sends_no_password(
     assert other.logins == 0
     assert [(r.method, r.path) for r in other.requests] == [("GET", "/api/status")]
     assert entry.data[CONF_HOST] == gateway.host
+
+
+async def test_reauth_sends_nothing_to_a_device_without_a_certificate(
+    hass: HomeAssistant, mock_client: MagicMock, mock_config_entry: MockConfigEntry
+) -> None:
+    """A device at a pinned entry's address that showed no certificate has none to confirm."""
+    mock_config_entry.add_to_hass(hass)
+    trust(hass, mock_config_entry)
+    mock_client.certificate_fingerprint = None
+    result = await mock_config_entry.start_reauth_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_PASSWORD: "new-password"}
+    )
+    assert result["errors"] == {CONF_PASSWORD: "confirm_new_certificate"}
+    mock_client.login.assert_not_called()
+    assert mock_config_entry.data[CONF_CERTIFICATE_FINGERPRINT] == FINGERPRINT
