@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from ipaddress import ip_address
 import math
-from typing import Any, override
+from typing import Any, Final, override
 
 from homeassistant.config_entries import (
     SOURCE_REAUTH,
@@ -585,38 +585,89 @@ def _without_password(user_input: Mapping[str, Any] | None) -> dict[str, Any] | 
     return {key: value for key, value in user_input.items() if key != CONF_PASSWORD}
 
 
-def _seconds(minimum: int, maximum: int) -> NumberSelector:
-    """An interval in whole seconds, within bounds that keep the gateway safe."""
-    return NumberSelector(
-        NumberSelectorConfig(
-            min=minimum, max=maximum, step=1, unit_of_measurement="s", mode=NumberSelectorMode.BOX
+@dataclass(frozen=True, slots=True)
+class _Interval:
+    """A polling interval option: its default and the bounds that keep the gateway safe."""
+
+    default: int
+    minimum: int
+    maximum: int
+
+    def holds(self, value: float) -> bool:
+        """Whether ``value`` is a whole number of seconds within the bounds."""
+        return self.minimum <= value <= self.maximum and float(value).is_integer()
+
+
+_INTERVALS: Final = {
+    CONF_GRID_INTERVAL: _Interval(DEFAULT_GRID_INTERVAL, MIN_GRID_INTERVAL, MAX_GRID_INTERVAL),
+    CONF_SCAN_INTERVAL: _Interval(DEFAULT_SCAN_INTERVAL, MIN_SCAN_INTERVAL, MAX_SCAN_INTERVAL),
+    CONF_POWERWALLS_INTERVAL: _Interval(
+        DEFAULT_POWERWALLS_INTERVAL, MIN_POWERWALLS_INTERVAL, MAX_POWERWALLS_INTERVAL
+    ),
+}
+
+
+class _Seconds(NumberSelector):
+    """A box for whole seconds that shows its bounds, and leaves checking them to the form.
+
+    Home Assistant's number selector refuses a value out of bounds with an English
+    message that names no field ("Value 2.0 is too small"); the options step
+    answers with a translated error at the field instead.
+    """
+
+    def __init__(self, interval: _Interval) -> None:
+        """A box from ``interval.minimum`` to ``interval.maximum`` in steps of a second."""
+        super().__init__(
+            NumberSelectorConfig(
+                min=interval.minimum,
+                max=interval.maximum,
+                step=1,
+                unit_of_measurement="s",
+                mode=NumberSelectorMode.BOX,
+            )
         )
-    )
+
+    @override
+    def __call__(self, data: Any) -> float:
+        """Read the number; the options step checks its bounds."""
+        value: float = vol.Coerce(float)(data)
+        return value
 
 
 class PowerwallGatewayOptionsFlow(OptionsFlowWithReload):
     """How often to poll, within bounds that keep the gateway safe."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Show and store the polling intervals."""
-        if user_input is not None:
+        """Show and store the polling intervals, in whole seconds."""
+        errors = {
+            key: f"{key}_out_of_range"
+            for key, interval in _INTERVALS.items()
+            if user_input is not None and not interval.holds(user_input[key])
+        }
+        if user_input is not None and not errors:
             return self.async_create_entry(
                 data={key: int(value) for key, value in user_input.items()}
             )
         schema = vol.Schema(
             {
-                vol.Required(CONF_GRID_INTERVAL, default=DEFAULT_GRID_INTERVAL): _seconds(
-                    MIN_GRID_INTERVAL, MAX_GRID_INTERVAL
-                ),
-                vol.Required(CONF_SCAN_INTERVAL, default=DEFAULT_SCAN_INTERVAL): _seconds(
-                    MIN_SCAN_INTERVAL, MAX_SCAN_INTERVAL
-                ),
-                vol.Required(
-                    CONF_POWERWALLS_INTERVAL, default=DEFAULT_POWERWALLS_INTERVAL
-                ): _seconds(MIN_POWERWALLS_INTERVAL, MAX_POWERWALLS_INTERVAL),
+                vol.Required(key, default=interval.default): _Seconds(interval)
+                for key, interval in _INTERVALS.items()
             }
         )
         return self.async_show_form(
             step_id="init",
-            data_schema=self.add_suggested_values_to_schema(schema, self.config_entry.options),
+            data_schema=self.add_suggested_values_to_schema(
+                schema, user_input or self.config_entry.options
+            ),
+            errors=errors,
+            description_placeholders=_bounds(),
         )
+
+
+def _bounds() -> dict[str, str]:
+    """The bounds each interval's error names ("grid_interval_min": "5", ...)."""
+    bounds: dict[str, str] = {}
+    for key, interval in _INTERVALS.items():
+        bounds[f"{key}_min"] = str(interval.minimum)
+        bounds[f"{key}_max"] = str(interval.maximum)
+    return bounds
