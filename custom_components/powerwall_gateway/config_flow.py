@@ -209,11 +209,10 @@ class PowerwallGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
             _show_error(self.hass, device.host, err, errors, placeholders)
             return None
         forget_login_backoff(self.hass, device.host)
-        unique_id = gateway_unique_id(device.info, powerwalls) or device.host.upper()
         return _Gateway(
             host=device.host,
-            unique_id=unique_id,
-            title=f"Backup Gateway {unique_id.rsplit('--', 1)[-1]}",
+            unique_id=gateway_unique_id(device.info, powerwalls) or device.host.upper(),
+            title=_title(device.host, device.info, powerwalls),
             session=client.export_session(),
             fingerprint=device.fingerprint,
         )
@@ -549,6 +548,17 @@ def _show_error(
 def _readable(fingerprint: str) -> str:
     """A fingerprint as browsers (and the certificate repair issue) show one."""
     return ":".join(fingerprint[i : i + 2] for i in range(0, len(fingerprint), 2)).upper()
+
+
+def _title(host: str, info: GatewayInfo, powerwalls: Powerwalls | None) -> str:
+    """A new entry's title: the serial number in the gateway's DIN, else its address.
+
+    A gateway without a DIN (older firmware) is named by the address it was added
+    at, which its owner recognises, not by the identity derived from its batteries.
+    """
+    din = info.din or (powerwalls.gateway_din if powerwalls is not None else None)
+    # A DIN is "<part number>--<serial number>" (1232100-00-E--TG123456789A4M).
+    return f"Backup Gateway {din.rsplit('--', 1)[-1].upper() if din else host}"
 
 
 def _is_ip_address(host: str) -> bool:

@@ -219,6 +219,24 @@ async def test_user_flow_without_din(hass: HomeAssistant, mock_client: MagicMock
     assert result["result"].unique_id == "1234567-00-E--TG123456789A4M"
 
 
+async def test_gateway_without_din_is_titled_by_its_address(
+    hass: HomeAssistant, gateway_simulator_factory: SimulatorFactory
+) -> None:
+    """Older firmware reports no DIN: the entry is named by the address its owner typed.
+
+    Its identity still comes from its batteries, which no one recognises in a title.
+    """
+    sim = await gateway_simulator_factory(scenario="no_din")
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN,
+        context={"source": SOURCE_USER},
+        data={CONF_HOST: sim.host, CONF_PASSWORD: sim.password},
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == f"Backup Gateway {sim.host}"
+    assert result["result"].unique_id.startswith("SERIALS-")
+
+
 async def test_dhcp_discovery_asks_for_password(
     hass: HomeAssistant, mock_client: MagicMock
 ) -> None:
