@@ -21,6 +21,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.data_entry_flow import AbortFlow
 from homeassistant.helpers.device_registry import format_mac
 from homeassistant.helpers.selector import (
+    BooleanSelector,
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
@@ -78,6 +79,11 @@ CREDENTIALS_SCHEMA = vol.Schema(
 )
 USER_SCHEMA = vol.Schema({vol.Required(CONF_HOST): TextSelector()}).extend(
     CREDENTIALS_SCHEMA.schema
+)
+# Trusting a gateway's new certificate takes ticking a box, not just a click.
+CONF_TRUST_CERTIFICATE: Final = "trust_certificate"
+CONFIRM_CERTIFICATE_SCHEMA = vol.Schema(
+    {vol.Required(CONF_TRUST_CERTIFICATE, default=False): BooleanSelector()}
 )
 RECONFIGURE_SCHEMA = vol.Schema(
     {
@@ -504,10 +510,11 @@ class PowerwallGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
         """
         new = self._new_certificate
         assert new is not None
-        if user_input is None:
+        if user_input is None or not user_input[CONF_TRUST_CERTIFICATE]:
             return self.async_show_form(
                 step_id="confirm_certificate",
-                data_schema=vol.Schema({}),
+                data_schema=CONFIRM_CERTIFICATE_SCHEMA,
+                errors={CONF_TRUST_CERTIFICATE: "trust_not_confirmed"} if user_input else {},
                 description_placeholders={
                     "host": new.device.host,
                     "expected": _readable(new.trusted),

@@ -452,6 +452,8 @@ async def test_user_typed_address_of_an_impostor_does_not_move_the_entry(
 # ------------------------------------------- re-authentication and reconfiguration
 
 TYPED_PASSWORD = "typed-password"
+# The confirmation that the gateway's new certificate is to be trusted: a ticked box.
+TRUST = {"trust_certificate": True}
 
 
 async def type_password(
@@ -521,11 +523,16 @@ async def test_entry_flows_trust_a_new_certificate_once_confirmed(
     hass: HomeAssistant, gateway_simulator_factory: SimulatorFactory, flow: str
 ) -> None:
     """A reset gateway (new certificate, new password) is trusted after the person confirms it."""
-    entry, _, reset = await gateway_replaced(hass, gateway_simulator_factory)
+    entry, gateway, reset = await gateway_replaced(hass, gateway_simulator_factory)
     result = await type_password(hass, entry, flow, TYPED_PASSWORD)
     assert result["step_id"] == "confirm_certificate"
-    assert reset.logins == 0
+    # Submitted without the box ticked: asked again, nothing sent.
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    assert result["step_id"] == "confirm_certificate"
+    assert result["errors"] == {"trust_certificate": "trust_not_confirmed"}
+    assert reset.logins == 0
+    assert entry.data[CONF_CERTIFICATE_FINGERPRINT] == gateway.fingerprint
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], TRUST)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == f"{flow}_successful"
     assert entry.data[CONF_CERTIFICATE_FINGERPRINT] == reset.fingerprint
@@ -542,7 +549,7 @@ async def test_confirmed_certificate_and_a_wrong_password(
     """A wrong password after the confirmation: asked again, the certificate not asked again."""
     entry, gateway, reset = await gateway_replaced(hass, gateway_simulator_factory)
     result = await type_password(hass, entry, "reauth", "wrong")
-    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], TRUST)
     assert result["step_id"] == "reauth_confirm"
     assert result["errors"] == {"base": "invalid_auth"}
     assert result["description_placeholders"]["host"] == gateway.host
@@ -561,7 +568,7 @@ async def test_reconfigure_confirmed_certificate_and_a_wrong_password(
     """The reconfigure form comes back with the address typed, and the password empty."""
     entry, gateway, _ = await gateway_replaced(hass, gateway_simulator_factory)
     result = await type_password(hass, entry, "reconfigure", "wrong")
-    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], TRUST)
     assert result["step_id"] == "reconfigure"
     assert result["errors"] == {"base": "invalid_auth"}
     schema_keys = {str(key): key for key in result["data_schema"].schema}

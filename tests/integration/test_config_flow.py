@@ -693,6 +693,8 @@ async def test_dhcp_moves_only_entries_that_store_an_address(
 
 
 OTHER_DIN = "1232100-00-E--TG999999999XXX"
+# The confirmation that the gateway's new certificate is to be trusted: a ticked box.
+TRUST = {"trust_certificate": True}
 
 
 async def test_flows_record_the_certificate_that_took_the_password(
@@ -726,7 +728,7 @@ async def test_flows_record_the_certificate_that_took_the_password(
     )
     assert result["step_id"] == "confirm_certificate"
     assert reset.logins == 0
-    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], TRUST)
     assert result["reason"] == "reconfigure_successful"
     assert entry.data[CONF_CERTIFICATE_FINGERPRINT] == reset.fingerprint
     await hass.async_block_till_done()
@@ -739,7 +741,7 @@ async def test_flows_record_the_certificate_that_took_the_password(
         result["flow_id"], {CONF_PASSWORD: "new-password"}
     )
     assert result["step_id"] == "confirm_certificate"
-    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], TRUST)
     assert result["reason"] == "reauth_successful"
     assert entry.data[CONF_CERTIFICATE_FINGERPRINT] == again.fingerprint
 
