@@ -665,10 +665,18 @@ class PowerwallGatewayOptionsFlow(OptionsFlowWithReload):
             return self.async_create_entry(
                 data={key: int(value) for key, value in user_input.items()}
             )
+        grid, scan, powerwalls = (
+            _INTERVALS[CONF_GRID_INTERVAL],
+            _INTERVALS[CONF_SCAN_INTERVAL],
+            _INTERVALS[CONF_POWERWALLS_INTERVAL],
+        )
         schema = vol.Schema(
             {
-                vol.Required(key, default=interval.default): _Seconds(interval)
-                for key, interval in _INTERVALS.items()
+                vol.Required(CONF_GRID_INTERVAL, default=grid.default): _Seconds(grid),
+                vol.Required(CONF_SCAN_INTERVAL, default=scan.default): _Seconds(scan),
+                vol.Required(CONF_POWERWALLS_INTERVAL, default=powerwalls.default): _Seconds(
+                    powerwalls
+                ),
             }
         )
         return self.async_show_form(
@@ -677,14 +685,13 @@ class PowerwallGatewayOptionsFlow(OptionsFlowWithReload):
                 schema, user_input or self.config_entry.options
             ),
             errors=errors,
-            description_placeholders=_bounds(),
+            # The bounds each field's error names.
+            description_placeholders={
+                "grid_interval_min": str(grid.minimum),
+                "grid_interval_max": str(grid.maximum),
+                "scan_interval_min": str(scan.minimum),
+                "scan_interval_max": str(scan.maximum),
+                "powerwalls_interval_min": str(powerwalls.minimum),
+                "powerwalls_interval_max": str(powerwalls.maximum),
+            },
         )
-
-
-def _bounds() -> dict[str, str]:
-    """The bounds each interval's error names ("grid_interval_min": "5", ...)."""
-    bounds: dict[str, str] = {}
-    for key, interval in _INTERVALS.items():
-        bounds[f"{key}_min"] = str(interval.minimum)
-        bounds[f"{key}_max"] = str(interval.maximum)
-    return bounds
