@@ -6,9 +6,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from ipaddress import ip_address
 import math
-from typing import Any, override
+from typing import Any, Final, override
 
 from homeassistant.config_entries import (
+    SOURCE_REAUTH,
     ConfigEntry,
     ConfigEntryState,
     ConfigFlow,
@@ -16,10 +17,11 @@ from homeassistant.config_entries import (
     OptionsFlowWithReload,
 )
 from homeassistant.const import CONF_EMAIL, CONF_HOST, CONF_MAC, CONF_PASSWORD
-from homeassistant.core import callback
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.data_entry_flow import AbortFlow
 from homeassistant.helpers.device_registry import format_mac
 from homeassistant.helpers.selector import (
+    BooleanSelector,
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
@@ -31,6 +33,7 @@ from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
 import probatio as vol
 
 from .api import (
+    GatewayInfo,
     PowerwallClient,
     PowerwallError,
     PowerwallLoginBackoffError,
@@ -77,6 +80,11 @@ CREDENTIALS_SCHEMA = vol.Schema(
 USER_SCHEMA = vol.Schema({vol.Required(CONF_HOST): TextSelector()}).extend(
     CREDENTIALS_SCHEMA.schema
 )
+# Trusting a gateway's new certificate takes ticking a box, not just a click.
+CONF_TRUST_CERTIFICATE: Final = "trust_certificate"
+CONFIRM_CERTIFICATE_SCHEMA = vol.Schema(
+    {vol.Required(CONF_TRUST_CERTIFICATE, default=False): BooleanSelector()}
+)
 RECONFIGURE_SCHEMA = vol.Schema(
     {
         vol.Required(CONF_HOST): TextSelector(),
@@ -98,6 +106,29 @@ class _Gateway:
     fingerprint: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class _Device:
+    """What a device told about itself before any login: who it is, which certificate."""
+
+    host: str
+    info: GatewayInfo
+    fingerprint: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class _NewCertificate:
+    """A device at an entry's address that presents another certificate than the trusted one.
+
+    It was asked only who it is: the password waits for the person to confirm
+    its certificate.
+    """
+
+    device: _Device
+    fingerprint: str
+    trusted: str
+    user_input: dict[str, Any]
+
+
 class PowerwallGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
     """Add a Tesla Backup Gateway."""
 
@@ -108,6 +139,9 @@ class PowerwallGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
         """Start with nothing discovered."""
         self._discovered_host: str | None = None
         self._discovered_mac: str | None = None
+        self._new_certificate: _NewCertificate | None = None
+        # The certificate the person confirmed in this flow: not asked about twice.
+        self._confirmed_fingerprint: str | None = None
 
     @staticmethod
     @callback
@@ -122,16 +156,24 @@ class PowerwallGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
         user_input: Mapping[str, Any],
         errors: dict[str, str],
         placeholders: dict[str, str],
-        *,
-        entry: ConfigEntry | None = None,
-        stored_password: bool = False,
     ) -> _Gateway | None:
-        """Check that ``host`` is a gateway that takes this password; fill ``errors`` if not.
+        """Check that ``host`` is a new gateway that takes this password; fill ``errors`` if not."""
+        device = await self._async_identify(host, errors, placeholders)
+        if device is None:
+            return None
+        return await self._async_login(device, user_input, errors, placeholders)
 
-        Its identity and certificate are read first, without a login: a new gateway
-        that is already set up aborts the flow, and so does another gateway than
-        ``entry``'s, before any password is sent to it. The password then goes only
-        to a device presenting that same certificate, which the entry trusts.
+    async def _async_identify(
+        self,
+        host: str,
+        errors: dict[str, str],
+        placeholders: dict[str, str],
+        entry: ConfigEntry | None = None,
+    ) -> _Device | None:
+        """Ask the device at ``host`` who it is, without a login; fill ``errors`` if it cannot.
+
+        A new gateway that is already set up aborts the flow, and so does another
+        gateway than ``entry``'s, before any password is sent to it.
         """
         try:
             host = normalize_host(host)
@@ -145,41 +187,40 @@ class PowerwallGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
             return None
         try:
             info, fingerprint = await async_identify(self.hass, host)
-            if din := gateway_unique_id(info):
-                await self._abort_if_other_gateway(din, host, fingerprint, entry)
-            trusted = entry.data.get(CONF_CERTIFICATE_FINGERPRINT) if entry else None
-            if stored_password and trusted and fingerprint != trusted:
-                # The stored password goes only where the trusted certificate is;
-                # trusting a new one takes the person typing the password.
-                errors[CONF_PASSWORD] = "confirm_new_certificate"
-                return None
-            client = create_client(
-                self.hass,
-                host,
-                user_input[CONF_PASSWORD],
-                user_input.get(CONF_EMAIL, ""),
-                fingerprint=fingerprint,
-            )
+        except PowerwallError as err:
+            _show_error(self.hass, host, err, errors, placeholders)
+            return None
+        await self._abort_if_other_gateway(gateway_unique_id(info), host, fingerprint, entry)
+        return _Device(host, info, fingerprint)
+
+    async def _async_login(
+        self,
+        device: _Device,
+        user_input: Mapping[str, Any],
+        errors: dict[str, str],
+        placeholders: dict[str, str],
+    ) -> _Gateway | None:
+        """Log in to ``device``, pinned to the certificate it presented; read its batteries."""
+        client = create_client(
+            self.hass,
+            device.host,
+            user_input[CONF_PASSWORD],
+            user_input.get(CONF_EMAIL, ""),
+            fingerprint=device.fingerprint,
+        )
+        try:
             await client.login()
             powerwalls = await self._read_powerwalls(client)
         except PowerwallError as err:
-            if isinstance(err, PowerwallRateLimitError):
-                if not isinstance(err, PowerwallLoginBackoffError):
-                    remember_cooldown(self.hass, host, err.retry_after)
-                placeholders["minutes"] = str(math.ceil(err.retry_after / 60))
-            errors["base"] = key = error_key(err)
-            if key in ("invalid_response", UNKNOWN_ERROR):
-                LOGGER.warning("Unexpected answer from %s: %s", host, err)
-                placeholders["error"] = str(err)
+            _show_error(self.hass, device.host, err, errors, placeholders)
             return None
-        forget_login_backoff(self.hass, host)
-        unique_id = gateway_unique_id(info, powerwalls) or host.upper()
+        forget_login_backoff(self.hass, device.host)
         return _Gateway(
-            host=host,
-            unique_id=unique_id,
-            title=f"Backup Gateway {unique_id.rsplit('--', 1)[-1]}",
+            host=device.host,
+            unique_id=gateway_unique_id(device.info, powerwalls) or device.host.upper(),
+            title=_title(device.host, device.info, powerwalls),
             session=client.export_session(),
-            fingerprint=fingerprint,
+            fingerprint=device.fingerprint,
         )
 
     @staticmethod
@@ -197,14 +238,19 @@ class PowerwallGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
             return None
 
     async def _abort_if_other_gateway(
-        self, din: str, host: str, fingerprint: str | None, entry: ConfigEntry | None
+        self, din: str | None, host: str, fingerprint: str | None, entry: ConfigEntry | None
     ) -> None:
-        """Stop before the login if this gateway is set up already, or is not ``entry``'s."""
-        if entry is None:
+        """Stop before the login if this gateway is set up already, or is not ``entry``'s.
+
+        A gateway that has a DIN reports it: a device reporting none (or another
+        one) at the address of an entry known by its DIN is another device.
+        """
+        if entry is not None:
+            if is_din(entry.unique_id) and entry.unique_id != din:
+                raise AbortFlow("wrong_gateway")
+        elif din is not None:
             await self.async_set_unique_id(din, raise_on_progress=False)
             self._abort_if_configured(din, host, fingerprint)
-        elif is_din(entry.unique_id) and entry.unique_id != din:
-            raise AbortFlow("wrong_gateway")
 
     def _abort_if_configured(self, unique_id: str, host: str, fingerprint: str | None) -> None:
         """Abort if this gateway is set up; move its entry to ``host`` only if it proved itself.
@@ -355,47 +401,61 @@ class PowerwallGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Ask for the new password."""
-        entry = self._get_reauth_entry()
         errors: dict[str, str] = {}
-        placeholders: dict[str, str] = {"host": entry.data[CONF_HOST]}
+        placeholders: dict[str, str] = {}
         if user_input is not None:
-            gateway = await self._async_connect(
-                entry.data[CONF_HOST], user_input, errors, placeholders, entry=entry
-            )
-            if gateway is not None:
-                return await self._async_update(entry, gateway, user_input)
+            entry = self._get_reauth_entry()
+            if result := await self._async_connect_entry(
+                entry, entry.data[CONF_HOST], user_input, errors, placeholders
+            ):
+                return result
+        return self._reauth_form(errors, placeholders)
+
+    def _reauth_form(
+        self, errors: dict[str, str], placeholders: dict[str, str]
+    ) -> ConfigFlowResult:
+        entry = self._get_reauth_entry()
         return self.async_show_form(
             step_id="reauth_confirm",
             data_schema=self.add_suggested_values_to_schema(
                 CREDENTIALS_SCHEMA, {CONF_EMAIL: entry.data.get(CONF_EMAIL, "")}
             ),
             errors=errors,
-            description_placeholders=placeholders,
+            description_placeholders={**placeholders, "host": entry.data[CONF_HOST]},
         )
 
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Change the gateway's address or password."""
-        entry = self._get_reconfigure_entry()
         errors: dict[str, str] = {}
         placeholders: dict[str, str] = {}
         if user_input is not None:
+            entry = self._get_reconfigure_entry()
             # Moving the gateway to a new address should not mean typing the password
             # again, as long as the gateway there presents the trusted certificate.
             stored = not user_input.get(CONF_PASSWORD)
+            connect_input = user_input
             if stored:
-                user_input = {**user_input, CONF_PASSWORD: entry.data[CONF_PASSWORD]}
-            gateway = await self._async_connect(
+                connect_input = {**user_input, CONF_PASSWORD: entry.data[CONF_PASSWORD]}
+            if result := await self._async_connect_entry(
+                entry,
                 user_input[CONF_HOST],
-                user_input,
+                connect_input,
                 errors,
                 placeholders,
-                entry=entry,
                 stored_password=stored,
-            )
-            if gateway is not None:
-                return await self._async_update(entry, gateway, user_input)
+            ):
+                return result
+        return self._reconfigure_form(errors, placeholders, user_input)
+
+    def _reconfigure_form(
+        self,
+        errors: dict[str, str],
+        placeholders: dict[str, str],
+        user_input: Mapping[str, Any] | None,
+    ) -> ConfigFlowResult:
+        entry = self._get_reconfigure_entry()
         suggested = _without_password(user_input) or {
             CONF_HOST: entry.data[CONF_HOST],
             CONF_EMAIL: entry.data.get(CONF_EMAIL, ""),
@@ -406,6 +466,106 @@ class PowerwallGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
             errors=errors,
             description_placeholders=placeholders,
         )
+
+    async def _async_connect_entry(
+        self,
+        entry: ConfigEntry,
+        host: str,
+        user_input: Mapping[str, Any],
+        errors: dict[str, str],
+        placeholders: dict[str, str],
+        *,
+        stored_password: bool = False,
+    ) -> ConfigFlowResult | None:
+        """Update ``entry`` from its gateway once it took the password; ``None``: show the form.
+
+        The password goes only to a device presenting the certificate the entry
+        trusts. For another one the person is asked to confirm it first; the
+        stored password never goes there at all.
+        """
+        device = await self._async_identify(host, errors, placeholders, entry)
+        if device is None:
+            return None
+        trusted = entry.data.get(CONF_CERTIFICATE_FINGERPRINT)
+        actual = device.fingerprint
+        if trusted and actual != trusted:
+            if stored_password or actual is None:
+                errors[CONF_PASSWORD] = "confirm_new_certificate"
+                return None
+            if actual != self._confirmed_fingerprint:
+                self._new_certificate = _NewCertificate(device, actual, trusted, dict(user_input))
+                return await self.async_step_confirm_certificate()
+        gateway = await self._async_login(device, user_input, errors, placeholders)
+        if gateway is None:
+            return None
+        return await self._async_update(entry, gateway, user_input)
+
+    async def async_step_confirm_certificate(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Show both certificates; on submit, send the typed password to the new one.
+
+        The entry trusts the new certificate only once that login worked. Closing
+        the dialog sends nothing.
+        """
+        new = self._new_certificate
+        assert new is not None
+        if user_input is None or not user_input[CONF_TRUST_CERTIFICATE]:
+            return self.async_show_form(
+                step_id="confirm_certificate",
+                data_schema=CONFIRM_CERTIFICATE_SCHEMA,
+                errors={CONF_TRUST_CERTIFICATE: "trust_not_confirmed"} if user_input else {},
+                description_placeholders={
+                    "host": new.device.host,
+                    "expected": _readable(new.trusted),
+                    "actual": _readable(new.fingerprint),
+                },
+            )
+        self._confirmed_fingerprint = new.fingerprint
+        errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {}
+        gateway = await self._async_login(new.device, new.user_input, errors, placeholders)
+        if self.source == SOURCE_REAUTH:
+            if gateway is None:
+                return self._reauth_form(errors, placeholders)
+            return await self._async_update(self._get_reauth_entry(), gateway, new.user_input)
+        if gateway is None:
+            return self._reconfigure_form(errors, placeholders, new.user_input)
+        return await self._async_update(self._get_reconfigure_entry(), gateway, new.user_input)
+
+
+def _show_error(
+    hass: HomeAssistant,
+    host: str,
+    err: PowerwallError,
+    errors: dict[str, str],
+    placeholders: dict[str, str],
+) -> None:
+    """Put a client error in the form; a rate limit holds every client of ``host``."""
+    if isinstance(err, PowerwallRateLimitError):
+        if not isinstance(err, PowerwallLoginBackoffError):
+            remember_cooldown(hass, host, err.retry_after)
+        placeholders["minutes"] = str(math.ceil(err.retry_after / 60))
+    errors["base"] = key = error_key(err)
+    if key in ("invalid_response", UNKNOWN_ERROR):
+        LOGGER.warning("Unexpected answer from %s: %s", host, err)
+        placeholders["error"] = str(err)
+
+
+def _readable(fingerprint: str) -> str:
+    """A fingerprint as browsers (and the certificate repair issue) show one."""
+    return ":".join(fingerprint[i : i + 2] for i in range(0, len(fingerprint), 2)).upper()
+
+
+def _title(host: str, info: GatewayInfo, powerwalls: Powerwalls | None) -> str:
+    """A new entry's title: the serial number in the gateway's DIN, else its address.
+
+    A gateway without a DIN (older firmware) is named by the address it was added
+    at, which its owner recognises, not by the identity derived from its batteries.
+    """
+    din = info.din or (powerwalls.gateway_din if powerwalls is not None else None)
+    # A DIN is "<part number>--<serial number>" (1232100-00-E--TG123456789A4M).
+    return f"Backup Gateway {din.rsplit('--', 1)[-1].upper() if din else host}"
 
 
 def _is_ip_address(host: str) -> bool:
@@ -442,38 +602,96 @@ def _without_password(user_input: Mapping[str, Any] | None) -> dict[str, Any] | 
     return {key: value for key, value in user_input.items() if key != CONF_PASSWORD}
 
 
-def _seconds(minimum: int, maximum: int) -> NumberSelector:
-    """An interval in whole seconds, within bounds that keep the gateway safe."""
-    return NumberSelector(
-        NumberSelectorConfig(
-            min=minimum, max=maximum, step=1, unit_of_measurement="s", mode=NumberSelectorMode.BOX
+@dataclass(frozen=True, slots=True)
+class _Interval:
+    """A polling interval option: its default and the bounds that keep the gateway safe."""
+
+    default: int
+    minimum: int
+    maximum: int
+
+    def holds(self, value: float) -> bool:
+        """Whether ``value`` is a whole number of seconds within the bounds."""
+        return self.minimum <= value <= self.maximum and float(value).is_integer()
+
+
+_INTERVALS: Final = {
+    CONF_GRID_INTERVAL: _Interval(DEFAULT_GRID_INTERVAL, MIN_GRID_INTERVAL, MAX_GRID_INTERVAL),
+    CONF_SCAN_INTERVAL: _Interval(DEFAULT_SCAN_INTERVAL, MIN_SCAN_INTERVAL, MAX_SCAN_INTERVAL),
+    CONF_POWERWALLS_INTERVAL: _Interval(
+        DEFAULT_POWERWALLS_INTERVAL, MIN_POWERWALLS_INTERVAL, MAX_POWERWALLS_INTERVAL
+    ),
+}
+
+
+class _Seconds(NumberSelector):
+    """A box for whole seconds that shows its bounds, and leaves checking them to the form.
+
+    Home Assistant's number selector refuses a value out of bounds with an English
+    message that names no field ("Value 2.0 is too small"); the options step
+    answers with a translated error at the field instead.
+    """
+
+    def __init__(self, interval: _Interval) -> None:
+        """A box from ``interval.minimum`` to ``interval.maximum`` in steps of a second."""
+        super().__init__(
+            NumberSelectorConfig(
+                min=interval.minimum,
+                max=interval.maximum,
+                step=1,
+                unit_of_measurement="s",
+                mode=NumberSelectorMode.BOX,
+            )
         )
-    )
+
+    @override
+    def __call__(self, data: Any) -> float:
+        """Read the number; the options step checks its bounds."""
+        value: float = vol.Coerce(float)(data)
+        return value
 
 
 class PowerwallGatewayOptionsFlow(OptionsFlowWithReload):
     """How often to poll, within bounds that keep the gateway safe."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Show and store the polling intervals."""
-        if user_input is not None:
+        """Show and store the polling intervals, in whole seconds."""
+        errors = {
+            key: f"{key}_out_of_range"
+            for key, interval in _INTERVALS.items()
+            if user_input is not None and not interval.holds(user_input[key])
+        }
+        if user_input is not None and not errors:
             return self.async_create_entry(
                 data={key: int(value) for key, value in user_input.items()}
             )
+        grid, scan, powerwalls = (
+            _INTERVALS[CONF_GRID_INTERVAL],
+            _INTERVALS[CONF_SCAN_INTERVAL],
+            _INTERVALS[CONF_POWERWALLS_INTERVAL],
+        )
         schema = vol.Schema(
             {
-                vol.Required(CONF_GRID_INTERVAL, default=DEFAULT_GRID_INTERVAL): _seconds(
-                    MIN_GRID_INTERVAL, MAX_GRID_INTERVAL
+                vol.Required(CONF_GRID_INTERVAL, default=grid.default): _Seconds(grid),
+                vol.Required(CONF_SCAN_INTERVAL, default=scan.default): _Seconds(scan),
+                vol.Required(CONF_POWERWALLS_INTERVAL, default=powerwalls.default): _Seconds(
+                    powerwalls
                 ),
-                vol.Required(CONF_SCAN_INTERVAL, default=DEFAULT_SCAN_INTERVAL): _seconds(
-                    MIN_SCAN_INTERVAL, MAX_SCAN_INTERVAL
-                ),
-                vol.Required(
-                    CONF_POWERWALLS_INTERVAL, default=DEFAULT_POWERWALLS_INTERVAL
-                ): _seconds(MIN_POWERWALLS_INTERVAL, MAX_POWERWALLS_INTERVAL),
             }
         )
         return self.async_show_form(
             step_id="init",
-            data_schema=self.add_suggested_values_to_schema(schema, self.config_entry.options),
+            data_schema=self.add_suggested_values_to_schema(
+                schema, user_input or self.config_entry.options
+            ),
+            errors=errors,
+            # The bounds each field's error names.
+            description_placeholders={
+                "grid_interval_min": str(grid.minimum),
+                "grid_interval_max": str(grid.maximum),
+                "scan_interval_min": str(scan.minimum),
+                "scan_interval_max": str(scan.maximum),
+                "powerwalls_interval_min": str(powerwalls.minimum),
+                "powerwalls_interval_max": str(powerwalls.maximum),
+            },
         )

@@ -14,7 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.config_entries import SOURCE_DHCP, SOURCE_USER, ConfigEntryState
+from homeassistant.config_entries import (
+    SOURCE_DHCP,
+    SOURCE_REAUTH,
+    SOURCE_RECONFIGURE,
+    SOURCE_USER,
+    ConfigEntryState,
+)
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
@@ -441,3 +447,146 @@ async def test_user_typed_address_of_an_impostor_does_not_move_the_entry(
     assert result["reason"] == "already_configured"
     assert entry.data[CONF_HOST] == GATEWAY_ADDRESS
     assert impostor.logins == 0
+
+
+# ------------------------------------------- re-authentication and reconfiguration
+
+TYPED_PASSWORD = "typed-password"
+# The confirmation that the gateway's new certificate is to be trusted: a ticked box.
+TRUST = {"trust_certificate": True}
+
+
+async def type_password(
+    hass: HomeAssistant, entry: MockConfigEntry, flow: str, password: str
+) -> dict[str, Any]:
+    """Open the entry's re-authentication or reconfiguration and type ``password`` in it."""
+    source = SOURCE_REAUTH if flow == "reauth" else SOURCE_RECONFIGURE
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": source, "entry_id": entry.entry_id}
+    )
+    user_input = {CONF_PASSWORD: password}
+    if flow == "reconfigure":
+        user_input[CONF_HOST] = entry.data[CONF_HOST]
+    done: dict[str, Any] = await hass.config_entries.flow.async_configure(
+        result["flow_id"], user_input
+    )
+    return done
+
+
+async def gateway_replaced(
+    hass: HomeAssistant, factory: SimulatorFactory, **kwargs: Any
+) -> tuple[MockConfigEntry, GatewaySimulator, GatewaySimulator]:
+    """An entry that trusts its gateway's certificate; another device answers in its place."""
+    gateway = await factory(**kwargs)
+    entry = await add_by_hand(hass, gateway.host, gateway.password)
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    other = await replace(factory, gateway, password=TYPED_PASSWORD, **kwargs)
+    return entry, gateway, other
+
+
+@pytest.mark.parametrize("flow", ["reauth", "reconfigure"])
+@pytest.mark.parametrize("reports_din", [False, True], ids=["no_din", "gateway_din"])
+async def test_entry_flows_send_no_password_to_another_certificate(
+    hass: HomeAssistant, gateway_simulator_factory: SimulatorFactory, flow: str, reports_din: bool
+) -> None:
+    """An impostor at the gateway's address gets no login in re-authentication or reconfiguration.
+
+    Reporting no DIN for an entry known by its DIN, it is another device: the
+    flow ends. Reporting the gateway's DIN, which anyone can read and serve, it
+    still presents another certificate: the person sees both fingerprints and
+    decides. Either way it is asked only who it is, and the pin stays.
+    """
+    entry, gateway, impostor = await gateway_replaced(hass, gateway_simulator_factory)
+    if not reports_din:
+        impostor.din = ""
+    result = await type_password(hass, entry, flow, TYPED_PASSWORD)
+    if reports_din:
+        assert result["type"] is FlowResultType.FORM
+        assert result["step_id"] == "confirm_certificate"
+        placeholders = result["description_placeholders"]
+        assert placeholders["host"] == gateway.host
+        assert placeholders["expected"] == readable(gateway.fingerprint)
+        assert placeholders["actual"] == readable(impostor.fingerprint)
+    else:
+        assert result["type"] is FlowResultType.ABORT
+        assert result["reason"] == "wrong_gateway"
+    assert [(r.method, r.path, r.authenticated) for r in impostor.requests] == [
+        ("GET", "/api/status", False)
+    ]
+    assert impostor.logins == 0
+    assert entry.data[CONF_CERTIFICATE_FINGERPRINT] == gateway.fingerprint
+    assert entry.data[CONF_PASSWORD] == gateway.password
+
+
+@pytest.mark.parametrize("flow", ["reauth", "reconfigure"])
+async def test_entry_flows_trust_a_new_certificate_once_confirmed(
+    hass: HomeAssistant, gateway_simulator_factory: SimulatorFactory, flow: str
+) -> None:
+    """A reset gateway (new certificate, new password) is trusted after the person confirms it."""
+    entry, gateway, reset = await gateway_replaced(hass, gateway_simulator_factory)
+    result = await type_password(hass, entry, flow, TYPED_PASSWORD)
+    assert result["step_id"] == "confirm_certificate"
+    # Submitted without the box ticked: asked again, nothing sent.
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    assert result["step_id"] == "confirm_certificate"
+    assert result["errors"] == {"trust_certificate": "trust_not_confirmed"}
+    assert reset.logins == 0
+    assert entry.data[CONF_CERTIFICATE_FINGERPRINT] == gateway.fingerprint
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], TRUST)
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == f"{flow}_successful"
+    assert entry.data[CONF_CERTIFICATE_FINGERPRINT] == reset.fingerprint
+    assert entry.data[CONF_PASSWORD] == TYPED_PASSWORD
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    assert state_of(hass, GRID_STATUS).state == "system_grid_connected"
+    assert reset.logins == 1  # the setup reuses the flow's session
+
+
+async def test_confirmed_certificate_and_a_wrong_password(
+    hass: HomeAssistant, gateway_simulator_factory: SimulatorFactory
+) -> None:
+    """A wrong password after the confirmation: asked again, the certificate not asked again."""
+    entry, gateway, reset = await gateway_replaced(hass, gateway_simulator_factory)
+    result = await type_password(hass, entry, "reauth", "wrong")
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], TRUST)
+    assert result["step_id"] == "reauth_confirm"
+    assert result["errors"] == {"base": "invalid_auth"}
+    assert result["description_placeholders"]["host"] == gateway.host
+    assert entry.data[CONF_CERTIFICATE_FINGERPRINT] == gateway.fingerprint
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_PASSWORD: TYPED_PASSWORD}
+    )
+    assert result["reason"] == "reauth_successful"
+    assert reset.logins == 2
+    assert entry.data[CONF_CERTIFICATE_FINGERPRINT] == reset.fingerprint
+
+
+async def test_reconfigure_confirmed_certificate_and_a_wrong_password(
+    hass: HomeAssistant, gateway_simulator_factory: SimulatorFactory
+) -> None:
+    """The reconfigure form comes back with the address typed, and the password empty."""
+    entry, gateway, _ = await gateway_replaced(hass, gateway_simulator_factory)
+    result = await type_password(hass, entry, "reconfigure", "wrong")
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], TRUST)
+    assert result["step_id"] == "reconfigure"
+    assert result["errors"] == {"base": "invalid_auth"}
+    schema_keys = {str(key): key for key in result["data_schema"].schema}
+    assert schema_keys[CONF_HOST].description == {"suggested_value": gateway.host}
+    assert schema_keys[CONF_PASSWORD].description is None
+    assert entry.data[CONF_CERTIFICATE_FINGERPRINT] == gateway.fingerprint
+
+
+async def test_gateway_without_din_confirms_a_new_certificate_too(
+    hass: HomeAssistant, gateway_simulator_factory: SimulatorFactory
+) -> None:
+    """Older firmware has no DIN to tell devices apart: the certificate still decides."""
+    entry, gateway, other = await gateway_replaced(
+        hass, gateway_simulator_factory, scenario="no_din"
+    )
+    assert entry.unique_id is not None
+    assert entry.unique_id.startswith("SERIALS-")
+    result = await type_password(hass, entry, "reauth", TYPED_PASSWORD)
+    assert result["step_id"] == "confirm_certificate"
+    assert other.logins == 0
+    assert entry.data[CONF_CERTIFICATE_FINGERPRINT] == gateway.fingerprint

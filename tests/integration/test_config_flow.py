@@ -13,8 +13,11 @@ from homeassistant.config_entries import (
 )
 from homeassistant.const import CONF_EMAIL, CONF_HOST, CONF_MAC, CONF_PASSWORD
 from homeassistant.core import HomeAssistant
-from homeassistant.data_entry_flow import FlowResultType, InvalidData
+from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
+from homeassistant.helpers.translation import async_get_translations
+import probatio as vol
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, start_reauth_flow
 
@@ -214,6 +217,24 @@ async def test_user_flow_without_din(hass: HomeAssistant, mock_client: MagicMock
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["result"].unique_id == "1234567-00-E--TG123456789A4M"
+
+
+async def test_gateway_without_din_is_titled_by_its_address(
+    hass: HomeAssistant, gateway_simulator_factory: SimulatorFactory
+) -> None:
+    """Older firmware reports no DIN: the entry is named by the address its owner typed.
+
+    Its identity still comes from its batteries, which no one recognises in a title.
+    """
+    sim = await gateway_simulator_factory(scenario="no_din")
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN,
+        context={"source": SOURCE_USER},
+        data={CONF_HOST: sim.host, CONF_PASSWORD: sim.password},
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == f"Backup Gateway {sim.host}"
+    assert result["result"].unique_id.startswith("SERIALS-")
 
 
 async def test_dhcp_discovery_asks_for_password(
@@ -489,27 +510,104 @@ async def test_options(
     assert runtime.batteries.update_interval.total_seconds() == 600
 
 
+BOUNDS = {
+    CONF_GRID_INTERVAL: (5, 300),
+    CONF_SCAN_INTERVAL: (10, 300),
+    CONF_POWERWALLS_INTERVAL: (60, 3600),
+}
+WITHIN = {CONF_GRID_INTERVAL: 10, CONF_SCAN_INTERVAL: 30, CONF_POWERWALLS_INTERVAL: 600}
+
+
+async def test_options_are_whole_seconds_boxes_with_bounds(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """The form shows each interval as a box of whole seconds that knows its bounds."""
+    result = await hass.config_entries.options.async_init(init_integration.entry_id)
+    # What the frontend receives, as Home Assistant's flow view serialises it.
+    fields = vol.to_field_list(result["data_schema"], custom_serializer=cv.custom_serializer)
+    assert {field["name"]: field["selector"] for field in fields} == {
+        field: {
+            "number": {
+                "min": low,
+                "max": high,
+                "step": 1,
+                "unit_of_measurement": "s",
+                "mode": "box",
+            }
+        }
+        for field, (low, high) in BOUNDS.items()
+    }
+
+
+async def test_options_store_whole_seconds(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """What the form sends (numbers, or text) is stored as whole seconds."""
+    result = await hass.config_entries.options.async_init(init_integration.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {CONF_GRID_INTERVAL: "5", CONF_SCAN_INTERVAL: 15.0, CONF_POWERWALLS_INTERVAL: 3600},
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    assert init_integration.options == {
+        CONF_GRID_INTERVAL: 5,
+        CONF_SCAN_INTERVAL: 15,
+        CONF_POWERWALLS_INTERVAL: 3600,
+    }
+    assert {type(value) for value in init_integration.options.values()} == {int}
+
+
 @pytest.mark.parametrize(
     ("field", "value"),
     [
-        (CONF_GRID_INTERVAL, 4),
+        (CONF_GRID_INTERVAL, 2),
         (CONF_GRID_INTERVAL, 301),
-        (CONF_SCAN_INTERVAL, 5),
+        (CONF_SCAN_INTERVAL, 9),
         (CONF_SCAN_INTERVAL, 301),
         (CONF_POWERWALLS_INTERVAL, 59),
         (CONF_POWERWALLS_INTERVAL, 3601),
+        (CONF_GRID_INTERVAL, 10.5),
     ],
 )
 async def test_options_out_of_bounds(
-    hass: HomeAssistant, init_integration: MockConfigEntry, field: str, value: int
+    hass: HomeAssistant, init_integration: MockConfigEntry, field: str, value: float
 ) -> None:
-    """An interval outside the safe bounds is refused."""
+    """An interval outside the safe bounds gets a translated error at its own field.
+
+    The form keeps what was typed, and a value within the bounds then goes through.
+    """
     result = await hass.config_entries.options.async_init(init_integration.entry_id)
-    values = {CONF_GRID_INTERVAL: 10, CONF_SCAN_INTERVAL: 30, CONF_POWERWALLS_INTERVAL: 600}
-    with pytest.raises(InvalidData, match=field):
-        await hass.config_entries.options.async_configure(
-            result["flow_id"], {**values, field: value}
-        )
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {**WITHIN, field: value}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {field: f"{field}_out_of_range"}
+    low, high = BOUNDS[field]
+    assert result["description_placeholders"][f"{field}_min"] == str(low)
+    assert result["description_placeholders"][f"{field}_max"] == str(high)
+    schema_keys = {str(key): key for key in result["data_schema"].schema}
+    assert schema_keys[field].description == {"suggested_value": value}
+    result = await hass.config_entries.options.async_configure(result["flow_id"], WITHIN)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert init_integration.options == WITHIN
+
+
+async def test_options_errors_name_each_field(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """Every field out of bounds has its own error, in English and the other languages."""
+    result = await hass.config_entries.options.async_init(init_integration.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {CONF_GRID_INTERVAL: 2, CONF_SCAN_INTERVAL: 2, CONF_POWERWALLS_INTERVAL: 2},
+    )
+    assert result["errors"] == {field: f"{field}_out_of_range" for field in BOUNDS}
+    english = await async_get_translations(hass, "en", "options", {DOMAIN})
+    message = english[f"component.{DOMAIN}.options.error.grid_interval_out_of_range"]
+    assert message.format(**result["description_placeholders"]) == (
+        "Enter a whole number of seconds from 5 to 300."
+    )
 
 
 async def test_reconfigure_host_keeps_the_password(
@@ -600,6 +698,8 @@ async def test_dhcp_moves_only_entries_that_store_an_address(
 
 
 OTHER_DIN = "1232100-00-E--TG999999999XXX"
+# The confirmation that the gateway's new certificate is to be trusted: a ticked box.
+TRUST = {"trust_certificate": True}
 
 
 async def test_flows_record_the_certificate_that_took_the_password(
@@ -627,10 +727,13 @@ async def test_flows_record_the_certificate_that_took_the_password(
     )
     assert result["errors"] == {CONF_PASSWORD: "confirm_new_certificate"}
     assert reset.logins == 0
-    # ...the person typing it confirms the new certificate.
+    # ...the person types it, and confirms the new certificate.
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_HOST: reset.host, CONF_PASSWORD: reset.password}
     )
+    assert result["step_id"] == "confirm_certificate"
+    assert reset.logins == 0
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], TRUST)
     assert result["reason"] == "reconfigure_successful"
     assert entry.data[CONF_CERTIFICATE_FINGERPRINT] == reset.fingerprint
     await hass.async_block_till_done()
@@ -642,6 +745,8 @@ async def test_flows_record_the_certificate_that_took_the_password(
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_PASSWORD: "new-password"}
     )
+    assert result["step_id"] == "confirm_certificate"
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], TRUST)
     assert result["reason"] == "reauth_successful"
     assert entry.data[CONF_CERTIFICATE_FINGERPRINT] == again.fingerprint
     await hass.async_block_till_done()  # the reload the flow scheduled
@@ -778,3 +883,19 @@ async def test_reconfigure_to_another_gateway_sends_no_password(
     assert other.logins == 0
     assert [(r.method, r.path) for r in other.requests] == [("GET", "/api/status")]
     assert entry.data[CONF_HOST] == gateway.host
+
+
+async def test_reauth_sends_nothing_to_a_device_without_a_certificate(
+    hass: HomeAssistant, mock_client: MagicMock, mock_config_entry: MockConfigEntry
+) -> None:
+    """A device at a pinned entry's address that showed no certificate has none to confirm."""
+    mock_config_entry.add_to_hass(hass)
+    trust(hass, mock_config_entry)
+    mock_client.certificate_fingerprint = None
+    result = await mock_config_entry.start_reauth_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_PASSWORD: "new-password"}
+    )
+    assert result["errors"] == {CONF_PASSWORD: "confirm_new_certificate"}
+    mock_client.login.assert_not_called()
+    assert mock_config_entry.data[CONF_CERTIFICATE_FINGERPRINT] == FINGERPRINT
