@@ -281,6 +281,32 @@ class GridOutage(Scenario):
             battery["grid_reconnection_time_seconds"] = remaining
 
 
+class MicrogridFaulted(Scenario):
+    """An outage the gateway reports as a faulted microgrid (Powerwall-Dashboard #158)."""
+
+    name = "microgrid_faulted"
+    description = (
+        "grid_status SystemMicroGridFaulted (or `grid_status`) and batteries Grid_Uncompliant "
+        "for `duration` s (0: until changed), then back on grid; no_grid_services_active: "
+        "leave that key out, as older firmware does"
+    )
+    defaults: ClassVar[Mapping[str, Any]] = {
+        "duration": 0.0,
+        "grid_status": "SystemMicroGridFaulted",
+        "no_grid_services_active": False,
+    }
+
+    def shape(self, view: View, ctx: Context) -> None:
+        """Serve the faulted grid status while the fault lasts."""
+        if self.passed("duration", ctx):
+            return
+        view.grid_status = grid_status_payload(self.params["grid_status"])
+        if self.params["no_grid_services_active"]:
+            del view.grid_status["grid_services_active"]
+        for battery in _batteries(view):
+            battery["grid_state"] = "Grid_Uncompliant"
+
+
 class PhaseDetection(Scenario):
     """Phase detection running."""
 
@@ -1029,6 +1055,7 @@ SCENARIOS: dict[str, type[Scenario]] = {
         Normal,
         Update,
         GridOutage,
+        MicrogridFaulted,
         PhaseDetection,
         PhaseDetectionFailed,
         GridQualifying,

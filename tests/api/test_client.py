@@ -395,6 +395,38 @@ async def test_busy_site_controller(
     assert gateway_simulator.logins == 1
 
 
+async def test_a_stopped_site_answering_502_with_an_empty_body_is_busy(
+    https_server: ServeApp, make_client: Callable[..., PowerwallClient]
+) -> None:
+    """As real gateways answer grid_status while the site is stopped."""
+
+    async def login(request: web.Request) -> web.Response:
+        return web.json_response({"token": "t0k3n"})
+
+    async def stopped(request: web.Request) -> web.Response:
+        return web.Response(status=502)
+
+    app = web.Application()
+    app.router.add_post(LOGIN, login)
+    app.router.add_get("/api/system_status/grid_status", stopped)
+    client = make_client(await https_server(app), password="secret")
+    with pytest.raises(PowerwallBusyError) as caught:
+        await client.get_grid_status()
+    assert caught.value.status == 502
+    assert str(caught.value) == "The gateway's site controller is busy or stopped (HTTP 502)"
+    assert client.login_count == 1
+
+
+async def test_a_faulted_microgrid_reads_off_grid(
+    gateway_simulator: GatewaySimulator, make_client: Callable[..., PowerwallClient]
+) -> None:
+    gateway_simulator.set_scenario("microgrid_faulted", no_grid_services_active=True)
+    grid = await make_client(gateway_simulator).get_grid_status()
+    assert grid.grid_status is GridStatus.SYSTEM_MICRO_GRID_FAULTED
+    assert grid.grid_services_active is None
+    assert grid.connected is False
+
+
 async def test_busy_login(
     gateway_simulator: GatewaySimulator, make_client: Callable[..., PowerwallClient]
 ) -> None:
