@@ -19,6 +19,7 @@ from typing import Any, Literal, Self
 
 from aiohttp import web
 
+from .endpoints import DATA_ENDPOINTS, Endpoint
 from .payloads import (
     FIRMWARE_VERSION,
     GATEWAY_DIN,
@@ -33,10 +34,8 @@ from .payloads import (
     status_flags,
 )
 from .scenarios import (
-    DATA_ENDPOINTS,
     Context,
     Delay,
-    Endpoint,
     Reply,
     Reset,
     Scenario,
