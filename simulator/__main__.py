@@ -18,14 +18,14 @@ import aiohttp
 
 from .app import (
     CHECKOUT,
-    CONTROL_TOKEN_HEADER,
     DEFAULT_ENDPOINT_LIMIT,
     DEFAULT_LOGIN_LIMIT,
     DEFAULT_PASSWORD,
     GatewaySimulator,
     RateLimit,
-    loopback_host,
 )
+from .control import CONTROL_TOKEN_HEADER
+from .loopback import loopback_host
 from .scenarios import SCENARIOS
 
 READY_PREFIX = "Gateway simulator ready:"

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 import contextlib
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-import ipaddress
 import json
 import os
 from pathlib import Path
@@ -18,7 +17,11 @@ from types import TracebackType
 from typing import Any, Literal, Self
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
+from .control import CONTROL_TOKEN_HEADER, ControlApi
+from .endpoints import DATA_ENDPOINTS, Endpoint
+from .loopback import loopback_host
 from .payloads import (
     FIRMWARE_VERSION,
     GATEWAY_DIN,
@@ -33,10 +36,8 @@ from .payloads import (
     status_flags,
 )
 from .scenarios import (
-    DATA_ENDPOINTS,
     Context,
     Delay,
-    Endpoint,
     Reply,
     Reset,
     Scenario,
@@ -51,8 +52,6 @@ CHECKOUT = Path(__file__).resolve().parent.parent
 """The checkout the simulator runs from."""
 REPLAY_DIR = CHECKOUT / "replay"
 """The one folder the control API may replay files from, besides files given at start."""
-CONTROL_TOKEN_HEADER = "X-Simulator-Token"  # noqa: S105 - a header name, not a secret
-"""The request header that carries the control token on every ``/_sim/`` request."""
 UP_TIME_AT_START = 2 * 86400.0
 """The simulated gateway has been running for two days when the simulator starts."""
 
@@ -62,8 +61,6 @@ NO_ACCESS = error_body(
 )
 RATE_LIMITED = error_body(429, "Api Limit reached for this endpoint", "API Limit Reached")
 NOT_FOUND_TEXT = "404 page not found\n"
-
-type Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 @dataclass(frozen=True)
@@ -92,25 +89,6 @@ class RateLimit:
 
 DEFAULT_LOGIN_LIMIT = RateLimit(10, 300.0)
 DEFAULT_ENDPOINT_LIMIT = RateLimit(60, 60.0)
-
-
-def loopback_host(host: str) -> str:
-    """Return ``host`` if it is a loopback address (``localhost`` means 127.0.0.1).
-
-    Host names other than ``localhost`` are refused rather than resolved: a
-    name can resolve to anything, and the simulator neither listens on nor
-    talks to anything but loopback.
-    """
-    if host == "localhost":
-        return "127.0.0.1"
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        raise ValueError(f"the simulator binds only loopback addresses, not {host!r}") from None
-    # Python 3.13+ judges an IPv4-mapped address (::ffff:127.0.0.1) by the one it maps.
-    if not address.is_loopback:
-        raise ValueError(f"the simulator binds only loopback addresses, not {host!r}")
-    return host
 
 
 class GatewaySimulator:
@@ -500,7 +478,7 @@ class GatewaySimulator:
             headers["Retry-After"] = str(max(1, int(wait + 0.999)))
         elif self.retry_after is not None:
             headers["Retry-After"] = str(int(self.retry_after))
-        return _json(RATE_LIMITED, status=429, headers=headers)
+        return web.json_response(RATE_LIMITED, status=429, headers=headers)
 
     # -- HTTP ------------------------------------------------------------------------
 
@@ -550,7 +528,7 @@ class GatewaySimulator:
         if throttled is not None:
             return throttled
         if endpoint.needs_session and self._session_of(request) is None:
-            return _json(
+            return web.json_response(
                 {**NO_ACCESS, "code": self.unauthorized_status}, status=self.unauthorized_status
             )
         fault = self._scenario.fault(endpoint, self._context())
@@ -588,16 +566,20 @@ class GatewaySimulator:
         try:
             credentials = await request.json()
         except ValueError:
-            return _json(error_body(400, "Bad Request", "invalid JSON body"), status=400)
+            return web.json_response(
+                error_body(400, "Bad Request", "invalid JSON body"), status=400
+            )
         if not isinstance(credentials, dict) or not isinstance(credentials.get("password"), str):
-            return _json(error_body(400, "Bad Request", "password required"), status=400)
+            return web.json_response(
+                error_body(400, "Bad Request", "password required"), status=400
+            )
         if credentials.get("username", "customer") != "customer" or not secrets.compare_digest(
             credentials["password"].encode(), self.password.encode()
         ):
-            return _json(BAD_CREDENTIALS, status=401)
+            return web.json_response(BAD_CREDENTIALS, status=401)
         token = secrets.token_urlsafe(64)
         self._sessions[token] = self.now() + self.session_ttl
-        response = _json(
+        response = web.json_response(
             {
                 "email": credentials.get("email", ""),
                 "firstname": "Tesla",
@@ -622,189 +604,9 @@ class GatewaySimulator:
         return response
 
 
-def _json(
-    body: Any, *, status: int = 200, headers: Mapping[str, str] | None = None
-) -> web.Response:
-    return web.Response(
-        text=json.dumps(body), status=status, content_type="application/json", headers=headers
-    )
-
-
 def _not_found_response() -> web.Response:
     return web.Response(status=404, text=NOT_FOUND_TEXT, content_type="text/plain")
 
 
 async def _not_found(request: web.Request) -> web.Response:
     return _not_found_response()
-
-
-class ControlApi:
-    """The ``/_sim/`` endpoints that drive the simulator from outside.
-
-    Anything that can reach a loopback port could otherwise drive the
-    simulator, including a web page in the developer's browser: every request
-    must come from a loopback client, name a loopback host, carry no foreign
-    ``Origin``, carry the control token, and send its POST body as JSON
-    (which a cross-site form cannot).
-    """
-
-    def __init__(self, sim: GatewaySimulator) -> None:
-        """Control ``sim``."""
-        self.sim = sim
-
-    def register(self, router: web.UrlDispatcher) -> None:
-        """Add the control routes."""
-        routes: list[tuple[str, str, Handler]] = [
-            ("GET", "/_sim/state", self.state),
-            ("POST", "/_sim/scenario", self.scenario),
-            ("POST", "/_sim/advance", self.advance),
-            ("POST", "/_sim/expire_sessions", self.expire_sessions),
-            ("POST", "/_sim/batteries", self.add_battery),
-            ("DELETE", "/_sim/batteries/{serial}", self.remove_battery),
-            ("POST", "/_sim/batteries/{serial}/replace", self.replace_battery),
-            ("GET", "/_sim/requests", self.requests),
-            ("DELETE", "/_sim/requests", self.clear_requests),
-            ("POST", "/_sim/password", self.password),
-            ("POST", "/_sim/rate_limit", self.rate_limit),
-        ]
-        for method, path, handler in routes:
-            router.add_route(method, path, self._guarded(handler))
-
-    def _guarded(self, handler: Handler) -> Handler:
-        async def guarded(request: web.Request) -> web.StreamResponse:
-            refusal = self._refusal(request)
-            if refusal is not None:
-                return refusal
-            try:
-                return await handler(request)
-            except PermissionError as err:
-                return _json({"error": str(err)}, status=403)
-            except (KeyError, TypeError, ValueError) as err:
-                return _json({"error": str(err)}, status=400)
-
-        return guarded
-
-    def _refusal(self, request: web.Request) -> web.Response | None:
-        """Return the answer refusing ``request``, or ``None`` if it may control."""
-        if not _is_loopback(request.remote or ""):
-            return _json({"error": "the control API answers loopback clients only"}, status=403)
-        # A DNS name rebound to 127.0.0.1 reaches the port, but not with a loopback Host.
-        if not _is_loopback(_host_name(request.host)):
-            return _json({"error": "the control API answers loopback host names only"}, status=403)
-        origin = request.headers.get("Origin")
-        if origin is not None and origin.rstrip("/") != self.sim.url:
-            return _json({"error": "cross-origin control requests are refused"}, status=403)
-        token = request.headers.get(CONTROL_TOKEN_HEADER, "")
-        if not secrets.compare_digest(token.encode(), self.sim.control_token.encode()):
-            return _json(
-                {"error": f"the control API needs the control token in {CONTROL_TOKEN_HEADER}"},
-                status=401,
-            )
-        if request.method == "POST" and request.content_type != "application/json":
-            return _json({"error": "control POST bodies must be application/json"}, status=415)
-        return None
-
-    def snapshot(self) -> dict[str, Any]:
-        """Return the simulator's state as JSON."""
-        sim = self.sim
-        return {
-            "url": sim.url,
-            "din": sim.din,
-            "fingerprint": sim.fingerprint,
-            "scenario": sim.scenario,
-            "params": sim.scenario_params,
-            "scenario_elapsed": sim.scenario_elapsed,
-            "now": sim.now(),
-            "batteries": sim.serials,
-            "sessions": sim.sessions,
-            "rate_limit": sim.rate_limit,
-            "requests": len(sim.requests),
-            "logins": sim.logins,
-        }
-
-    async def state(self, request: web.Request) -> web.Response:
-        """``GET /_sim/state``."""
-        return _json(self.snapshot())
-
-    async def scenario(self, request: web.Request) -> web.Response:
-        """``POST /_sim/scenario`` ``{"name": ..., **params}``."""
-        params = await _body(request)
-        for key, value in params.items():
-            # Scenario parameters that name files are read by the simulator process.
-            if key.endswith("_file") and value:
-                params[key] = self.sim.replay_path(str(value))
-        self.sim.set_scenario(str(params.pop("name")), **params)
-        return _json(self.snapshot())
-
-    async def advance(self, request: web.Request) -> web.Response:
-        """``POST /_sim/advance`` ``{"seconds": N}``."""
-        self.sim.advance(float((await _body(request))["seconds"]))
-        return _json(self.snapshot())
-
-    async def expire_sessions(self, request: web.Request) -> web.Response:
-        """``POST /_sim/expire_sessions``."""
-        return _json({"expired": self.sim.expire_sessions()})
-
-    async def add_battery(self, request: web.Request) -> web.Response:
-        """``POST /_sim/batteries``: add one battery."""
-        return _json({"serial": self.sim.add_battery(), "batteries": self.sim.serials}, status=201)
-
-    async def remove_battery(self, request: web.Request) -> web.Response:
-        """``DELETE /_sim/batteries/{serial}``."""
-        try:
-            self.sim.remove_battery(request.match_info["serial"])
-        except KeyError:
-            return _json({"error": "no such battery"}, status=404)
-        return _json({"batteries": self.sim.serials})
-
-    async def replace_battery(self, request: web.Request) -> web.Response:
-        """``POST /_sim/batteries/{serial}/replace``."""
-        try:
-            serial = self.sim.replace_battery(request.match_info["serial"])
-        except KeyError:
-            return _json({"error": "no such battery"}, status=404)
-        return _json({"serial": serial, "batteries": self.sim.serials})
-
-    async def requests(self, request: web.Request) -> web.Response:
-        """``GET /_sim/requests``: the request log."""
-        return _json([asdict(recorded) for recorded in self.sim.requests])
-
-    async def clear_requests(self, request: web.Request) -> web.Response:
-        """``DELETE /_sim/requests``."""
-        self.sim.clear_requests()
-        return web.Response(status=204)
-
-    async def password(self, request: web.Request) -> web.Response:
-        """``POST /_sim/password`` ``{"password": ...}``."""
-        password = (await _body(request))["password"]
-        if not isinstance(password, str):
-            raise TypeError("password must be a string")
-        self.sim.set_password(password)
-        return _json(self.snapshot())
-
-    async def rate_limit(self, request: web.Request) -> web.Response:
-        """``POST /_sim/rate_limit`` ``{"enabled": bool}``."""
-        self.sim.rate_limit = bool((await _body(request))["enabled"])
-        return _json(self.snapshot())
-
-
-def _is_loopback(host: str) -> bool:
-    try:
-        loopback_host(host)
-    except ValueError:
-        return False
-    return True
-
-
-def _host_name(host: str) -> str:
-    """Return the host of a ``Host`` header value, without port or IPv6 brackets."""
-    if host.startswith("["):
-        return host[1:].partition("]")[0]
-    return host.rpartition(":")[0] if host.count(":") == 1 else host
-
-
-async def _body(request: web.Request) -> dict[str, Any]:
-    body = await request.json()
-    if not isinstance(body, dict):
-        raise TypeError("the body must be a JSON object")
-    return body

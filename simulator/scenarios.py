@@ -12,12 +12,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from enum import StrEnum
 import json
 import math
-from pathlib import Path
 from typing import Any, ClassVar
 
+from .endpoints import DATA_ENDPOINTS, Endpoint
 from .payloads import (
     FIRMWARE_VERSION,
     GATEWAY_DIN,
@@ -27,34 +26,13 @@ from .payloads import (
     grid_status_payload,
     iter_diagnostics,
 )
-
-
-class Endpoint(StrEnum):
-    """The gateway endpoints the simulator serves."""
-
-    LOGIN = "/api/login/Basic"
-    LOGOUT = "/api/logout"
-    STATUS = "/api/status"
-    POWERWALLS = "/api/powerwalls"
-    POWERWALLS_STATUS = "/api/powerwalls/status"
-    GRID_STATUS = "/api/system_status/grid_status"
-    METERS_AGGREGATES = "/api/meters/aggregates"
-    SOE = "/api/system_status/soe"
-
-    @property
-    def needs_session(self) -> bool:
-        """Whether the endpoint answers only with a valid session."""
-        return self in DATA_ENDPOINTS
-
-
-DATA_ENDPOINTS = frozenset(
-    {
-        Endpoint.POWERWALLS,
-        Endpoint.POWERWALLS_STATUS,
-        Endpoint.GRID_STATUS,
-        Endpoint.METERS_AGGREGATES,
-        Endpoint.SOE,
-    }
+from .replay import (
+    adopt_batteries,
+    diagnostics_payloads,
+    find_powerwalls,
+    find_status,
+    read_json,
+    string_field,
 )
 
 
@@ -279,6 +257,32 @@ class GridOutage(Scenario):
         for battery in _batteries(view):
             battery["grid_state"] = state
             battery["grid_reconnection_time_seconds"] = remaining
+
+
+class MicrogridFaulted(Scenario):
+    """An outage the gateway reports as a faulted microgrid (Powerwall-Dashboard #158)."""
+
+    name = "microgrid_faulted"
+    description = (
+        "grid_status SystemMicroGridFaulted (or `grid_status`) and batteries Grid_Uncompliant "
+        "for `duration` s (0: until changed), then back on grid; no_grid_services_active: "
+        "leave that key out, as older firmware does"
+    )
+    defaults: ClassVar[Mapping[str, Any]] = {
+        "duration": 0.0,
+        "grid_status": "SystemMicroGridFaulted",
+        "no_grid_services_active": False,
+    }
+
+    def shape(self, view: View, ctx: Context) -> None:
+        """Serve the faulted grid status while the fault lasts."""
+        if self.passed("duration", ctx):
+            return
+        view.grid_status = grid_status_payload(self.params["grid_status"])
+        if self.params["no_grid_services_active"]:
+            del view.grid_status["grid_services_active"]
+        for battery in _batteries(view):
+            battery["grid_state"] = "Grid_Uncompliant"
 
 
 class PhaseDetection(Scenario):
@@ -848,30 +852,6 @@ class ConnectionReset(Scenario):
         return Reset() if endpoint in DATA_ENDPOINTS else None
 
 
-def find_powerwalls(data: Any) -> dict[str, Any] | None:
-    """Find a ``/api/powerwalls`` answer in a file: the whole file or nested (diagnostics)."""
-    if isinstance(data, dict):
-        if isinstance(data.get("powerwalls"), list):
-            return data
-        for value in data.values():
-            found = find_powerwalls(value)
-            if found is not None:
-                return found
-    return None
-
-
-def find_status(data: Any) -> Any:
-    """Find a ``/api/powerwalls/status`` answer in a file: the whole file or nested."""
-    pending = [data]
-    while pending:
-        item = pending.pop(0)
-        if isinstance(item, dict):
-            if "enumerating" in item and "powerwalls" not in item:
-                return item
-            pending.extend(item.values())
-    return data
-
-
 class Replay(Scenario):
     """Serve recorded answers from files."""
 
@@ -890,20 +870,20 @@ class Replay(Scenario):
         self.powerwalls: Any = None
         self.status: Any = None
         if self.params["powerwalls_file"]:
-            data = _read_json(self.params["powerwalls_file"])
+            data = read_json(self.params["powerwalls_file"])
             self.powerwalls = find_powerwalls(data)
             if self.powerwalls is None:
                 self.powerwalls = data
         if self.params["status_file"]:
-            self.status = find_status(_read_json(self.params["status_file"]))
+            self.status = find_status(read_json(self.params["status_file"]))
 
     def activate(self, fleet: Fleet, base_count: int, din: str) -> None:
         """The simulator's batteries become the replayed ones."""
-        _adopt_batteries(fleet, self.powerwalls)
+        adopt_batteries(fleet, self.powerwalls)
 
     def reported_din(self, din: str, ctx: Context) -> str | None:
         """The replayed gateway's DIN, if the file has one."""
-        replayed = _string(self.powerwalls, "gateway_din")
+        replayed = string_field(self.powerwalls, "gateway_din")
         return replayed or din
 
     def shape(self, view: View, ctx: Context) -> None:
@@ -938,16 +918,16 @@ class DiagnosticsReplay(Scenario):
         if download is None:
             if not self.params["diagnostics_file"]:
                 raise ValueError("diagnostics needs diagnostics_file (or a download)")
-            download = _read_json(self.params["diagnostics_file"])
+            download = read_json(self.params["diagnostics_file"])
         self.payloads = diagnostics_payloads(download)
 
     def activate(self, fleet: Fleet, base_count: int, din: str) -> None:
         """The simulator's batteries become the replayed ones."""
-        _adopt_batteries(fleet, self.payloads.get(Endpoint.POWERWALLS))
+        adopt_batteries(fleet, self.payloads.get(Endpoint.POWERWALLS))
 
     def reported_din(self, din: str, ctx: Context) -> str | None:
         """The stored DIN (``/api/status``, else ``gateway_din``); ``None`` when neither has one."""
-        return _string(self.payloads.get(Endpoint.STATUS), "din") or _string(
+        return string_field(self.payloads.get(Endpoint.STATUS), "din") or string_field(
             self.payloads.get(Endpoint.POWERWALLS), "gateway_din"
         )
 
@@ -964,71 +944,13 @@ class DiagnosticsReplay(Scenario):
             view.api_status = stored[Endpoint.STATUS]
 
 
-REPLAYABLE = DATA_ENDPOINTS | {Endpoint.STATUS}
-"""The endpoints whose answers a diagnostics download can hold."""
-
-
-def diagnostics_payloads(download: Any) -> dict[Endpoint, Any]:
-    """Return the gateway answers a diagnostics download holds, by endpoint.
-
-    Accepts the download as Home Assistant wraps it or its bare ``data``;
-    ``payloads`` keys may be paths (``/api/powerwalls``) or paths without
-    ``/api/`` (``powerwalls``). A ``null`` payload counts as missing; keys that
-    are no endpoint of the simulator are ignored.
-    """
-    data = download.get("data") if isinstance(download, dict) else None
-    if not (isinstance(data, dict) and "payloads" in data):
-        data = download
-    payloads = data.get("payloads") if isinstance(data, dict) else None
-    if not isinstance(payloads, dict):
-        raise ValueError(  # noqa: TRY004 - a wrong file, reported like unreadable JSON
-            "not a diagnostics download of this integration: no 'payloads' "
-            "(a download of an entry that failed to load has none)"
-        )
-    known = {endpoint.value: endpoint for endpoint in REPLAYABLE}
-    found: dict[Endpoint, Any] = {}
-    for key, payload in payloads.items():
-        path = key if str(key).startswith("/") else f"/api/{key}"
-        endpoint = known.get(path)
-        if endpoint is not None and payload is not None:
-            found[endpoint] = payload
-    if not found:
-        raise ValueError("the diagnostics download holds no gateway payload")
-    return found
-
-
-def _string(payload: Any, key: str) -> str | None:
-    """Return ``payload[key]`` if ``payload`` is an object and that is a non-empty string."""
-    value = payload.get(key) if isinstance(payload, dict) else None
-    return value if isinstance(value, str) and value else None
-
-
-def _adopt_batteries(fleet: Fleet, powerwalls: Any) -> None:
-    """Make ``fleet`` the batteries listed in a replayed ``/api/powerwalls`` (if it lists any)."""
-    batteries = powerwalls.get("powerwalls") if isinstance(powerwalls, dict) else None
-    if isinstance(batteries, list):
-        fleet.adopt(
-            [
-                serial
-                for battery in batteries
-                if (serial := _string(battery, "PackageSerialNumber")) is not None
-            ]
-        )
-
-
-def _read_json(path: str) -> Any:
-    try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as err:
-        raise ValueError(f"cannot replay {path}: {err}") from err
-
-
 SCENARIOS: dict[str, type[Scenario]] = {
     scenario.name: scenario
     for scenario in (
         Normal,
         Update,
         GridOutage,
+        MicrogridFaulted,
         PhaseDetection,
         PhaseDetectionFailed,
         GridQualifying,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 import logging
@@ -395,6 +395,38 @@ async def test_busy_site_controller(
     assert gateway_simulator.logins == 1
 
 
+async def test_a_stopped_site_answering_502_with_an_empty_body_is_busy(
+    https_server: ServeApp, make_client: Callable[..., PowerwallClient]
+) -> None:
+    """As real gateways answer grid_status while the site is stopped."""
+
+    async def login(request: web.Request) -> web.Response:
+        return web.json_response({"token": "t0k3n"})
+
+    async def stopped(request: web.Request) -> web.Response:
+        return web.Response(status=502)
+
+    app = web.Application()
+    app.router.add_post(LOGIN, login)
+    app.router.add_get("/api/system_status/grid_status", stopped)
+    client = make_client(await https_server(app), password="secret")
+    with pytest.raises(PowerwallBusyError) as caught:
+        await client.get_grid_status()
+    assert caught.value.status == 502
+    assert str(caught.value) == "The gateway's site controller is busy or stopped (HTTP 502)"
+    assert client.login_count == 1
+
+
+async def test_a_faulted_microgrid_reads_off_grid(
+    gateway_simulator: GatewaySimulator, make_client: Callable[..., PowerwallClient]
+) -> None:
+    gateway_simulator.set_scenario("microgrid_faulted", no_grid_services_active=True)
+    grid = await make_client(gateway_simulator).get_grid_status()
+    assert grid.grid_status is GridStatus.SYSTEM_MICRO_GRID_FAULTED
+    assert grid.grid_services_active is None
+    assert grid.connected is False
+
+
 async def test_busy_login(
     gateway_simulator: GatewaySimulator, make_client: Callable[..., PowerwallClient]
 ) -> None:
@@ -547,6 +579,59 @@ async def test_a_plain_web_server_is_not_a_gateway(
     ):
         await client.get_gateway_info()
     assert client.certificate_fingerprint is not None
+
+
+@pytest.fixture
+async def http_server() -> AsyncIterator[ServeApp]:
+    """Serve an aiohttp app in plain HTTP on 127.0.0.1, as Home Assistant serves itself."""
+    runners: list[web.AppRunner] = []
+
+    async def serve(app: web.Application) -> str:
+        runner = web.AppRunner(app)
+        await runner.setup()
+        runners.append(runner)
+        await web.TCPSite(runner, "127.0.0.1", 0).start()
+        return f"127.0.0.1:{runner.addresses[0][1]}"
+
+    yield serve
+    for runner in runners:
+        await runner.cleanup()
+
+
+async def test_a_plain_http_web_server_is_not_a_gateway(
+    http_server: ServeApp, make_client: Callable[..., PowerwallClient]
+) -> None:
+    """Home Assistant's own address: HTTP where the gateway speaks HTTPS."""
+    host = await http_server(_plain_site(_other_json))
+    client = make_client(host, password="secret")
+    with pytest.raises(
+        PowerwallNotGatewayError,
+        match=f"The server at {host} does not speak HTTPS .*: it is not a Tesla Backup Gateway",
+    ):
+        await client.get_gateway_info()
+    with pytest.raises(PowerwallNotGatewayError):
+        await client.get_status()
+
+
+async def test_a_real_tls_failure_is_still_a_connection_error(
+    make_client: Callable[..., PowerwallClient],
+) -> None:
+    """A server that speaks TLS but refuses the handshake is no proof of a web server."""
+    # A TLS record: fatal alert, handshake_failure.
+    alert = bytes([0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28])
+
+    async def refuse(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read(1024)
+        writer.write(alert)
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(refuse, "127.0.0.1", 0)
+    async with server:
+        port = server.sockets[0].getsockname()[1]
+        with pytest.raises(PowerwallConnectionError, match="Cannot reach the gateway") as caught:
+            await make_client(f"127.0.0.1:{port}").get_gateway_info()
+    assert not isinstance(caught.value, PowerwallNotGatewayError)
 
 
 async def test_unexpected_status_is_named(

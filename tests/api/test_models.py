@@ -20,6 +20,7 @@ from custom_components.powerwall_gateway.api import (
     GridState,
     GridStatus,
     GridStatusInfo,
+    OffGridReason,
     PowerwallInvalidResponseError,
     Powerwalls,
     PowerwallStatus,
@@ -366,6 +367,80 @@ def test_grid_status(name: str, grid_status: str, connected: bool | None) -> Non
     info = GridStatusInfo.from_json(load_json(name))
     assert info.grid_status == grid_status
     assert info.connected is connected
+
+
+def test_a_faulted_microgrid_is_off_grid() -> None:
+    """Powerwall-Dashboard#158: an outage that reads ``SystemMicroGridFaulted``."""
+    info = GridStatusInfo.from_json(load_json("grid_status_microgrid_faulted.json"))
+    assert info.grid_status is GridStatus.SYSTEM_MICRO_GRID_FAULTED
+    assert info.connected is False
+    assert info.off_grid_reason is OffGridReason.FAULTED
+
+
+def test_older_firmware_without_grid_services_active() -> None:
+    info = GridStatusInfo.from_json(load_json("grid_status_without_services.json"))
+    assert info.grid_status is GridStatus.SYSTEM_ISLANDED_ACTIVE
+    assert info.grid_services_active is None
+    assert info.connected is False
+
+
+@pytest.mark.parametrize(
+    ("grid_status", "reason"),
+    [
+        ("SystemGridConnected", OffGridReason.ON_GRID),
+        ("SystemIslandedActive", OffGridReason.ISLANDED),
+        ("SystemIslandedReady", OffGridReason.ISLANDED),
+        ("SystemTransitionToIsland", OffGridReason.GOING_OFF_GRID),
+        ("SystemTransitionToGrid", OffGridReason.RECONNECTING),
+        ("SystemWaitForUser", OffGridReason.WAITING_FOR_USER),
+        ("SystemMicroGridFaulted", OffGridReason.FAULTED),
+    ],
+)
+def test_every_known_grid_status_has_its_reason(grid_status: str, reason: OffGridReason) -> None:
+    info = GridStatusInfo.from_json({"grid_status": grid_status})
+    assert isinstance(info.grid_status, GridStatus)
+    assert info.off_grid_reason is reason
+    assert info.connected is (reason is OffGridReason.ON_GRID)
+
+
+@pytest.mark.parametrize("grid_status", list(GridStatus))
+def test_no_known_grid_status_is_unknown(grid_status: GridStatus) -> None:
+    assert GridStatusInfo(grid_status=grid_status).connected is not None
+
+
+@pytest.mark.parametrize(
+    ("grid_status", "reason"),
+    [
+        ("SystemIslandFaulted", OffGridReason.FAULTED),
+        ("SystemGridFault", OffGridReason.FAULTED),
+        ("system_micro_grid_faulted_hard", OffGridReason.FAULTED),
+        ("SystemIslandedSyncing", OffGridReason.ISLANDED),
+        ("SystemMicroGridActive", OffGridReason.ISLANDED),
+        ("SystemMICROGRIDReady", OffGridReason.ISLANDED),
+        ("SystemTransitionToIslandSlow", OffGridReason.GOING_OFF_GRID),
+        ("SystemTransitionToGridQualifying", OffGridReason.RECONNECTING),
+        ("SystemWaitForUserAck", OffGridReason.WAITING_FOR_USER),
+        ("system_wait_for_user_2", OffGridReason.WAITING_FOR_USER),
+    ],
+)
+def test_an_unknown_status_that_names_an_off_grid_state_reads_off_grid(
+    grid_status: str, reason: OffGridReason
+) -> None:
+    """New firmware values are kept as sent, and still drive outage automations."""
+    info = GridStatusInfo.from_json({"grid_status": grid_status})
+    assert info.grid_status == grid_status
+    assert not isinstance(info.grid_status, GridStatus)
+    assert info.connected is False
+    assert info.off_grid_reason is reason
+
+
+@pytest.mark.parametrize(
+    "grid_status", ["SystemMysteryState", "SystemDefault", "SystemGridConnectedV2", "", None]
+)
+def test_a_status_that_says_nothing_either_way_stays_unknown(grid_status: str | None) -> None:
+    info = GridStatusInfo.from_json({"grid_status": grid_status})
+    assert info.connected is None
+    assert info.off_grid_reason is None
 
 
 def test_gateway_info() -> None:

@@ -42,7 +42,7 @@ async def test_scenario_names() -> None:
         "future_firmware", "old_firmware", "states_empty", "states_list", "powerwall3",
         "html_error", "truncated_json", "wrong_types", "slow", "connection_reset", "replay",
         "restricted", "status_locked", "serial_equals_din", "duplicate_serials", "no_din",
-        "site_controller_running",
+        "site_controller_running", "microgrid_faulted",
     }  # fmt: skip
     assert all(scenario.description for scenario in SCENARIOS.values())
 
@@ -141,6 +141,33 @@ async def test_grid_outage_timeline(
     assert (grid, states, timers, qualifying) == (
         "SystemGridConnected", ["Grid_Compliant"] * 2, [0, 0], False,
     )  # fmt: skip
+
+
+async def test_microgrid_faulted_for_a_while_then_back_on_grid(
+    client: aiohttp.ClientSession, gateway_simulator: GatewaySimulator, token: str
+) -> None:
+    """Powerwall-Dashboard#158: an outage the gateway calls SystemMicroGridFaulted."""
+    sim = gateway_simulator
+    sim.set_scenario("microgrid_faulted", duration=60.0)
+    grid = await get_ok(client, sim, GRID_STATUS, token)
+    assert grid == {"grid_status": "SystemMicroGridFaulted", "grid_services_active": False}
+    body = await powerwalls(client, sim, token)
+    assert [b["grid_state"] for b in body["powerwalls"]] == ["Grid_Uncompliant"] * 2
+    sim.advance(60)
+    grid = await get_ok(client, sim, GRID_STATUS, token)
+    assert grid["grid_status"] == "SystemGridConnected"
+    body = await powerwalls(client, sim, token)
+    assert [b["grid_state"] for b in body["powerwalls"]] == ["Grid_Compliant"] * 2
+
+
+async def test_microgrid_faulted_serves_any_grid_status_as_older_firmware_would(
+    client: aiohttp.ClientSession, gateway_simulator: GatewaySimulator, token: str
+) -> None:
+    gateway_simulator.set_scenario(
+        "microgrid_faulted", grid_status="SystemIslandFaulted", no_grid_services_active=True
+    )
+    grid = await get_ok(client, gateway_simulator, GRID_STATUS, token)
+    assert grid == {"grid_status": "SystemIslandFaulted"}
 
 
 @pytest.mark.parametrize(

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from simulator import GatewaySimulator
-from simulator.app import loopback_host
+from simulator.loopback import loopback_host
 from simulator.payloads import Fleet, check_battery_count, go_duration, status_flags
-from simulator.scenarios import find_status, make_scenario
+from simulator.replay import find_status
+from simulator.scenarios import make_scenario
 
 
 @pytest.mark.parametrize(

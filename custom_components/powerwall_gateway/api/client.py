@@ -30,6 +30,7 @@ from email.utils import parsedate_to_datetime
 import json
 import logging
 import re
+import ssl
 import time
 from typing import Any, Final
 import zlib
@@ -84,6 +85,9 @@ _READ_CHUNK: Final = 64 * 1024
 MAX_JSON_CONTAINERS: Final = 50_000
 # Content-Encoding values inflated here (with a bound); none is asked for.
 _ZLIB_ENCODINGS: Final = frozenset({"gzip", "x-gzip", "deflate"})
+
+# OpenSSL's reasons for a handshake answered by something that does not speak TLS.
+_NOT_TLS_REASONS: Final = frozenset({"WRONG_VERSION_NUMBER", "HTTP_REQUEST"})
 
 # Token and cookie values go into headers verbatim: printable ASCII without
 # space, comma or semicolon, so a stored value can never inject a header.
@@ -419,6 +423,11 @@ class PowerwallClient:
                 f"The gateway at {self.host} sent a malformed HTTP answer to {path}: {err.message}"
             ) from err
         except (aiohttp.ClientError, OSError) as err:
+            if _answered_without_tls(err):
+                raise PowerwallNotGatewayError(
+                    f"The server at {self.host} does not speak HTTPS (a plain-HTTP web server"
+                    " answers like this): it is not a Tesla Backup Gateway"
+                ) from err
             raise PowerwallConnectionError(
                 f"Cannot reach the gateway at {self.host}: {_describe(err)}"
             ) from err
@@ -659,6 +668,18 @@ def _is_failed_login(err: PowerwallError) -> bool:
     if isinstance(err, PowerwallRateLimitError):
         return False
     return not isinstance(err, PowerwallConnectionError) or isinstance(err, PowerwallTimeoutError)
+
+
+def _answered_without_tls(err: BaseException) -> bool:
+    """Whether the TLS handshake failed because the server answered in something else.
+
+    OpenSSL names it ``WRONG_VERSION_NUMBER`` when the first bytes back are not
+    a TLS record (``HTTP/1.1 400 ...`` from a plain-HTTP server); a gateway
+    always speaks TLS. A TLS alert, a refused or reset connection are not this.
+    """
+    # aiohttp's connector errors carry the ssl.SSLError (whose reason says it) inside.
+    cause = err.os_error if isinstance(err, aiohttp.ClientConnectorError) else err
+    return isinstance(cause, ssl.SSLError) and getattr(cause, "reason", None) in _NOT_TLS_REASONS
 
 
 def _describe(err: BaseException) -> str:

@@ -76,4 +76,8 @@ class PowerwallUnsupportedError(PowerwallError):
 
 
 class PowerwallNotGatewayError(PowerwallInvalidResponseError):
-    """The server that answered is not a Tesla gateway at all."""
+    """The server that answered is not a Tesla gateway at all.
+
+    Either it answered HTTPS with something no gateway sends, or it does not
+    speak HTTPS at all (a plain-HTTP web server, such as Home Assistant's own).
+    """

@@ -73,6 +73,42 @@ class GridStatus(StrEnum):
     SYSTEM_TRANSITION_TO_GRID = "SystemTransitionToGrid"
     SYSTEM_TRANSITION_TO_ISLAND = "SystemTransitionToIsland"
     SYSTEM_WAIT_FOR_USER = "SystemWaitForUser"
+    SYSTEM_MICRO_GRID_FAULTED = "SystemMicroGridFaulted"  # an outage (Powerwall-Dashboard#158)
+
+
+class OffGridReason(StrEnum):
+    """Why the site is off grid, read from ``grid_status`` (derived; not a gateway value).
+
+    ``ON_GRID`` is the one reason that is not off grid.
+    """
+
+    ON_GRID = "on_grid"
+    ISLANDED = "islanded"
+    GOING_OFF_GRID = "going_off_grid"
+    RECONNECTING = "reconnecting"
+    WAITING_FOR_USER = "waiting_for_user"
+    FAULTED = "faulted"
+
+
+_OFF_GRID_REASONS: dict[GridStatus, OffGridReason] = {
+    GridStatus.SYSTEM_GRID_CONNECTED: OffGridReason.ON_GRID,
+    GridStatus.SYSTEM_ISLANDED_ACTIVE: OffGridReason.ISLANDED,
+    GridStatus.SYSTEM_ISLANDED_READY: OffGridReason.ISLANDED,
+    GridStatus.SYSTEM_TRANSITION_TO_GRID: OffGridReason.RECONNECTING,
+    GridStatus.SYSTEM_TRANSITION_TO_ISLAND: OffGridReason.GOING_OFF_GRID,
+    GridStatus.SYSTEM_WAIT_FOR_USER: OffGridReason.WAITING_FOR_USER,
+    GridStatus.SYSTEM_MICRO_GRID_FAULTED: OffGridReason.FAULTED,
+}
+# A grid status new firmware invents is read by the words in its name (lower-cased,
+# separators dropped), first match wins: a fault is the most urgent reason to name.
+# "default" is not a fault.
+_OFF_GRID_WORDS: tuple[tuple[re.Pattern[str], OffGridReason], ...] = (
+    (re.compile(r"(?<!de)fault"), OffGridReason.FAULTED),
+    (re.compile(r"waitforuser"), OffGridReason.WAITING_FOR_USER),
+    (re.compile(r"transitiontoisland"), OffGridReason.GOING_OFF_GRID),
+    (re.compile(r"transitiontogrid"), OffGridReason.RECONNECTING),
+    (re.compile(r"island|microgrid"), OffGridReason.ISLANDED),
+)
 
 
 class CheckStatus(StrEnum):
@@ -577,11 +613,41 @@ class GridStatusInfo:
     grid_services_active: bool | None = None
 
     @property
-    def connected(self) -> bool | None:
-        """Whether the site is connected to the grid; ``None`` when not known."""
-        if self.grid_status is None or not isinstance(self.grid_status, GridStatus):
+    def off_grid_reason(self) -> OffGridReason | None:
+        """Why the site is off grid (``ON_GRID`` when it is not); ``None`` when not known.
+
+        Each known ``grid_status`` has its reason: ``SystemGridConnected`` is
+        ``ON_GRID``; ``SystemIslandedActive`` and ``SystemIslandedReady``
+        ``ISLANDED``; ``SystemTransitionToIsland`` ``GOING_OFF_GRID``;
+        ``SystemTransitionToGrid`` ``RECONNECTING`` (still off grid until it is
+        done); ``SystemWaitForUser`` ``WAITING_FOR_USER``;
+        ``SystemMicroGridFaulted`` ``FAULTED``. A value new firmware sends is
+        read by its name, case and ``_`` aside: one naming a fault is
+        ``FAULTED``, a wait for the user ``WAITING_FOR_USER``, a transition to
+        island ``GOING_OFF_GRID``, a transition to grid ``RECONNECTING``, an
+        island or a microgrid ``ISLANDED``. Any other value, a missing one
+        included, says nothing either way: ``None``.
+        """
+        status = self.grid_status
+        if status is None:
             return None
-        return self.grid_status is GridStatus.SYSTEM_GRID_CONNECTED
+        if isinstance(status, GridStatus):
+            return _OFF_GRID_REASONS[status]
+        words = _NOT_WORDS.sub("", status.lower())
+        for pattern, reason in _OFF_GRID_WORDS:
+            if pattern.search(words):
+                return reason
+        return None
+
+    @property
+    def connected(self) -> bool | None:
+        """Whether the site is connected to the grid; ``None`` when not known.
+
+        ``False`` for every off-grid reason (see :attr:`off_grid_reason`), so an
+        automation waiting for "off grid" runs whatever the gateway calls it.
+        """
+        reason = self.off_grid_reason
+        return None if reason is None else reason is OffGridReason.ON_GRID
 
     @classmethod
     def from_json(cls, data: object) -> GridStatusInfo:
