@@ -3,9 +3,12 @@
 Serial numbers and the DIN become pseudonyms, the same one wherever a value
 appears (``**SERIAL_1**``, ``**DIN**``, ``**GATEWAY_SERIAL**``): the owner's
 device tree survives, and the download replays in the simulator as the owner's
-gateway. Credentials, the MAC address and the title are plainly redacted. Both
-are matched by value as well as by key, so an error message quoting the
-gateway leaks nothing either. Anything nested deeper than a real answer ever
+gateway. The address the gateway was added with is ``**HOST**`` (a host name
+can name its owner) and the certificate fingerprint ``**CERTIFICATE**`` (one
+the client met since, if different, ``**CERTIFICATE_2**``). Credentials, the
+MAC address and the title are plainly redacted. All are matched by value as
+well as by key, in any case form, so an error message quoting the gateway
+leaks nothing either. Anything nested deeper than a real answer ever
 is stands as ``**TOO_DEEP**``, so a hostile answer cannot break the download.
 """
 
@@ -18,12 +21,13 @@ import re
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import CONF_EMAIL, CONF_MAC, CONF_PASSWORD
+from homeassistant.const import CONF_EMAIL, CONF_HOST, CONF_MAC, CONF_PASSWORD
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.json import json_dumps
 from homeassistant.util.json import json_loads
 
+from .connection import CONF_CERTIFICATE_FINGERPRINT
 from .const import CONF_SESSION
 from .coordinator import PowerwallCoordinator, PowerwallGatewayConfigEntry, PowerwallGatewayData
 from .devices import is_din
@@ -42,6 +46,11 @@ MIN_SUBSTRING_LENGTH = 4
 SERIAL = "SERIAL"
 DIN = "DIN"
 GATEWAY_SERIAL = "GATEWAY_SERIAL"
+HOST = "HOST"
+CERTIFICATE = "CERTIFICATE"
+# What may continue a host name or address: the host is replaced only where
+# none of these is next to it, so 192.168.1.5 leaves 192.168.1.50 alone.
+HOST_CHARACTER = r"[\w-]"
 
 # Keys whose values are plainly redacted. A DHCP-discovered entry's discovery
 # keys hold its MAC address; the title holds the gateway's serial number.
@@ -66,6 +75,8 @@ IDENTITY_KEYS: Mapping[str, str] = {
     "packageserialnumber": SERIAL,
     "package_serial_number": SERIAL,
     "serial_number": SERIAL,
+    "host": HOST,
+    "certificate_fingerprint": CERTIFICATE,
 }
 # The entry's unique id is the DIN, or for firmware without one an id derived
 # from the batteries or the address: a pseudonym if it is a known identity, else redacted.
@@ -73,61 +84,113 @@ UNIQUE_ID = "unique_id"
 
 
 class Pseudonyms:
-    """Placeholders for identities and secrets, looked up by value, case-insensitively.
+    """Placeholders for identities and secrets, looked up by value.
 
     The first value of a kind gets ``**DIN**`` / ``**GATEWAY_SERIAL**`` (then
     ``_2``, …); battery serials are numbered from ``**SERIAL_1**``. A value
     keeps the placeholder it was first given, whatever key it appears under.
+
+    Secrets and identities match in any case: by their original spelling and
+    by their lower-case, upper-case and case-folded forms, which may differ in
+    length (``İ`` lower-cases to two characters, ``ß`` upper-cases to ``SS``),
+    so each form is a pattern of its own and the text around a match is never
+    touched. The host matches as it was typed (host names are stored lower
+    case), and only where it stands whole, so a host named ``powerwall`` does
+    not rewrite the gateway's "Powerwall firmware".
     """
 
     def __init__(self) -> None:
         """Start knowing no value."""
-        self._placeholders: dict[str, str] = {}
+        # By case-folded value; the spelling each was given, for its patterns.
+        self._folded: dict[str, str] = {}
+        self._spellings: dict[str, str] = {}
+        # Host forms, by their exact spelling.
+        self._exact: dict[str, str] = {}
         self._count: Counter[str] = Counter()
         self._pattern: re.Pattern[str] | None = None
+        # The placeholder of each of the pattern's groups, in order.
+        self._groups: list[str] = []
 
-    def add(self, value: object, kind: str) -> None:
-        """Give ``value`` the next placeholder of ``kind`` (SERIAL, DIN, GATEWAY_SERIAL)."""
+    def known(self, value: str) -> str | None:
+        """The placeholder of ``value`` as a whole, if it has one."""
+        value = value.strip()
+        return self._folded.get(value.casefold()) or self._exact.get(value)
+
+    def add(self, value: object, kind: str, *, exact: bool = False) -> str | None:
+        """Give ``value`` the next placeholder of ``kind`` (SERIAL, DIN, …) and return it."""
         if not isinstance(value, str) or not (value := value.strip()):
-            return
-        if value.lower() not in self._placeholders:
+            return None
+        if (placeholder := self.known(value)) is None:
             self._count[kind] += 1
             number = self._count[kind]
             suffix = f"_{number}" if kind == SERIAL or number > 1 else ""
-            self._set(value, f"**{kind}{suffix}**")
+            placeholder = f"**{kind}{suffix}**"
+            self.alias(value, placeholder, exact=exact)
         # A DIN is "<part number>--<gateway serial>"; the serial also appears alone.
         if kind == DIN and "--" in value:
             self.add(value.rpartition("--")[2], GATEWAY_SERIAL)
+        return placeholder
+
+    def alias(self, value: str, placeholder: str, *, exact: bool = False) -> None:
+        """Another spelling of a value that stands as ``placeholder``."""
+        if not (value := value.strip()) or self.known(value) is not None:
+            return
+        if exact:
+            self._exact[value] = placeholder
+        else:
+            self._folded[value.casefold()] = placeholder
+            self._spellings[value] = placeholder
+        self._pattern = None
+
+    def add_host(self, host: object) -> None:
+        """The gateway's address as typed (``host``, ``host:port``, ``[v6]:port``) and its parts."""
+        if not isinstance(host, str) or (placeholder := self.add(host, HOST, exact=True)) is None:
+            return
+        for form in (host.strip(), *_host_forms(host.strip())):
+            self.alias(form, placeholder, exact=True)
+            # A gateway with neither DIN nor batteries has its host, upper-cased, as unique id.
+            self.alias(form.upper(), placeholder, exact=True)
+
+    def add_certificate(self, fingerprint: object) -> None:
+        """A certificate's SHA-256 fingerprint, in hex and in the colon-separated spelling."""
+        if not isinstance(fingerprint, str):
+            return
+        if (placeholder := self.add(fingerprint, CERTIFICATE)) is not None:
+            digits = fingerprint.strip()
+            pairs = ":".join(digits[i : i + 2] for i in range(0, len(digits), 2))
+            self.alias(pairs, placeholder)
 
     def redact(self, value: object) -> None:
         """Replace ``value`` (a password, a token, …) with ``**REDACTED**`` wherever it appears."""
-        if (
-            isinstance(value, str)
-            and (value := value.strip())
-            and value.lower() not in self._placeholders
-        ):
-            self._set(value, REDACTED)
-
-    def _set(self, value: str, placeholder: str) -> None:
-        self._placeholders[value.lower()] = placeholder
-        self._pattern = None
+        if isinstance(value, str):
+            self.alias(value, REDACTED)
 
     def replace(self, text: str) -> str:
         """``text`` with every known value in it replaced by its placeholder."""
-        if (whole := self._placeholders.get(text.strip().lower())) is not None:
+        if (whole := self.known(text)) is not None:
             return whole
         if self._pattern is None:
-            # Longest first: a DIN is replaced as a whole, not as its serial part.
-            values = sorted(
-                (v for v in self._placeholders if len(v) >= MIN_SUBSTRING_LENGTH),
-                key=len,
-                reverse=True,
-            )
-            self._pattern = re.compile("|".join(map(re.escape, values)) or "(?!)", re.IGNORECASE)
-        # A match whose case folds differently from lower() is still a secret.
-        return self._pattern.sub(
-            lambda match: self._placeholders.get(match[0].lower(), REDACTED), text
+            self._pattern = self._compile()
+        return self._pattern.sub(lambda match: self._groups[(match.lastindex or 1) - 1], text)
+
+    def _compile(self) -> re.Pattern[str]:
+        forms: list[tuple[str, str, str]] = []  # (form, its pattern, placeholder)
+        for spelling, placeholder in self._spellings.items():
+            cases = {spelling, spelling.lower(), spelling.upper(), spelling.casefold()}
+            forms.extend((form, f"(?i:{re.escape(form)})", placeholder) for form in cases)
+        bound = HOST_CHARACTER
+        forms.extend(
+            (form, f"(?<!{bound}){re.escape(form)}(?!{bound})", placeholder)
+            for form, placeholder in self._exact.items()
         )
+        # Longest first: a DIN is replaced as a whole, not as its serial part.
+        forms = sorted(
+            (form for form in forms if len(form[0]) >= MIN_SUBSTRING_LENGTH),
+            key=lambda form: len(form[0]),
+            reverse=True,
+        )
+        self._groups = [placeholder for _, _, placeholder in forms]
+        return re.compile("|".join(f"({pattern})" for _, pattern, _ in forms) or "(?!)")
 
     def identity(self, value: object) -> object:
         """The value of an identity key: its placeholder, else redacted."""
@@ -136,6 +199,16 @@ class Pseudonyms:
         if isinstance(value, str) and (replaced := self.replace(value)) != value:
             return replaced
         return REDACTED
+
+
+def _host_forms(host: str) -> list[str]:
+    """``host`` without its port, and an IPv6 address also without its brackets."""
+    if host.startswith("["):
+        address = host[1:].partition("]")[0]
+        return [f"[{address}]", address]
+    if host.count(":") == 1:
+        return [host.rpartition(":")[0]]
+    return []
 
 
 def _items(data: object) -> Iterator[tuple[str, object]]:
@@ -199,6 +272,12 @@ def _pseudonyms(
     knows (all there is when the entry did not load).
     """
     pseudonyms = Pseudonyms()
+    pseudonyms.add_host(entry.data.get(CONF_HOST))
+    # The fingerprint the entry trusts first: one the client met since is ``_2``.
+    pseudonyms.add_certificate(entry.data.get(CONF_CERTIFICATE_FINGERPRINT))
+    for key, value in _items(download):
+        if IDENTITY_KEYS.get(key) == CERTIFICATE:
+            pseudonyms.add_certificate(value)
     if is_din(entry.unique_id):
         pseudonyms.add(entry.unique_id, DIN)
     for key, value in _items(download):

@@ -1,31 +1,93 @@
-"""The last grid outage: when it started, when it ended, kept across restarts.
+"""The last grid outage and outage statistics, kept across restarts.
 
 Times are those of the grid poll that saw the change: the change itself
 happened within one grid interval before (``*_after`` says since when). An
 outage that starts or ends while Home Assistant is not running is never given
 an invented time: its start or end is unknown, and the window in which it
 happened is kept instead.
+
+How long things last is measured on the monotonic clock, never by
+subtracting wall-clock times: setting the clock (NTP, a user, a dead RTC
+battery) during an outage changes neither its duration nor the time off grid.
+
+The history file is Home Assistant's storage, which anyone can edit: what
+cannot be read in it is unknown (one warning), never a failed entry.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
+import logging
+import math
+import time
 from typing import Any, Literal
 
 from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN
 
+_LOGGER = logging.getLogger(__name__)
+
 STORAGE_VERSION = 1
 SAVE_DELAY = 10  # seconds
 # When the grid was last seen is saved this often (and at shutdown), not at
 # every poll: a Raspberry Pi's SD card should not be written every 10 seconds.
+# The time off grid is saved with it, so a crash loses both to the same instant.
 LAST_SEEN_SAVE_INTERVAL = timedelta(hours=1)
 
+# What a store that cannot be read raises: HomeAssistantError (unreadable
+# file), NotImplementedError (another storage version: there is no migration),
+# KeyError/TypeError/AttributeError (the wrapper is not the shape Store expects).
+_UNREADABLE = (HomeAssistantError, NotImplementedError, KeyError, TypeError, AttributeError)
+
 type OutageEventType = Literal["grid_lost", "grid_restored"]
+
+
+class _Reader:
+    """Reads one stored history and remembers what in it could not be read."""
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+
+    def time(self, data: Mapping[str, Any], key: str) -> datetime | None:
+        """A stored time; a naive one is UTC, as everything this file holds is written."""
+        value = data.get(key)
+        if value is None:
+            return None
+        parsed: datetime | None = None
+        if isinstance(value, str):
+            try:
+                parsed = dt_util.parse_datetime(value)
+            except ValueError:  # 2026-13-01, 2026-02-30
+                parsed = None
+        if parsed is None:
+            self.problems.append(f"{key}={value!r}")
+            return None
+        if parsed.tzinfo is None:
+            # Not Home Assistant's as_utc, which takes a naive time as local:
+            # this file is only ever written in UTC, so UTC lost its offset.
+            return parsed.replace(tzinfo=dt_util.UTC)
+        return dt_util.as_utc(parsed)
+
+    def seconds(self, data: Mapping[str, Any], key: str) -> float | None:
+        """A stored non-negative number of seconds."""
+        value = data.get(key)
+        if value is None:
+            return None
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+            or value < 0
+        ):
+            self.problems.append(f"{key}={value!r}")
+            return None
+        return float(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,13 +100,18 @@ class Outage:
     ended: datetime | None = None
     ended_after: datetime | None = None
     ongoing: bool = True
+    # Seconds from the poll that saw it begin to the last poll that saw it (its
+    # end, once over), on the monotonic clock within a run and by the wall
+    # clock across a restart. None when its start was not seen, or a clock
+    # went back so that it cannot be known.
+    measured_seconds: float | None = None
 
     @property
     def duration(self) -> timedelta | None:
-        """How long it lasted, when both ends are known."""
-        if self.started is None or self.ended is None:
+        """How long it lasted, when it is over and both ends were seen; never negative."""
+        if self.ongoing or self.ended is None or self.measured_seconds is None:
             return None
-        return self.ended - self.started
+        return timedelta(seconds=self.measured_seconds)
 
     def as_json(self) -> dict[str, Any]:
         """What is stored."""
@@ -54,20 +121,32 @@ class Outage:
         }
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Outage:
-        """What was stored; unreadable times are unknown."""
+    def from_json(
+        cls,
+        data: Mapping[str, Any],
+        last_seen: datetime | None = None,
+        reader: _Reader | None = None,
+    ) -> Outage:
+        """What was stored; what cannot be read is unknown.
 
-        def time(key: str) -> datetime | None:
-            value = data.get(key)
-            return dt_util.parse_datetime(value) if isinstance(value, str) else None
-
-        return cls(
-            started=time("started"),
-            started_after=time("started_after"),
-            ended=time("ended"),
-            ended_after=time("ended_after"),
+        A record written before durations were measured (no ``measured_seconds``)
+        is given its wall-clock duration, up to ``last_seen`` while it lasts,
+        when that is not negative.
+        """
+        reader = reader or _Reader()
+        outage = cls(
+            started=reader.time(data, "started"),
+            started_after=reader.time(data, "started_after"),
+            ended=reader.time(data, "ended"),
+            ended_after=reader.time(data, "ended_after"),
             ongoing=data.get("ongoing") is True,
+            measured_seconds=reader.seconds(data, "measured_seconds"),
         )
+        if "measured_seconds" not in data and outage.started is not None:
+            until = last_seen if outage.ongoing else outage.ended
+            if until is not None and until >= outage.started:
+                outage = replace(outage, measured_seconds=(until - outage.started).total_seconds())
+        return outage
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +159,16 @@ class OutageEvent:
 
 
 class OutageTracker:
-    """Follow the live grid connection and remember the last outage."""
+    """Follow the live grid connection; remember the last outage and count them all.
+
+    ``outage_count`` is the number of outages seen: each one is counted once,
+    when it is first seen (the ``grid_lost`` it fires), including one found
+    under way at start-up when the last run did not know of it. ``time_off_grid``
+    is the time spent off grid between polls of a run, on the monotonic clock:
+    it accrues at each poll while an outage lasts, and time nobody watched
+    (Home Assistant not running) is never added. Both are stored, so a
+    restart, a reload or an update neither resets nor double-counts them.
+    """
 
     def __init__(self, hass: HomeAssistant, entry_id: str) -> None:
         """Keep one entry's outage history in Home Assistant's storage."""
@@ -92,36 +180,103 @@ class OutageTracker:
         # When the grid was last seen at all: in this run, or (after a restart) in the last.
         self._last_seen: datetime | None = None
         self._connected: bool | None = None
+        # The monotonic clock at the last poll of this run that knew the grid status.
+        self._monotonic: float | None = None
         self._saved_at: datetime | None = None
+        self._outage_count = 0
+        self._time_off_grid = 0.0  # seconds
+
+    @property
+    def outage_count(self) -> int:
+        """How many outages were seen, over every run."""
+        return self._outage_count
+
+    @property
+    def time_off_grid(self) -> timedelta:
+        """How long the grid was seen to be away, over every run."""
+        return timedelta(seconds=self._time_off_grid)
 
     async def async_load(self) -> None:
-        """Restore what a previous run knew."""
-        if (stored := await self._store.async_load()) is None:
+        """Restore what a previous run knew; a history that cannot be read is unknown."""
+        try:
+            stored: object = await self._store.async_load()
+        except _UNREADABLE as err:
+            self._warn_unreadable(f"{type(err).__name__}: {err}")
             return
-        if isinstance(last := stored.get("last"), dict):
-            self.last = Outage.from_json(last)
-        if isinstance(seen := stored.get("last_seen"), str):
-            self._last_seen = dt_util.parse_datetime(seen)
+        if stored is None:
+            return
+        if not isinstance(stored, Mapping):
+            self._warn_unreadable(f"its data is a {type(stored).__name__}, not an object")
+            return
+        reader = _Reader()
+        self._last_seen = reader.time(stored, "last_seen")
+        last = stored.get("last")
+        if isinstance(last, Mapping):
+            self.last = Outage.from_json(last, self._last_seen, reader)
+        elif last is not None:
+            reader.problems.append(f"last={last!r}")
+        count = stored.get("outage_count", 0)
+        if isinstance(count, int) and not isinstance(count, bool) and count >= 0:
+            self._outage_count = count
+        else:
+            reader.problems.append(f"outage_count={count!r}")
+        self._time_off_grid = reader.seconds(stored, "time_off_grid_seconds") or 0.0
+        if reader.problems:
+            self._warn_unreadable(f"unreadable {', '.join(reader.problems)}")
+
+    def _warn_unreadable(self, why: str) -> None:
+        _LOGGER.warning(
+            "The outage history in %s cannot be read (%s); what it held is unknown "
+            "and is written afresh at the next save",
+            self._store.path,
+            why[:500],
+        )
 
     @callback
-    def observe(self, connected: bool | None, now: datetime) -> OutageEvent | None:
-        """Note one grid poll; return the event it reveals, if any."""
+    def observe(
+        self, connected: bool | None, now: datetime, *, monotonic: float | None = None
+    ) -> OutageEvent | None:
+        """Note one grid poll; return the event it reveals, if any.
+
+        ``monotonic`` is the monotonic clock at the poll (``time.monotonic()``
+        when not given); durations come from it, ``now`` only says when.
+        """
         if connected is None:  # an unknown grid status says nothing either way
             return None
+        reading = time.monotonic() if monotonic is None else monotonic
         previous, self._connected = self._connected, connected
+        elapsed: float | None = None
+        if previous is not None and self._monotonic is not None:
+            elapsed = reading - self._monotonic
+            if elapsed < 0:  # not a monotonic clock after all: nothing is known
+                elapsed = None
+        self._monotonic = reading
         # The first poll of this run compares with what the last run knew.
         was_connected = previous if previous is not None else not self._ongoing
         since, self._last_seen = self._last_seen, now
+        if previous is False:
+            self._accrue(elapsed)
+        elif previous is None and not connected:
+            self._bridge_restart(since, now)
         event: OutageEvent | None = None
         if was_connected and not connected:
             # Seen beginning by this run: it began after the last poll. Found
             # ongoing at start-up: it began while nobody was watching.
-            started = now if previous is not None else None
-            self.last = Outage(started=started, started_after=since)
+            seen = previous is not None
+            self.last = Outage(
+                started=now if seen else None,
+                started_after=since,
+                measured_seconds=0.0 if seen else None,
+            )
+            self._outage_count += 1
             event = OutageEvent("grid_lost", now, self.last)
         elif not was_connected and connected and self.last is not None:
-            ended = now if previous is not None else None
-            self.last = replace(self.last, ended=ended, ended_after=since, ongoing=False)
+            if previous is not None:
+                self.last = replace(self.last, ended=now, ended_after=since, ongoing=False)
+            else:  # it ended while nobody was watching: neither end nor duration is known
+                self.last = replace(
+                    self.last, ended=None, ended_after=since, ongoing=False, measured_seconds=None
+                )
             event = OutageEvent("grid_restored", now, self.last)
         if event is not None:
             self.last_event = event
@@ -134,6 +289,30 @@ class OutageTracker:
             self._store.async_delay_save(self._stored, SAVE_DELAY)
         return event
 
+    def _accrue(self, elapsed: float | None) -> None:
+        """Off grid since the last poll of this run: that time counts, to the outage too."""
+        if elapsed is not None:
+            self._time_off_grid += elapsed
+        if self.last is None or not self.last.ongoing or self.last.measured_seconds is None:
+            return
+        measured = self.last.measured_seconds + elapsed if elapsed is not None else None
+        self.last = replace(self.last, measured_seconds=measured)
+
+    def _bridge_restart(self, since: datetime | None, now: datetime) -> None:
+        """Still off grid at start-up: the outage's duration spans the restart.
+
+        Its measured part ran to ``since`` (saved with it); the time Home
+        Assistant was down is added by the wall clock, the only one that
+        spans a restart. A clock set back across it makes the duration unknown.
+        The time off grid is not given this gap: nobody watched it.
+        """
+        last = self.last
+        if last is None or not last.ongoing or last.measured_seconds is None:
+            return
+        gap = (now - since).total_seconds() if since is not None else None
+        measured = last.measured_seconds + gap if gap is not None and gap >= 0 else None
+        self.last = replace(last, measured_seconds=measured)
+
     @property
     def _ongoing(self) -> bool:
         return self.last is not None and self.last.ongoing
@@ -142,6 +321,8 @@ class OutageTracker:
         return {
             "last": self.last.as_json() if self.last is not None else None,
             "last_seen": self._last_seen.isoformat() if self._last_seen else None,
+            "outage_count": self._outage_count,
+            "time_off_grid_seconds": self._time_off_grid,
         }
 
     async def async_save(self) -> None:

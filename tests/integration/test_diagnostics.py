@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 from unittest.mock import MagicMock
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_EMAIL, CONF_HOST, CONF_MAC, CONF_PASSWORD
 from homeassistant.core import HomeAssistant
@@ -25,7 +26,7 @@ from custom_components.powerwall_gateway.const import CONF_SESSION, DOMAIN
 from simulator import GatewaySimulator
 from simulator.pytest_plugin import SimulatorFactory
 
-from .conftest import DIN, PASSWORD, SESSION, load_fixture, simulator_entry
+from .conftest import DIN, HOST, PASSWORD, SESSION, load_fixture, poll, simulator_entry
 
 REDACTED = "**REDACTED**"
 EMAIL = "owner@example.com"
@@ -34,9 +35,6 @@ EMAIL = "owner@example.com"
 VOLATILE = path_type(
     {
         r"entry\.(entry_id|created_at|modified_at)": (str,),
-        # The simulator listens on a free port and makes a new certificate each run.
-        r"entry\.data\.host": (str,),
-        r"(client|entry\.data)\.certificate_fingerprint": (str,),
         # The simulator's clock: its start and up time.
         r"gateway_info\.up_time_seconds": (str,),
         r"payloads\./api/status\.(start_time|up_time_seconds)": (str,),
@@ -66,6 +64,8 @@ def mock_secrets(payload: dict[str, Any]) -> dict[str, str]:
         "AuthCookie": SESSION["AuthCookie"],
         "UserRecord": SESSION["UserRecord"],
         "entry DIN": DIN,
+        "host": HOST,
+        "certificate fingerprint": "ab" * 32,
         "payload DIN": payload["gateway_din"],
         # The gateway serial part of the DIN, in any spelling.
         "gateway serial": DIN.rsplit("--", 1)[1],
@@ -118,7 +118,7 @@ async def test_diagnostics_mock_client_content(
     assert diagnostics["client"] == {
         "logins": 1,
         "rate_limited_for_seconds": 0.0,
-        "certificate_fingerprint": "ab" * 32,
+        "certificate_fingerprint": "**CERTIFICATE**",
     }
     entry_data = diagnostics["entry"]["data"]
     assert entry_data[CONF_PASSWORD] == REDACTED
@@ -167,6 +167,9 @@ def simulator_secrets(sim: GatewaySimulator, entry: MockConfigEntry) -> dict[str
         "email": entry.data.get(CONF_EMAIL, ""),
         "DIN": sim.din,
         "DIN (upper case)": sim.din.upper(),
+        "host": sim.host,
+        "address": sim.bind_host,
+        "certificate fingerprint": sim.fingerprint,
         **{f"session {key}": value for key, value in session.items()},
     }
     for index, serial in enumerate(sim.serials):
@@ -200,10 +203,10 @@ async def test_diagnostics_simulator_content(
     assert diagnostics["coordinators"]["flags"]["last_update_success"] is True
     assert diagnostics["coordinators"]["batteries"]["last_update_success"] is True
     assert diagnostics["client"]["logins"] == simulator.logins == 1
-    fingerprint = diagnostics["client"]["certificate_fingerprint"]
-    assert isinstance(fingerprint, str)
-    assert len(fingerprint) == 64
-    assert int(fingerprint, 16) >= 0
+    # The certificate the entry trusts is the one the client met.
+    assert diagnostics["client"]["certificate_fingerprint"] == "**CERTIFICATE**"
+    assert diagnostics["entry"]["data"]["certificate_fingerprint"] == "**CERTIFICATE**"
+    assert diagnostics["entry"]["data"][CONF_HOST] == "**HOST**"
     assert diagnostics["entry"]["data"][CONF_SESSION] == REDACTED
 
 
@@ -253,7 +256,7 @@ async def test_diagnostics_entry_not_loaded(
     diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, mock_config_entry)
     assert diagnostics["entry"]["domain"] == "powerwall_gateway"
     assert diagnostics["entry"]["data"][CONF_PASSWORD] == REDACTED
-    assert diagnostics["entry"]["data"]["host"] == mock_config_entry.data["host"]
+    assert diagnostics["entry"]["data"]["host"] == "**HOST**"
     # Why the gateway is not loaded is the first thing a bug report needs.
     assert "setup_retry" in json.dumps(diagnostics["state"])
     assert "payloads" not in diagnostics
@@ -464,3 +467,89 @@ async def test_diagnostics_gateway_without_din(
         diagnostics,
         {"MAC": mac, "MAC (upper case)": mac.upper(), "gateway id": "SERIALS-0123456789ABCDEF"},
     )
+
+
+async def test_diagnostics_host_nowhere_after_a_failed_poll(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    init_integration: MockConfigEntry,
+    mock_client: MagicMock,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A poll that failed quoting the address leaves no address in the download."""
+    mock_client.get_grid_status.side_effect = PowerwallConnectionError(
+        f"Cannot connect to host {HOST}:443 ssl:default [Connection refused]"
+    )
+    await poll(hass, freezer, seconds=10)
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, init_integration)
+    assert diagnostics["coordinators"]["grid"]["last_update_success"] is False
+    assert diagnostics["entry"]["data"][CONF_HOST] == "**HOST**"
+    assert_absent(diagnostics, {"host": HOST})
+
+
+async def test_diagnostics_setup_retry_reason_names_no_host(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    mock_config_entry: MockConfigEntry,
+    mock_client: MagicMock,
+) -> None:
+    """The reason an entry waits to set up, quoting its address, shows the host's pseudonym."""
+    mock_client.get_status.side_effect = PowerwallConnectionError(
+        f"Cannot connect to https://{HOST}/api/status"
+    )
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert mock_config_entry.state is ConfigEntryState.SETUP_RETRY
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, mock_config_entry)
+    assert "https://**HOST**/api/status" in diagnostics["reason"]
+    assert_absent(diagnostics, {"host": HOST})
+
+
+async def test_diagnostics_changed_certificate_has_a_pseudonym_of_its_own(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    init_integration: MockConfigEntry,
+    mock_client: MagicMock,
+) -> None:
+    """The certificate the entry trusts and another the client met are told apart, not shown."""
+    mock_client.certificate_fingerprint = "cd" * 32
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, init_integration)
+    assert diagnostics["entry"]["data"]["certificate_fingerprint"] == "**CERTIFICATE**"
+    assert diagnostics["client"]["certificate_fingerprint"] == "**CERTIFICATE_2**"
+    assert_absent(diagnostics, {"trusted": "ab" * 32, "met": "cd" * 32})
+
+
+@pytest.mark.parametrize(
+    ("password", "quoted"),
+    [
+        ("İstanbul2024", "İstanbul2024"),
+        ("İstanbul2024", "İSTANBUL2024"),
+        ("Straße99", "STRASSE99"),
+        ("Straße99", "strasse99"),
+    ],
+)
+async def test_diagnostics_redacts_a_password_in_any_case_form(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    mock_client: MagicMock,
+    password: str,
+    quoted: str,
+) -> None:
+    """A password whose lower or upper case changes length is redacted wherever it is quoted."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Backup Gateway",
+        unique_id=DIN,
+        data={CONF_HOST: HOST, CONF_PASSWORD: password, CONF_EMAIL: "", CONF_SESSION: SESSION},
+    )
+    payload = load_fixture("powerwalls.json")
+    payload["on_grid_check_error"] = f"login with {quoted}: refused"
+    mock_client.last_payloads = {"/api/powerwalls": payload}
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+    answer = diagnostics["payloads"]["/api/powerwalls"]["on_grid_check_error"]
+    assert answer == "login with **REDACTED**: refused"
+    assert diagnostics["entry"]["data"][CONF_PASSWORD] == REDACTED

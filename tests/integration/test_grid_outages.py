@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+import json
+import logging
+from pathlib import Path
 from typing import Any
-from unittest.mock import MagicMock
+from unittest.mock import MagicMock, patch
 
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import EVENT_HOMEASSISTANT_FINAL_WRITE, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers.storage import STORAGE_DIR, Store
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -319,3 +325,183 @@ async def test_outage_history_is_saved_when_home_assistant_stops(
     await hass.async_block_till_done()
     stored = hass_storage[storage_key(init_integration)]["data"]
     assert dt_util.parse_datetime(stored["last_seen"]) == seen
+
+
+# The real Store load, captured before the hass fixture mocks storage: the
+# files below are read from disk as Home Assistant reads them.
+REAL_STORE_LOAD = Store._async_load
+
+
+@pytest.fixture
+def storage_dir(hass: HomeAssistant, tmp_path: Path) -> Iterator[Path]:
+    """Home Assistant's ``.storage`` folder, on disk, read by the real Store."""
+    hass.config.config_dir = str(tmp_path)
+    folder = tmp_path / STORAGE_DIR
+    folder.mkdir()
+    with patch.object(Store, "_async_load", REAL_STORE_LOAD):
+        yield folder
+
+
+def history(last: Any, last_seen: Any = "2026-11-28T21:00:00+00:00") -> dict[str, Any]:
+    return {
+        "version": 1,
+        "minor_version": 1,
+        "key": "",
+        "data": {"last": last, "last_seen": last_seen},
+    }
+
+
+ONGOING = {
+    "started": "2026-11-28T20:00:00+00:00",
+    "started_after": "2026-11-28T19:59:50+00:00",
+    "ended": None,
+    "ended_after": None,
+    "ongoing": True,
+}
+
+
+async def set_up_with_history(
+    hass: HomeAssistant, storage_dir: Path, entry: MockConfigEntry, content: str
+) -> None:
+    (storage_dir / storage_key(entry)).write_text(content, encoding="utf-8")
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+
+def outage_warnings(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    return [
+        record
+        for record in caplog.records
+        if record.name == "custom_components.powerwall_gateway.outages"
+        and record.levelno >= logging.WARNING
+    ]
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        pytest.param(json.dumps({**history(None), "data": "last outage"}), id="data a string"),
+        pytest.param(json.dumps({**history(None), "data": [1, 2]}), id="data a list"),
+        pytest.param(json.dumps([history(None)]), id="file a list"),
+        pytest.param(json.dumps({"data": {"last": None}}), id="no version"),
+        pytest.param(json.dumps({**history(None), "version": 7}), id="newer version"),
+        pytest.param(json.dumps(history("ongoing")), id="last a string"),
+        pytest.param(
+            json.dumps(history({**ONGOING, "started": "2026-13-01T00:00:00+00:00"})),
+            id="month 13",
+        ),
+        pytest.param(json.dumps(history(ONGOING, "2026-02-30T10:00:00+00:00")), id="30 February"),
+        pytest.param(json.dumps(history(ONGOING, 1764363600)), id="last_seen a number"),
+        pytest.param(
+            json.dumps(
+                {**history(ONGOING), "data": {**history(ONGOING)["data"], "outage_count": -3}}
+            ),
+            id="negative count",
+        ),
+        pytest.param(
+            json.dumps(
+                {**history(None), "data": {"last": None, "time_off_grid_seconds": "an hour"}}
+            ),
+            id="time off grid a string",
+        ),
+    ],
+)
+async def test_unreadable_outage_history_is_unknown_not_a_failed_entry(
+    hass: HomeAssistant,
+    storage_dir: Path,
+    mock_config_entry: MockConfigEntry,
+    mock_client: MagicMock,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+    content: str,
+) -> None:
+    """Valid JSON of an unexpected shape: the entry loads, what cannot be read is unknown."""
+    await set_up_with_history(hass, storage_dir, mock_config_entry, content)
+    assert mock_config_entry.state is ConfigEntryState.LOADED
+    assert state_of(hass, GRID_CONNECTED).state == "on"
+    assert state_of(hass, DURATION).state == STATE_UNKNOWN
+    assert len(outage_warnings(caplog)) == 1
+    # Polls go on; the warning is not repeated.
+    await poll(hass, freezer, seconds=10)
+    assert len(outage_warnings(caplog)) == 1
+
+
+async def test_outage_history_that_is_not_json_is_unknown(
+    hass: HomeAssistant,
+    storage_dir: Path,
+    mock_config_entry: MockConfigEntry,
+    mock_client: MagicMock,
+) -> None:
+    """Home Assistant sets a file it cannot decode aside; the entry loads without history."""
+    await set_up_with_history(hass, storage_dir, mock_config_entry, '{"version": 1, "data": {')
+    assert mock_config_entry.state is ConfigEntryState.LOADED
+    assert state_of(hass, START).state == STATE_UNKNOWN
+
+
+async def test_outage_history_a_good_file_on_disk_is_read(
+    hass: HomeAssistant,
+    storage_dir: Path,
+    mock_config_entry: MockConfigEntry,
+    mock_client: MagicMock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The real file path is the one read: a good file gives its start, and no warning."""
+    await set_up_with_history(hass, storage_dir, mock_config_entry, json.dumps(history(ONGOING)))
+    assert dt_util.parse_datetime(state_of(hass, START).state) == dt_util.parse_datetime(
+        ONGOING["started"]
+    )
+    assert state_of(hass, EVENT).attributes["event_type"] == "grid_restored"
+    assert not outage_warnings(caplog)
+
+
+async def test_outage_history_times_without_a_time_zone_are_utc(
+    hass: HomeAssistant,
+    storage_dir: Path,
+    mock_config_entry: MockConfigEntry,
+    mock_client: MagicMock,
+) -> None:
+    """A naive time (a hand edit, another writer) is read as UTC, as Home Assistant writes them."""
+    naive = {**ONGOING, "started": "2026-11-28T20:00:00", "started_after": "2026-11-28T19:59:50"}
+    content = json.dumps(history(naive, "2026-11-28T21:00:00"))
+    await set_up_with_history(hass, storage_dir, mock_config_entry, content)
+    assert mock_config_entry.state is ConfigEntryState.LOADED
+    start = state_of(hass, START)
+    assert dt_util.parse_datetime(start.state) == datetime(2026, 11, 28, 20, tzinfo=dt_util.UTC)
+    # Back on grid at start-up: grid_restored fires, its end unknown, after the last time seen.
+    event = state_of(hass, EVENT)
+    assert event.attributes["event_type"] == "grid_restored"
+    assert event.attributes["duration_seconds"] is None
+    assert state_of(hass, END).attributes["ended_after"] == datetime(
+        2026, 11, 28, 21, tzinfo=dt_util.UTC
+    )
+
+
+async def test_outage_duration_with_the_wall_clock_set_back(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    mock_client: MagicMock,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """The wall clock set back an hour during an outage: 30 s, not -59.5 min."""
+    monotonic = [500.0]
+    clock = MagicMock()
+    clock.monotonic.side_effect = lambda: monotonic[0]
+    with patch("custom_components.powerwall_gateway.outages.time", clock):
+        mock_client.get_grid_status.return_value = GridStatusInfo.from_json(
+            load_fixture("grid_status_islanded.json")
+        )
+        monotonic[0] += 10
+        await poll(hass, freezer, seconds=10)
+        assert state_of(hass, EVENT).attributes["event_type"] == "grid_lost"
+        freezer.move_to(dt_util.utcnow() - timedelta(hours=1) + timedelta(seconds=30))
+        monotonic[0] += 30
+        mock_client.get_grid_status.return_value = GridStatusInfo.from_json(
+            load_fixture("grid_status.json")
+        )
+        await init_integration.runtime_data.grid.async_refresh()
+        await hass.async_block_till_done()
+    event = state_of(hass, EVENT)
+    assert event.attributes["event_type"] == "grid_restored"
+    assert event.attributes["duration_seconds"] == 30.0
+    assert float(state_of(hass, DURATION).state) == pytest.approx(0.5)
