@@ -6,7 +6,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from .api import Battery, GridState, GridStatus, GridStatusInfo, Powerwalls, PowerwallStatus
+from .api import (
+    Battery,
+    GridConnection,
+    GridState,
+    GridStatus,
+    GridStatusInfo,
+    Powerwalls,
+    PowerwallStatus,
+)
 from .outages import Outage, OutageEvent
 
 
@@ -23,6 +31,7 @@ class OffGridReason(StrEnum):
     GATEWAY_MESSAGE = "gateway_message"
     RECONNECTING = "reconnecting"
     WAITING_FOR_USER = "waiting_for_user"
+    FAULTED = "faulted"
 
 
 def seconds_until_reconnect(batteries: Iterable[Battery]) -> float | None:
@@ -34,16 +43,18 @@ def seconds_until_reconnect(batteries: Iterable[Battery]) -> float | None:
 def off_grid_reason(
     grid: GridStatusInfo, flags: PowerwallStatus | None, batteries: Iterable[Battery]
 ) -> OffGridReason | None:
-    """Why the site is where it is: what the gateway is doing first, then its grid status."""
-    grid_status = grid.grid_status
-    if not isinstance(grid_status, GridStatus):
-        return None  # an unknown status: the grid status sensor shows it as it is
-    if grid_status is GridStatus.SYSTEM_GRID_CONNECTED:
-        return OffGridReason.ON_GRID
-    if grid_status is GridStatus.SYSTEM_WAIT_FOR_USER:
-        return OffGridReason.WAITING_FOR_USER
-    if grid_status is GridStatus.SYSTEM_TRANSITION_TO_ISLAND:
-        return OffGridReason.GOING_OFF_GRID
+    """Why the site is where it is: its grid connection, then what the gateway is doing."""
+    match grid.connection:
+        case None:
+            return None  # a status that says nothing either way: shown as it is
+        case GridConnection.ON_GRID:
+            return OffGridReason.ON_GRID
+        case GridConnection.WAITING_FOR_USER:
+            return OffGridReason.WAITING_FOR_USER
+        case GridConnection.GOING_OFF_GRID:
+            return OffGridReason.GOING_OFF_GRID
+        case GridConnection.FAULTED:
+            return OffGridReason.FAULTED
     batteries = list(batteries)
     if flags is not None and flags.running_phase_detection:
         return OffGridReason.DETECTING_PHASES
@@ -55,9 +66,9 @@ def off_grid_reason(
         return OffGridReason.QUALIFYING
     if seconds_until_reconnect(batteries) is not None:
         return OffGridReason.WAITING_FOR_STABLE_GRID
-    if grid_status is GridStatus.SYSTEM_TRANSITION_TO_GRID:
+    if grid.connection is GridConnection.RECONNECTING:
         return OffGridReason.RECONNECTING
-    if grid_status is GridStatus.SYSTEM_ISLANDED_READY:
+    if grid.grid_status is GridStatus.SYSTEM_ISLANDED_READY:
         # Ready to go back, and not going: the gateway's own check says why, if anything.
         if flags is not None and flags.on_grid_check_error:
             return OffGridReason.GATEWAY_MESSAGE

@@ -17,10 +17,10 @@ from custom_components.powerwall_gateway.api import (
     CheckStatus,
     Diagnostic,
     GatewayInfo,
+    GridConnection,
     GridState,
     GridStatus,
     GridStatusInfo,
-    OffGridReason,
     PowerwallInvalidResponseError,
     Powerwalls,
     PowerwallStatus,
@@ -374,7 +374,7 @@ def test_a_faulted_microgrid_is_off_grid() -> None:
     info = GridStatusInfo.from_json(load_json("grid_status_microgrid_faulted.json"))
     assert info.grid_status is GridStatus.SYSTEM_MICRO_GRID_FAULTED
     assert info.connected is False
-    assert info.off_grid_reason is OffGridReason.FAULTED
+    assert info.connection is GridConnection.FAULTED
 
 
 def test_older_firmware_without_grid_services_active() -> None:
@@ -387,20 +387,20 @@ def test_older_firmware_without_grid_services_active() -> None:
 @pytest.mark.parametrize(
     ("grid_status", "reason"),
     [
-        ("SystemGridConnected", OffGridReason.ON_GRID),
-        ("SystemIslandedActive", OffGridReason.ISLANDED),
-        ("SystemIslandedReady", OffGridReason.ISLANDED),
-        ("SystemTransitionToIsland", OffGridReason.GOING_OFF_GRID),
-        ("SystemTransitionToGrid", OffGridReason.RECONNECTING),
-        ("SystemWaitForUser", OffGridReason.WAITING_FOR_USER),
-        ("SystemMicroGridFaulted", OffGridReason.FAULTED),
+        ("SystemGridConnected", GridConnection.ON_GRID),
+        ("SystemIslandedActive", GridConnection.ISLANDED),
+        ("SystemIslandedReady", GridConnection.ISLANDED),
+        ("SystemTransitionToIsland", GridConnection.GOING_OFF_GRID),
+        ("SystemTransitionToGrid", GridConnection.RECONNECTING),
+        ("SystemWaitForUser", GridConnection.WAITING_FOR_USER),
+        ("SystemMicroGridFaulted", GridConnection.FAULTED),
     ],
 )
-def test_every_known_grid_status_has_its_reason(grid_status: str, reason: OffGridReason) -> None:
+def test_every_known_grid_status_has_its_reason(grid_status: str, reason: GridConnection) -> None:
     info = GridStatusInfo.from_json({"grid_status": grid_status})
     assert isinstance(info.grid_status, GridStatus)
-    assert info.off_grid_reason is reason
-    assert info.connected is (reason is OffGridReason.ON_GRID)
+    assert info.connection is reason
+    assert info.connected is (reason is GridConnection.ON_GRID)
 
 
 @pytest.mark.parametrize("grid_status", list(GridStatus))
@@ -411,27 +411,27 @@ def test_no_known_grid_status_is_unknown(grid_status: GridStatus) -> None:
 @pytest.mark.parametrize(
     ("grid_status", "reason"),
     [
-        ("SystemIslandFaulted", OffGridReason.FAULTED),
-        ("SystemGridFault", OffGridReason.FAULTED),
-        ("system_micro_grid_faulted_hard", OffGridReason.FAULTED),
-        ("SystemIslandedSyncing", OffGridReason.ISLANDED),
-        ("SystemMicroGridActive", OffGridReason.ISLANDED),
-        ("SystemMICROGRIDReady", OffGridReason.ISLANDED),
-        ("SystemTransitionToIslandSlow", OffGridReason.GOING_OFF_GRID),
-        ("SystemTransitionToGridQualifying", OffGridReason.RECONNECTING),
-        ("SystemWaitForUserAck", OffGridReason.WAITING_FOR_USER),
-        ("system_wait_for_user_2", OffGridReason.WAITING_FOR_USER),
+        ("SystemIslandFaulted", GridConnection.FAULTED),
+        ("SystemGridFault", GridConnection.FAULTED),
+        ("system_micro_grid_faulted_hard", GridConnection.FAULTED),
+        ("SystemIslandedSyncing", GridConnection.ISLANDED),
+        ("SystemMicroGridActive", GridConnection.ISLANDED),
+        ("SystemMICROGRIDReady", GridConnection.ISLANDED),
+        ("SystemTransitionToIslandSlow", GridConnection.GOING_OFF_GRID),
+        ("SystemTransitionToGridQualifying", GridConnection.RECONNECTING),
+        ("SystemWaitForUserAck", GridConnection.WAITING_FOR_USER),
+        ("system_wait_for_user_2", GridConnection.WAITING_FOR_USER),
     ],
 )
 def test_an_unknown_status_that_names_an_off_grid_state_reads_off_grid(
-    grid_status: str, reason: OffGridReason
+    grid_status: str, reason: GridConnection
 ) -> None:
     """New firmware values are kept as sent, and still drive outage automations."""
     info = GridStatusInfo.from_json({"grid_status": grid_status})
     assert info.grid_status == grid_status
     assert not isinstance(info.grid_status, GridStatus)
     assert info.connected is False
-    assert info.off_grid_reason is reason
+    assert info.connection is reason
 
 
 @pytest.mark.parametrize(
@@ -440,7 +440,7 @@ def test_an_unknown_status_that_names_an_off_grid_state_reads_off_grid(
 def test_a_status_that_says_nothing_either_way_stays_unknown(grid_status: str | None) -> None:
     info = GridStatusInfo.from_json({"grid_status": grid_status})
     assert info.connected is None
-    assert info.off_grid_reason is None
+    assert info.connection is None
 
 
 def test_gateway_info() -> None:

@@ -494,15 +494,15 @@ async def test_diagnostics_setup_retry_reason_names_no_host(
     mock_client: MagicMock,
 ) -> None:
     """The reason an entry waits to set up, quoting its address, shows the host's pseudonym."""
-    mock_client.get_status.side_effect = PowerwallConnectionError(
-        f"Cannot connect to https://{HOST}/api/status"
+    mock_client.get_grid_status.side_effect = PowerwallConnectionError(
+        f"Cannot connect to https://{HOST}/api/system_status/grid_status"
     )
     mock_config_entry.add_to_hass(hass)
     await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
     assert mock_config_entry.state is ConfigEntryState.SETUP_RETRY
     diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, mock_config_entry)
-    assert "https://**HOST**/api/status" in diagnostics["reason"]
+    assert "https://**HOST**/api/system_status/grid_status" in diagnostics["reason"]
     assert_absent(diagnostics, {"host": HOST})
 
 

@@ -296,6 +296,11 @@ def battery(**values: Any) -> Battery:
             [],
             "islanded",
         ),
+        ("SystemMicroGridFaulted", PowerwallStatus(grid_qualifying=True), [], "faulted"),
+        # Names new firmware may invent: read by what they say, never a guess.
+        ("SystemIslandedWithGenerator", None, [], "islanded"),
+        ("SystemMicroGridStarting", None, [], "islanded"),
+        ("SystemWaitForUserRestart", None, [], "waiting_for_user"),
         ("SystemMysteryState", None, [], None),
     ],
 )

@@ -44,6 +44,7 @@ GRID_STATUSES = [
     "system_transition_to_grid",
     "system_transition_to_island",
     "system_wait_for_user",
+    "system_micro_grid_faulted",
 ]
 GRID_STATES = ["grid_compliant", "grid_qualifying", "grid_uncompliant"]
 

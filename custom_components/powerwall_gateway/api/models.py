@@ -76,10 +76,10 @@ class GridStatus(StrEnum):
     SYSTEM_MICRO_GRID_FAULTED = "SystemMicroGridFaulted"  # an outage (Powerwall-Dashboard#158)
 
 
-class OffGridReason(StrEnum):
-    """Why the site is off grid, read from ``grid_status`` (derived; not a gateway value).
+class GridConnection(StrEnum):
+    """Where the site stands to the grid, read from ``grid_status`` (derived; not a gateway value).
 
-    ``ON_GRID`` is the one reason that is not off grid.
+    ``ON_GRID`` is the one that is not off grid.
     """
 
     ON_GRID = "on_grid"
@@ -90,24 +90,24 @@ class OffGridReason(StrEnum):
     FAULTED = "faulted"
 
 
-_OFF_GRID_REASONS: dict[GridStatus, OffGridReason] = {
-    GridStatus.SYSTEM_GRID_CONNECTED: OffGridReason.ON_GRID,
-    GridStatus.SYSTEM_ISLANDED_ACTIVE: OffGridReason.ISLANDED,
-    GridStatus.SYSTEM_ISLANDED_READY: OffGridReason.ISLANDED,
-    GridStatus.SYSTEM_TRANSITION_TO_GRID: OffGridReason.RECONNECTING,
-    GridStatus.SYSTEM_TRANSITION_TO_ISLAND: OffGridReason.GOING_OFF_GRID,
-    GridStatus.SYSTEM_WAIT_FOR_USER: OffGridReason.WAITING_FOR_USER,
-    GridStatus.SYSTEM_MICRO_GRID_FAULTED: OffGridReason.FAULTED,
+_CONNECTIONS: dict[GridStatus, GridConnection] = {
+    GridStatus.SYSTEM_GRID_CONNECTED: GridConnection.ON_GRID,
+    GridStatus.SYSTEM_ISLANDED_ACTIVE: GridConnection.ISLANDED,
+    GridStatus.SYSTEM_ISLANDED_READY: GridConnection.ISLANDED,
+    GridStatus.SYSTEM_TRANSITION_TO_GRID: GridConnection.RECONNECTING,
+    GridStatus.SYSTEM_TRANSITION_TO_ISLAND: GridConnection.GOING_OFF_GRID,
+    GridStatus.SYSTEM_WAIT_FOR_USER: GridConnection.WAITING_FOR_USER,
+    GridStatus.SYSTEM_MICRO_GRID_FAULTED: GridConnection.FAULTED,
 }
 # A grid status new firmware invents is read by the words in its name (lower-cased,
 # separators dropped), first match wins: a fault is the most urgent reason to name.
 # "default" is not a fault.
-_OFF_GRID_WORDS: tuple[tuple[re.Pattern[str], OffGridReason], ...] = (
-    (re.compile(r"(?<!de)fault"), OffGridReason.FAULTED),
-    (re.compile(r"waitforuser"), OffGridReason.WAITING_FOR_USER),
-    (re.compile(r"transitiontoisland"), OffGridReason.GOING_OFF_GRID),
-    (re.compile(r"transitiontogrid"), OffGridReason.RECONNECTING),
-    (re.compile(r"island|microgrid"), OffGridReason.ISLANDED),
+_OFF_GRID_WORDS: tuple[tuple[re.Pattern[str], GridConnection], ...] = (
+    (re.compile(r"(?<!de)fault"), GridConnection.FAULTED),
+    (re.compile(r"waitforuser"), GridConnection.WAITING_FOR_USER),
+    (re.compile(r"transitiontoisland"), GridConnection.GOING_OFF_GRID),
+    (re.compile(r"transitiontogrid"), GridConnection.RECONNECTING),
+    (re.compile(r"island|microgrid"), GridConnection.ISLANDED),
 )
 
 
@@ -613,7 +613,7 @@ class GridStatusInfo:
     grid_services_active: bool | None = None
 
     @property
-    def off_grid_reason(self) -> OffGridReason | None:
+    def connection(self) -> GridConnection | None:
         """Why the site is off grid (``ON_GRID`` when it is not); ``None`` when not known.
 
         Each known ``grid_status`` has its reason: ``SystemGridConnected`` is
@@ -632,7 +632,7 @@ class GridStatusInfo:
         if status is None:
             return None
         if isinstance(status, GridStatus):
-            return _OFF_GRID_REASONS[status]
+            return _CONNECTIONS[status]
         words = _NOT_WORDS.sub("", status.lower())
         for pattern, reason in _OFF_GRID_WORDS:
             if pattern.search(words):
@@ -643,11 +643,11 @@ class GridStatusInfo:
     def connected(self) -> bool | None:
         """Whether the site is connected to the grid; ``None`` when not known.
 
-        ``False`` for every off-grid reason (see :attr:`off_grid_reason`), so an
+        ``False`` for every off-grid reason (see :attr:`connection`), so an
         automation waiting for "off grid" runs whatever the gateway calls it.
         """
-        reason = self.off_grid_reason
-        return None if reason is None else reason is OffGridReason.ON_GRID
+        reason = self.connection
+        return None if reason is None else reason is GridConnection.ON_GRID
 
     @classmethod
     def from_json(cls, data: object) -> GridStatusInfo:
