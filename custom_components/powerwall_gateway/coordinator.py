@@ -396,6 +396,8 @@ class PowerwallGridCoordinator(PowerwallCoordinator[GridData]):
             on_grid_check_error=flags.on_grid_check_error if flags is not None else None,
             last_outage=self.gateway.outages.last,
             event=event,
+            outage_count=self.gateway.outages.outage_count,
+            time_off_grid_seconds=self.gateway.outages.time_off_grid.total_seconds(),
         )
 
 

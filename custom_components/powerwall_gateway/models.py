@@ -89,6 +89,9 @@ class GridData:
     # The last outage (kept across restarts), and the change this read revealed.
     last_outage: Outage | None = None
     event: OutageEvent | None = None
+    # Every outage seen, and the time the site was seen off grid, over every run.
+    outage_count: int = 0
+    time_off_grid_seconds: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)

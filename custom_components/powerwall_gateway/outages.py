@@ -154,7 +154,6 @@ class OutageEvent:
     """A change of the grid connection, to fire on the event entity."""
 
     event_type: OutageEventType
-    at: datetime
     outage: Outage
 
 
@@ -176,7 +175,6 @@ class OutageTracker:
             hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}.outages"
         )
         self.last: Outage | None = None
-        self.last_event: OutageEvent | None = None
         # When the grid was last seen at all: in this run, or (after a restart) in the last.
         self._last_seen: datetime | None = None
         self._connected: bool | None = None
@@ -269,7 +267,7 @@ class OutageTracker:
                 measured_seconds=0.0 if seen else None,
             )
             self._outage_count += 1
-            event = OutageEvent("grid_lost", now, self.last)
+            event = OutageEvent("grid_lost", self.last)
         elif not was_connected and connected and self.last is not None:
             if previous is not None:
                 self.last = replace(self.last, ended=now, ended_after=since, ongoing=False)
@@ -277,9 +275,7 @@ class OutageTracker:
                 self.last = replace(
                     self.last, ended=None, ended_after=since, ongoing=False, measured_seconds=None
                 )
-            event = OutageEvent("grid_restored", now, self.last)
-        if event is not None:
-            self.last_event = event
+            event = OutageEvent("grid_restored", self.last)
         if (
             event is not None
             or self._saved_at is None
@@ -326,7 +322,7 @@ class OutageTracker:
         }
 
     async def async_save(self) -> None:
-        """Write what is known now (when the entry unloads, e.g. Home Assistant stops)."""
+        """Write what is known now (when the entry unloads: a reload, or the entry's removal)."""
         await self._store.async_save(self._stored())
 
     async def async_save_at_stop(self, _: Event) -> None:

@@ -14,6 +14,7 @@ from homeassistant.components.sensor import (
     SensorDeviceClass,
     SensorEntity,
     SensorEntityDescription,
+    SensorStateClass,
 )
 from homeassistant.const import MAX_LENGTH_STATE_STATE, PERCENTAGE, EntityCategory, UnitOfTime
 from homeassistant.core import HomeAssistant
@@ -155,6 +156,26 @@ OUTAGE_SENSORS: tuple[PowerwallSensorEntityDescription[GridData], ...] = (
         suggested_display_precision=0,
         always_available=True,
         value_fn=lambda grid: _outage_duration(grid.last_outage),
+    ),
+    # The long view, in Home Assistant's statistics: outages per day, week, month, year.
+    PowerwallSensorEntityDescription(
+        key="outages",
+        translation_key="outages",
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        always_available=True,
+        value_fn=lambda grid: grid.outage_count,
+    ),
+    PowerwallSensorEntityDescription(
+        key="time_off_grid",
+        translation_key="time_off_grid",
+        device_class=SensorDeviceClass.DURATION,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        native_unit_of_measurement=UnitOfTime.SECONDS,
+        suggested_unit_of_measurement=UnitOfTime.HOURS,
+        # Hundredths of an hour: a one-minute outage still shows.
+        suggested_display_precision=2,
+        always_available=True,
+        value_fn=lambda grid: grid.time_off_grid_seconds,
     ),
 )
 
