@@ -72,6 +72,8 @@ async def test_restricted_gateway_sets_up_with_the_live_grid_status(
         "sensor.backup_gateway_last_outage_start",
         "sensor.backup_gateway_last_outage_end",
         "sensor.backup_gateway_last_outage_duration",
+        "sensor.backup_gateway_grid_outages",
+        "sensor.backup_gateway_time_off_grid",
         "event.backup_gateway_grid",
     }
     issue = issue_registry.async_get_issue(DOMAIN, f"restricted_api_{mock_config_entry.entry_id}")
