@@ -399,20 +399,31 @@ class BatteryMissingFields(Normal):
             last.update(kept, commissioning_diagnostic=None, update_diagnostic=None)
 
 
+# What ``details_only`` limits an error scenario to: the flags and the battery list,
+# while the live grid status answers (home-assistant/core#137847).
+DETAIL_ENDPOINTS = frozenset({Endpoint.POWERWALLS, Endpoint.POWERWALLS_STATUS})
+
+
 class _ErrorScenario(Scenario):
-    """Data endpoints answer an HTTP error, for ``duration`` s (0: until changed)."""
+    """Data endpoints answer an HTTP error, for ``duration`` s (0: until changed).
+
+    ``details_only``: only ``/api/powerwalls`` and ``/api/powerwalls/status`` do.
+    """
 
     status: ClassVar[int] = 500
     body: ClassVar[dict[str, Any]] = {}
-    defaults: ClassVar[Mapping[str, Any]] = {"duration": 0.0, "include_login": False}
+    defaults: ClassVar[Mapping[str, Any]] = {
+        "duration": 0.0,
+        "include_login": False,
+        "details_only": False,
+    }
 
     def fault(self, endpoint: Endpoint, ctx: Context) -> Fault | None:
         """Answer the error while the scenario lasts."""
         if self.passed("duration", ctx):
             return None
-        if endpoint in DATA_ENDPOINTS or (
-            endpoint is Endpoint.LOGIN and self.params["include_login"]
-        ):
+        affected = DETAIL_ENDPOINTS if self.params["details_only"] else DATA_ENDPOINTS
+        if endpoint in affected or (endpoint is Endpoint.LOGIN and self.params["include_login"]):
             return Reply(self.status, json.dumps(self.body))
         return None
 

@@ -1,0 +1,161 @@
+"""One gateway model: setup waits only for the live grid status; details hold or fail on their own.
+
+Each test here reproduces a defect of the hand-wired coordinators (issue 20).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from unittest.mock import MagicMock
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import issue_registry as ir
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.powerwall_gateway.api import (
+    PowerwallBusyError,
+    PowerwallConnectionError,
+    PowerwallUnsupportedError,
+)
+from custom_components.powerwall_gateway.const import DOMAIN
+from simulator import GatewaySimulator
+
+from .conftest import poll, simulator_entry, state_of
+
+GRID_CONNECTED = "binary_sensor.backup_gateway_grid_connected"
+UPDATING = "binary_sensor.backup_gateway_updating"
+GRID_STATE = "sensor.powerwall_2_tg123456789v61_grid_compliance"
+BUSY = "current config mode is busy"
+
+
+async def test_busy_details_at_start_do_not_hold_back_the_grid(
+    hass: HomeAssistant, simulator: GatewaySimulator, freezer: FrozenDateTimeFactory
+) -> None:
+    """Home Assistant starts while the flags and battery list answer 503: the grid shows at once.
+
+    home-assistant/core#137847. The flag and battery entities appear with the
+    first answer of their endpoints, without a reload.
+    """
+    simulator.set_scenario("busy", details_only=True)
+    entry = simulator_entry(simulator)
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    assert state_of(hass, GRID_CONNECTED).state == STATE_ON
+    grid_compliance = f"sensor.powerwall_2_{simulator.serials[0].lower()}_grid_compliance"
+    assert hass.states.get(UPDATING) is None
+    assert hass.states.get(grid_compliance) is None
+    simulator.set_scenario("normal")
+    # A failed read is tried again within the flags interval (30 s).
+    await poll(hass, freezer, 30)
+    assert state_of(hass, UPDATING).state == STATE_OFF
+    assert state_of(hass, grid_compliance).state == "grid_compliant"
+    await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+
+
+async def test_one_404_from_a_gateway_that_served_its_battery_list_is_held(
+    hass: HomeAssistant,
+    mock_client: MagicMock,
+    init_integration: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """A passing 404 keeps the batteries; only 404s over 15 minutes mean a restricted API."""
+    issue_id = f"restricted_api_{init_integration.entry_id}"
+    batteries = init_integration.runtime_data.batteries
+    served = mock_client.get_powerwalls.return_value
+    mock_client.get_powerwalls.side_effect = PowerwallUnsupportedError("404 /api/powerwalls")
+    await batteries.async_refresh()
+    await hass.async_block_till_done()
+    assert state_of(hass, GRID_STATE).state == "grid_uncompliant"
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
+    mock_client.get_powerwalls.side_effect = None
+    mock_client.get_powerwalls.return_value = served
+    await batteries.async_refresh()
+    await hass.async_block_till_done()
+    assert state_of(hass, GRID_STATE).state == "grid_uncompliant"
+    # Answered "not found" again and again: after 15 minutes, restricted after all.
+    mock_client.get_powerwalls.side_effect = PowerwallUnsupportedError("404 /api/powerwalls")
+    for minute in range(16):
+        await batteries.async_refresh()
+        await hass.async_block_till_done()
+        restricted = issue_registry.async_get_issue(DOMAIN, issue_id) is not None
+        assert restricted is (minute == 15), f"after {minute} minutes"
+        freezer.tick(timedelta(minutes=1))
+    assert state_of(hass, GRID_STATE).state == STATE_UNAVAILABLE
+    assert batteries.data.powerwalls is None
+
+
+async def test_conflict_everywhere_makes_the_flags_unavailable_after_ten_minutes(
+    hass: HomeAssistant,
+    mock_client: MagicMock,
+    init_integration: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Flags taken from the battery list go unavailable when that list fails too."""
+    locked = PowerwallBusyError("Sitemaster is current running", status=409)
+    mock_client.get_status.side_effect = locked
+    flags = init_integration.runtime_data.flags
+    await flags.async_refresh()
+    await hass.async_block_till_done()
+    assert flags.data.source == "battery_list"
+    assert state_of(hass, UPDATING).state == STATE_OFF
+    mock_client.get_powerwalls.side_effect = locked
+    await poll(hass, freezer, 5 * 60)
+    assert state_of(hass, UPDATING).state == STATE_OFF  # held, as the README promises
+    for _ in range(6):
+        await poll(hass, freezer, 60)
+    assert state_of(hass, UPDATING).state == STATE_UNAVAILABLE
+    # The battery list answers again: the flags follow within one flags interval.
+    mock_client.get_powerwalls.side_effect = None
+    await poll(hass, freezer, 30)
+    await poll(hass, freezer, 30)
+    assert state_of(hass, UPDATING).state == STATE_OFF
+
+
+async def test_failed_first_grid_read_retries_setup_without_a_traceback(
+    hass: HomeAssistant,
+    mock_client: MagicMock,
+    mock_config_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """An unreachable grid status at setup: one retry reason, no error from a listener."""
+    mock_client.get_grid_status.side_effect = PowerwallConnectionError("unreachable")
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert mock_config_entry.state is ConfigEntryState.SETUP_RETRY
+    assert not [
+        record
+        for record in caplog.records
+        if record.name.startswith("custom_components.powerwall_gateway")
+        and record.levelname in ("WARNING", "ERROR")
+    ]
+    assert "AttributeError" not in caplog.text
+    # Nothing but the gateway's identity and its grid status was asked.
+    assert mock_client.get_powerwalls.await_count == 0
+    assert mock_client.get_status.await_count == 0
+
+
+async def test_grid_change_wakes_the_details_once(
+    hass: HomeAssistant,
+    simulator: GatewaySimulator,
+    sim_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """An outage reads the flags and batteries at once, then the batteries every 30 s."""
+    simulator.clear_requests()
+    simulator.set_scenario("grid_outage")
+    await poll(hass, freezer, 10)
+    assert state_of(hass, GRID_CONNECTED).state == STATE_OFF
+    assert simulator.count("/api/powerwalls") == 1
+    assert simulator.count("/api/powerwalls/status") == 1
+    await poll(hass, freezer, 30)
+    assert simulator.count("/api/powerwalls") == 2
+    assert sim_entry.runtime_data.batteries.update_interval == timedelta(seconds=30)
