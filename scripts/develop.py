@@ -3,11 +3,15 @@
 Started by ``scripts/develop`` inside the project's toolchain. It:
 
 1. starts the bundled gateway simulator on https://127.0.0.1:<sim port>;
-2. links the integration from the checkout into ``config/custom_components``;
+2. links the integration from the checkout into ``config/custom_components``
+   and copies the bundled blueprint where an imported one lives, beside Home
+   Assistant's own example blueprints;
 3. pins Home Assistant's HTTP server to 127.0.0.1 in ``config/.storage/http``
    (a YAML ``http:`` block would only be a five-minute trial since 2026.10);
-4. starts ``hass -c config``, finishes onboarding with a development user, and
-   adds the integration pointed at the simulator, all over Home Assistant's API;
+4. starts ``hass -c config``, onboards a development user (and nothing else:
+   the onboarding's location step would add radio, weather, shopping-list and
+   text-to-speech integrations this instance has no use for), and adds the
+   integration pointed at the simulator, all over Home Assistant's API;
 5. prints the URL and the credentials, then waits until Ctrl-C and stops both.
 
 The development user's password is random, made once per checkout and kept in
@@ -24,11 +28,13 @@ import argparse
 import asyncio
 from collections.abc import Mapping
 from datetime import UTC, datetime
+import importlib.util
 import json
 import os
 from pathlib import Path
 import re
 import secrets
+import shutil
 import signal
 import sys
 import time
@@ -45,6 +51,13 @@ PASSWORD_FILE = CONFIG / ".develop-password"
 LEGACY_PASSWORD = "dev-password"  # noqa: S105 - what instances onboarded before had
 SIM_PASSWORD = "simulator-password"  # noqa: S105
 READY_TIMEOUT = 300.0
+BLUEPRINTS = ROOT / "blueprints" / "automation" / DOMAIN
+# Onboarding steps marked done before the first start: only the user step is
+# left, so no onboarding integrations are added (see the module docstring).
+ONBOARDED_BUT_THE_USER = ["core_config", "analytics", "integration"]
+# Repairs Home Assistant raises about how it is installed here (a Python
+# virtual environment, as every development checkout is): nothing to fix.
+INSTALLATION_ISSUES = {("homeassistant", "deprecated_method")}
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -106,13 +119,7 @@ def prepare_config(port: int, reset: bool) -> None:
     if not link.is_symlink():
         _remove(link)
         link.symlink_to(Path("..", "..", "custom_components", DOMAIN))
-    # The bundled blueprint, which configuration.yaml's automation uses.
-    blueprints = CONFIG / "blueprints" / "automation"
-    blueprints.mkdir(parents=True, exist_ok=True)
-    link = blueprints / DOMAIN
-    if not link.is_symlink():
-        _remove(link)
-        link.symlink_to(Path("..", "..", "..", "blueprints", "automation", DOMAIN))
+    install_blueprints(CONFIG / "blueprints" / "automation")
     storage = CONFIG / ".storage"
     storage.mkdir(exist_ok=True)
     stable = {
@@ -139,6 +146,37 @@ def prepare_config(port: int, reset: bool) -> None:
         "data": {"stable": stable, "pending": None, "yaml_migration_done": True},
     }
     (storage / "http").write_text(json.dumps(document, indent=2))
+    onboarding = storage / "onboarding"
+    if not onboarding.exists():
+        document = {
+            "version": 4,
+            "minor_version": 1,
+            "key": "onboarding",
+            "data": {"done": ONBOARDED_BUT_THE_USER},
+        }
+        onboarding.write_text(json.dumps(document, indent=2))
+
+
+def install_blueprints(folder: Path) -> None:
+    """Put the bundled blueprint in ``folder`` as a user's import would, beside the examples.
+
+    Home Assistant lists only blueprints it finds without following symbolic
+    links, and installs its example blueprints only into a folder that does
+    not exist yet: so the examples go in first, as Home Assistant would put
+    them, and the bundled blueprint is a copy, refreshed from the checkout at
+    every start.
+    """
+    examples = folder / "homeassistant"
+    if not examples.exists() and (package := importlib.util.find_spec("homeassistant")):
+        assert package.origin is not None
+        shipped = Path(package.origin).parent / "components" / "automation" / "blueprints"
+        shutil.copytree(shipped, examples)
+    target = folder / DOMAIN
+    if target.is_symlink():  # how earlier versions of this script linked it in
+        target.unlink()
+    target.mkdir(parents=True, exist_ok=True)
+    for blueprint in BLUEPRINTS.glob("*.yaml"):
+        shutil.copyfile(blueprint, target / blueprint.name)
 
 
 def _remove(path: Path) -> None:
@@ -263,6 +301,42 @@ async def get_token(http: aiohttp.ClientSession, base: str, password: str, new: 
             ) as response:
                 await _json(response)
     return token
+
+
+async def ignore_installation_issues(http: aiohttp.ClientSession, base: str, token: str) -> None:
+    """Ignore the repairs about how Home Assistant is installed here, once it has raised them.
+
+    Home Assistant raises them when it has started; the integration is set up
+    by then, so this waits for no more than a few seconds.
+    """
+    headers = {"Authorization": f"Bearer {token}"}
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        async with http.get(f"{base}/api/config", headers=headers) as response:
+            if (await _json(response)).get("state") == "RUNNING":
+                break
+        await asyncio.sleep(1)
+    async with http.ws_connect(f"{base.replace('http', 'ws', 1)}/api/websocket") as socket:
+        await socket.receive_json()  # auth_required
+        await socket.send_json({"type": "auth", "access_token": token})
+        if (await socket.receive_json()).get("type") != "auth_ok":
+            raise SystemExit("Home Assistant refused the development user's token")
+        await socket.send_json({"id": 1, "type": "repairs/list_issues"})
+        issues = (await socket.receive_json()).get("result", {}).get("issues", [])
+        raised = {(i["domain"], i["issue_id"]) for i in issues if not i.get("ignored")}
+        for number, (domain, issue_id) in enumerate(sorted(raised & INSTALLATION_ISSUES), 2):
+            await socket.send_json(
+                {
+                    "id": number,
+                    "type": "repairs/ignore_issue",
+                    "domain": domain,
+                    "issue_id": issue_id,
+                    "ignore": True,
+                }
+            )
+            if not (await socket.receive_json()).get("success"):
+                raise SystemExit(f"Ignoring the repair {domain}.{issue_id} failed")
+            print(f"    Ignored the repair {domain}.{issue_id} (a virtual environment)", flush=True)
 
 
 async def _log_in(http: aiohttp.ClientSession, base: str, password: str) -> str | None:
@@ -436,6 +510,7 @@ async def main(argv: list[str]) -> int:
             await add_integration(http, base, token, sim_host, args.diagnostics)
             entities = await wait_for_entities(http, base, token)
             blueprint = await blueprint_automation(http, base, token)
+            await ignore_installation_issues(http, base, token)
         elapsed = time.monotonic() - started
         serving = (
             f"replaying {args.diagnostics}" if args.diagnostics else f"scenario {args.scenario}"
