@@ -28,6 +28,7 @@ import argparse
 import asyncio
 from collections.abc import Mapping
 from datetime import UTC, datetime
+import hashlib
 import importlib.util
 import json
 import os
@@ -48,6 +49,9 @@ DOMAIN = "powerwall_gateway"
 HOST = "127.0.0.1"
 DEV_USER = "dev"
 PASSWORD_FILE = CONFIG / ".develop-password"
+# The simulator's certificate and key, kept like a real gateway's (see simulator_certificate).
+SIM_CERT = CONFIG / ".develop-simulator-cert.pem"
+SIM_KEY = CONFIG / ".develop-simulator-key.pem"
 LEGACY_PASSWORD = "dev-password"  # noqa: S105 - what instances onboarded before had
 SIM_PASSWORD = "simulator-password"  # noqa: S105
 READY_TIMEOUT = 300.0
@@ -188,6 +192,27 @@ def _remove(path: Path) -> None:
         path.rmdir()
 
 
+def simulator_certificate() -> list[str]:
+    """The simulator's options for its certificate, made once per configuration.
+
+    The integration pins the certificate a gateway presented when it was set
+    up: a fresh one at every start would be another device to it, so an
+    instance started again without --reset showed a certificate repair and no
+    entities. A real gateway keeps its certificate; so does the simulator here.
+    """
+    if not (SIM_CERT.is_file() and SIM_KEY.is_file()):
+        sys.path.insert(0, str(ROOT))
+        from simulator.tls import generate_certificate  # noqa: PLC0415 - needs ROOT on the path
+
+        certificate = generate_certificate()
+        SIM_CERT.write_bytes(certificate.cert_pem)
+        SIM_KEY.unlink(missing_ok=True)
+        descriptor = os.open(SIM_KEY, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(certificate.key_pem)
+    return ["--cert", str(SIM_CERT), "--key", str(SIM_KEY)]
+
+
 async def start_simulator(args: argparse.Namespace) -> tuple[asyncio.subprocess.Process, str]:
     """Start the simulator and wait for its ready line; return it and its host:port."""
     process = await asyncio.create_subprocess_exec(
@@ -202,6 +227,7 @@ async def start_simulator(args: argparse.Namespace) -> tuple[asyncio.subprocess.
         SIM_PASSWORD,
         "--batteries",
         str(args.batteries),
+        *simulator_certificate(),
         *(
             ["--diagnostics", args.diagnostics]
             if args.diagnostics
@@ -404,16 +430,21 @@ async def add_integration(
 ) -> None:
     """Add the integration pointed at the simulator, unless it is there already.
 
-    A replayed diagnostics download is another gateway: the entry is made again.
+    A replayed diagnostics download, or another simulator certificate, is another
+    gateway: the entry is made again.
     """
     headers = {"Authorization": f"Bearer {token}"}
     async with http.get(
         f"{base}/api/config/config_entries/entry", params={"domain": DOMAIN}, headers=headers
     ) as response:
         entries = await _json(response)
-    # The simulator host (and replayed download) this instance was last set up with.
+    # The simulator host, its certificate (which the entry pins) and the replayed
+    # download this instance was last set up with.
     marker = CONFIG / ".develop-simulator"
-    setup = sim_host if replayed is None else f"{sim_host} diagnostics={replayed}"
+    certificate = hashlib.sha256(SIM_CERT.read_bytes()).hexdigest()
+    setup = f"{sim_host} certificate={certificate}"
+    if replayed is not None:
+        setup += f" diagnostics={replayed}"
     if entries and marker.is_file() and marker.read_text() == setup:
         return
     for entry in entries:
