@@ -3,11 +3,15 @@
 Started by ``scripts/develop`` inside the project's toolchain. It:
 
 1. starts the bundled gateway simulator on https://127.0.0.1:<sim port>;
-2. links the integration from the checkout into ``config/custom_components``;
+2. links the integration from the checkout into ``config/custom_components``
+   and copies the bundled blueprint where an imported one lives, beside Home
+   Assistant's own example blueprints;
 3. pins Home Assistant's HTTP server to 127.0.0.1 in ``config/.storage/http``
    (a YAML ``http:`` block would only be a five-minute trial since 2026.10);
-4. starts ``hass -c config``, finishes onboarding with a development user, and
-   adds the integration pointed at the simulator, all over Home Assistant's API;
+4. starts ``hass -c config``, onboards a development user (and nothing else:
+   the onboarding's location step would add radio, weather, shopping-list and
+   text-to-speech integrations this instance has no use for), and adds the
+   integration pointed at the simulator, all over Home Assistant's API;
 5. prints the URL and the credentials, then waits until Ctrl-C and stops both.
 
 The development user's password is random, made once per checkout and kept in
@@ -24,11 +28,14 @@ import argparse
 import asyncio
 from collections.abc import Mapping
 from datetime import UTC, datetime
+import hashlib
+import importlib.util
 import json
 import os
 from pathlib import Path
 import re
 import secrets
+import shutil
 import signal
 import sys
 import time
@@ -42,9 +49,19 @@ DOMAIN = "powerwall_gateway"
 HOST = "127.0.0.1"
 DEV_USER = "dev"
 PASSWORD_FILE = CONFIG / ".develop-password"
+# The simulator's certificate and key, kept like a real gateway's (see simulator_certificate).
+SIM_CERT = CONFIG / ".develop-simulator-cert.pem"
+SIM_KEY = CONFIG / ".develop-simulator-key.pem"
 LEGACY_PASSWORD = "dev-password"  # noqa: S105 - what instances onboarded before had
 SIM_PASSWORD = "simulator-password"  # noqa: S105
 READY_TIMEOUT = 300.0
+BLUEPRINTS = ROOT / "blueprints" / "automation" / DOMAIN
+# Onboarding steps marked done before the first start: only the user step is
+# left, so no onboarding integrations are added (see the module docstring).
+ONBOARDED_BUT_THE_USER = ["core_config", "analytics", "integration"]
+# Repairs Home Assistant raises about how it is installed here (a Python
+# virtual environment, as every development checkout is): nothing to fix.
+INSTALLATION_ISSUES = {("homeassistant", "deprecated_method")}
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -106,13 +123,7 @@ def prepare_config(port: int, reset: bool) -> None:
     if not link.is_symlink():
         _remove(link)
         link.symlink_to(Path("..", "..", "custom_components", DOMAIN))
-    # The bundled blueprint, which configuration.yaml's automation uses.
-    blueprints = CONFIG / "blueprints" / "automation"
-    blueprints.mkdir(parents=True, exist_ok=True)
-    link = blueprints / DOMAIN
-    if not link.is_symlink():
-        _remove(link)
-        link.symlink_to(Path("..", "..", "..", "blueprints", "automation", DOMAIN))
+    install_blueprints(CONFIG / "blueprints" / "automation")
     storage = CONFIG / ".storage"
     storage.mkdir(exist_ok=True)
     stable = {
@@ -139,6 +150,37 @@ def prepare_config(port: int, reset: bool) -> None:
         "data": {"stable": stable, "pending": None, "yaml_migration_done": True},
     }
     (storage / "http").write_text(json.dumps(document, indent=2))
+    onboarding = storage / "onboarding"
+    if not onboarding.exists():
+        document = {
+            "version": 4,
+            "minor_version": 1,
+            "key": "onboarding",
+            "data": {"done": ONBOARDED_BUT_THE_USER},
+        }
+        onboarding.write_text(json.dumps(document, indent=2))
+
+
+def install_blueprints(folder: Path) -> None:
+    """Put the bundled blueprint in ``folder`` as a user's import would, beside the examples.
+
+    Home Assistant lists only blueprints it finds without following symbolic
+    links, and installs its example blueprints only into a folder that does
+    not exist yet: so the examples go in first, as Home Assistant would put
+    them, and the bundled blueprint is a copy, refreshed from the checkout at
+    every start.
+    """
+    examples = folder / "homeassistant"
+    if not examples.exists() and (package := importlib.util.find_spec("homeassistant")):
+        assert package.origin is not None
+        shipped = Path(package.origin).parent / "components" / "automation" / "blueprints"
+        shutil.copytree(shipped, examples)
+    target = folder / DOMAIN
+    if target.is_symlink():  # how earlier versions of this script linked it in
+        target.unlink()
+    target.mkdir(parents=True, exist_ok=True)
+    for blueprint in BLUEPRINTS.glob("*.yaml"):
+        shutil.copyfile(blueprint, target / blueprint.name)
 
 
 def _remove(path: Path) -> None:
@@ -148,6 +190,27 @@ def _remove(path: Path) -> None:
         for child in path.iterdir():
             _remove(child)
         path.rmdir()
+
+
+def simulator_certificate() -> list[str]:
+    """The simulator's options for its certificate, made once per configuration.
+
+    The integration pins the certificate a gateway presented when it was set
+    up: a fresh one at every start would be another device to it, so an
+    instance started again without --reset showed a certificate repair and no
+    entities. A real gateway keeps its certificate; so does the simulator here.
+    """
+    if not (SIM_CERT.is_file() and SIM_KEY.is_file()):
+        sys.path.insert(0, str(ROOT))
+        from simulator.tls import generate_certificate  # noqa: PLC0415 - needs ROOT on the path
+
+        certificate = generate_certificate()
+        SIM_CERT.write_bytes(certificate.cert_pem)
+        SIM_KEY.unlink(missing_ok=True)
+        descriptor = os.open(SIM_KEY, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(certificate.key_pem)
+    return ["--cert", str(SIM_CERT), "--key", str(SIM_KEY)]
 
 
 async def start_simulator(args: argparse.Namespace) -> tuple[asyncio.subprocess.Process, str]:
@@ -164,6 +227,7 @@ async def start_simulator(args: argparse.Namespace) -> tuple[asyncio.subprocess.
         SIM_PASSWORD,
         "--batteries",
         str(args.batteries),
+        *simulator_certificate(),
         *(
             ["--diagnostics", args.diagnostics]
             if args.diagnostics
@@ -265,6 +329,42 @@ async def get_token(http: aiohttp.ClientSession, base: str, password: str, new: 
     return token
 
 
+async def ignore_installation_issues(http: aiohttp.ClientSession, base: str, token: str) -> None:
+    """Ignore the repairs about how Home Assistant is installed here, once it has raised them.
+
+    Home Assistant raises them when it has started; the integration is set up
+    by then, so this waits for no more than a few seconds.
+    """
+    headers = {"Authorization": f"Bearer {token}"}
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        async with http.get(f"{base}/api/config", headers=headers) as response:
+            if (await _json(response)).get("state") == "RUNNING":
+                break
+        await asyncio.sleep(1)
+    async with http.ws_connect(f"{base.replace('http', 'ws', 1)}/api/websocket") as socket:
+        await socket.receive_json()  # auth_required
+        await socket.send_json({"type": "auth", "access_token": token})
+        if (await socket.receive_json()).get("type") != "auth_ok":
+            raise SystemExit("Home Assistant refused the development user's token")
+        await socket.send_json({"id": 1, "type": "repairs/list_issues"})
+        issues = (await socket.receive_json()).get("result", {}).get("issues", [])
+        raised = {(i["domain"], i["issue_id"]) for i in issues if not i.get("ignored")}
+        for number, (domain, issue_id) in enumerate(sorted(raised & INSTALLATION_ISSUES), 2):
+            await socket.send_json(
+                {
+                    "id": number,
+                    "type": "repairs/ignore_issue",
+                    "domain": domain,
+                    "issue_id": issue_id,
+                    "ignore": True,
+                }
+            )
+            if not (await socket.receive_json()).get("success"):
+                raise SystemExit(f"Ignoring the repair {domain}.{issue_id} failed")
+            print(f"    Ignored the repair {domain}.{issue_id} (a virtual environment)", flush=True)
+
+
 async def _log_in(http: aiohttp.ClientSession, base: str, password: str) -> str | None:
     """Log in as the development user; return the authorization code, or ``None`` if refused."""
     client_id = f"{base}/"
@@ -330,16 +430,21 @@ async def add_integration(
 ) -> None:
     """Add the integration pointed at the simulator, unless it is there already.
 
-    A replayed diagnostics download is another gateway: the entry is made again.
+    A replayed diagnostics download, or another simulator certificate, is another
+    gateway: the entry is made again.
     """
     headers = {"Authorization": f"Bearer {token}"}
     async with http.get(
         f"{base}/api/config/config_entries/entry", params={"domain": DOMAIN}, headers=headers
     ) as response:
         entries = await _json(response)
-    # The simulator host (and replayed download) this instance was last set up with.
+    # The simulator host, its certificate (which the entry pins) and the replayed
+    # download this instance was last set up with.
     marker = CONFIG / ".develop-simulator"
-    setup = sim_host if replayed is None else f"{sim_host} diagnostics={replayed}"
+    certificate = hashlib.sha256(SIM_CERT.read_bytes()).hexdigest()
+    setup = f"{sim_host} certificate={certificate}"
+    if replayed is not None:
+        setup += f" diagnostics={replayed}"
     if entries and marker.is_file() and marker.read_text() == setup:
         return
     for entry in entries:
@@ -436,6 +541,7 @@ async def main(argv: list[str]) -> int:
             await add_integration(http, base, token, sim_host, args.diagnostics)
             entities = await wait_for_entities(http, base, token)
             blueprint = await blueprint_automation(http, base, token)
+            await ignore_installation_issues(http, base, token)
         elapsed = time.monotonic() - started
         serving = (
             f"replaying {args.diagnostics}" if args.diagnostics else f"scenario {args.scenario}"

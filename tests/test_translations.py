@@ -19,6 +19,7 @@ from homeassistant.loader import async_get_integration
 import pytest
 
 import custom_components.powerwall_gateway as integration_package
+from custom_components.powerwall_gateway import binary_sensor
 from custom_components.powerwall_gateway.const import DOMAIN
 
 TRANSLATIONS = Path(integration_package.__file__).resolve().parent / "translations"
@@ -103,6 +104,34 @@ def test_language_is_translated_not_copied(language: str) -> None:
         if len(english.split()) > 3 and translated.get(key) == english
     ]
     assert copied == []
+
+
+def _binary_sensor_translation_keys() -> list[str]:
+    """Every translation key the binary sensor platform gives its entities."""
+    keys = {
+        description.translation_key
+        for name, descriptions in vars(binary_sensor).items()
+        if name.endswith("_BINARY_SENSORS")
+        for description in descriptions
+        if description.translation_key is not None
+    }
+    assert keys, "no binary sensor descriptions found"
+    return sorted(keys)
+
+
+@pytest.mark.parametrize("language", ["en", *LANGUAGES])
+def test_every_binary_sensor_names_its_own_states(language: str) -> None:
+    """Each flag says in its own words what on and off mean, in every language.
+
+    "Updating: Idle", not the device class's "Updating: Not running".
+    """
+    entities = _load(language)["entity"]["binary_sensor"]
+    missing = [
+        key
+        for key in _binary_sensor_translation_keys()
+        if not {"on", "off"} <= entities.get(key, {}).get("state", {}).keys()
+    ]
+    assert missing == []
 
 
 @pytest.mark.usefixtures("enable_custom_integrations")

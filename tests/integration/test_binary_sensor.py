@@ -90,9 +90,9 @@ GATEWAY_ENTITIES: dict[str, tuple[str, str, str | None, EntityCategory | None]] 
         None,
         None,
     ),
-    "binary_sensor.backup_gateway_phase_detection_not_available": (
+    "binary_sensor.backup_gateway_phase_detection_availability": (
         f"{DIN}_phase_detection_not_available",
-        "Backup Gateway Phase detection not available",
+        "Backup Gateway Phase detection availability",
         None,
         EntityCategory.DIAGNOSTIC,
     ),
@@ -217,7 +217,7 @@ async def test_states_follow_the_payloads(
         GRID_CONNECTED: STATE_ON,
         "binary_sensor.backup_gateway_updating": on_off(status["updating"]),
         "binary_sensor.backup_gateway_grid_qualifying": on_off(status["grid_qualifying"]),
-        "binary_sensor.backup_gateway_phase_detection_not_available": on_off(
+        "binary_sensor.backup_gateway_phase_detection_availability": on_off(
             status["phase_detection_not_available"]
         ),
         f"{BATTERY}_in_configuration": on_off(battery["in_config"]),
@@ -226,7 +226,7 @@ async def test_states_follow_the_payloads(
     }
     assert {entity_id: state_of(hass, entity_id).state for entity_id in expected} == expected
     # The fixture has the "not available" flag on and the rest off: a mix-up would show.
-    assert expected["binary_sensor.backup_gateway_phase_detection_not_available"] == STATE_ON
+    assert expected["binary_sensor.backup_gateway_phase_detection_availability"] == STATE_ON
     assert expected[f"{BATTERY}_in_configuration"] == STATE_ON
 
 

@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 import shutil
+from typing import Any
 from unittest.mock import MagicMock
 
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant, ServiceCall
 from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_mock_service
 
-from custom_components.powerwall_gateway.api import GridStatusInfo
+from custom_components.powerwall_gateway.api import GridStatusInfo, PowerwallConnectionError
 from simulator import GatewaySimulator
 
-from .conftest import poll
+from .conftest import load_fixture, poll
+
+EVENT = "event.backup_gateway_grid"
 
 BLUEPRINT = (
     Path(__file__).parent.parent.parent
@@ -74,7 +81,10 @@ async def test_blueprint_tells_of_an_outage_and_its_end(
     assert [call.data for call in calls] == [
         {"message": "Grid outage: the Powerwalls are powering the house.", "kind": "grid_lost"}
     ]
-    # A reload restores the event's state: no second notification.
+    # A reload restores the event's state: no second notification. (The clock
+    # moves on first: under a frozen clock an event fired in the very instant of
+    # the reload could not be told from one fired by it.)
+    freezer.tick(timedelta(seconds=1))
     await hass.config_entries.async_reload(sim_entry.entry_id)
     await hass.async_block_till_done()
     assert len(calls) == 1
@@ -105,3 +115,104 @@ async def test_blueprint_tells_when_the_powerwall_waits_for_the_user(
         "The Powerwall is off grid and waits for you to reconnect it from the Tesla app."
     )
     assert "grid_lost" in messages
+
+
+def islanded() -> GridStatusInfo:
+    """The live grid status of a site on its batteries."""
+    return GridStatusInfo.from_json(load_fixture("grid_status_islanded.json"))
+
+
+async def test_blueprint_tells_of_an_outage_seen_while_the_entry_reloads(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    mock_client: MagicMock,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """The grid goes while the entry reloads: grid_lost fired at setup is told once."""
+    calls = await use_blueprint(hass)
+    freezer.tick(timedelta(seconds=5))
+    mock_client.get_grid_status.return_value = islanded()
+    await hass.config_entries.async_reload(init_integration.entry_id)
+    await hass.async_block_till_done()
+    assert [call.data["kind"] for call in calls] == ["grid_lost"]
+    await poll(hass, freezer, seconds=10)
+    assert len(calls) == 1
+
+
+async def test_blueprint_tells_of_an_outage_seen_when_a_setup_retry_succeeds(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    mock_client: MagicMock,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """The gateway does not answer a setup; the retry finds the grid gone: told once."""
+    calls = await use_blueprint(hass)
+    await hass.config_entries.async_unload(init_integration.entry_id)
+    mock_client.get_gateway_info.side_effect = PowerwallConnectionError("no answer")
+    await hass.config_entries.async_setup(init_integration.entry_id)
+    await hass.async_block_till_done()
+    assert init_integration.state is ConfigEntryState.SETUP_RETRY
+    mock_client.get_gateway_info.side_effect = None
+    mock_client.get_grid_status.return_value = islanded()
+    await poll(hass, freezer, seconds=60)
+    assert init_integration.state is ConfigEntryState.LOADED
+    assert [call.data["kind"] for call in calls] == ["grid_lost"]
+
+
+async def test_blueprint_is_not_repeated_by_failed_polls(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    mock_client: MagicMock,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Waiting for the user, then three single failed grid polls: each notification once."""
+    calls = await use_blueprint(hass)
+    waiting = GridStatusInfo.from_json(
+        {"grid_status": "SystemWaitForUser", "grid_services_active": False}
+    )
+    mock_client.get_grid_status.return_value = waiting
+    await poll(hass, freezer, seconds=10)
+    for _ in range(3):
+        mock_client.get_grid_status.side_effect = PowerwallConnectionError("no answer")
+        await poll(hass, freezer, seconds=10)
+        assert hass.states.get("sensor.backup_gateway_off_grid_reason").state == "unavailable"
+        mock_client.get_grid_status.side_effect = None
+        await poll(hass, freezer, seconds=10)
+    assert sorted(call.data["kind"] for call in calls) == ["grid_lost", "waiting_for_user"]
+
+
+def outage_event(duration_seconds: float | None) -> dict[str, Any]:
+    """The attributes of a grid_restored event after an outage of ``duration_seconds``."""
+    return {
+        "event_type": "grid_restored",
+        "event_types": ["grid_lost", "grid_restored"],
+        "duration_seconds": duration_seconds,
+    }
+
+
+@pytest.mark.parametrize(
+    ("duration_seconds", "message"),
+    [
+        (None, "The grid is back."),
+        (0, "The grid is back after less than a second."),
+        (1, "The grid is back after 1 second."),
+        (40, "The grid is back after 40 seconds."),
+        (61, "The grid is back after 1 minute."),
+        (150, "The grid is back after 3 minutes."),
+        (3599.9, "The grid is back after 1 hour."),
+        (3660, "The grid is back after 1 hour 1 minute."),
+        (7200, "The grid is back after 2 hours."),
+        (7200 + 125, "The grid is back after 2 hours 2 minutes."),
+    ],
+)
+async def test_blueprint_says_how_long_the_grid_was_out(
+    hass: HomeAssistant, duration_seconds: float | None, message: str
+) -> None:
+    """Seconds under a minute, minutes under an hour, then hours and minutes."""
+    hass.states.async_set(EVENT, "2026-11-28T20:00:00.000+00:00", outage_event(None))
+    calls = await use_blueprint(hass)
+    hass.states.async_set(
+        EVENT, dt_util.utcnow().isoformat(timespec="milliseconds"), outage_event(duration_seconds)
+    )
+    await hass.async_block_till_done()
+    assert [call.data["message"] for call in calls] == [message]
