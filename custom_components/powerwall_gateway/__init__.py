@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import EVENT_HOMEASSISTANT_FINAL_WRITE, Platform
+from homeassistant.const import EVENT_HOMEASSISTANT_STOP, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryNotReady
 from homeassistant.helpers import device_registry as dr
@@ -63,11 +63,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: PowerwallGatewayConfigEn
         async_migrate_to_din(hass, entry, din)
     outages = OutageTracker(hass, entry.entry_id)
     await outages.async_load()
-    # Home Assistant does not unload entries when it stops: its final write is
-    # when the outage history (and when the grid was last seen) must be saved.
-    entry.async_on_unload(
-        hass.bus.async_listen(EVENT_HOMEASSISTANT_FINAL_WRITE, outages.async_save_at_stop)
-    )
+    # Home Assistant does not unload entries when it stops: the outage history
+    # (and when the grid was last seen) is written at its final write.
+    entry.async_on_unload(hass.bus.async_listen(EVENT_HOMEASSISTANT_STOP, outages.save_at_stop))
     entry.async_on_unload(outages.async_save)
     gateway = PowerwallGateway(hass, entry, client, info, outages)
     batteries = PowerwallBatteryCoordinator(hass, entry, gateway)

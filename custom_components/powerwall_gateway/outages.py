@@ -325,9 +325,14 @@ class OutageTracker:
         """Write what is known now (when the entry unloads: a reload, or the entry's removal)."""
         await self._store.async_save(self._stored())
 
-    async def async_save_at_stop(self, _: Event) -> None:
-        """Write what is known when Home Assistant stops (its final write)."""
-        await self.async_save()
+    @callback
+    def save_at_stop(self, _: Event) -> None:
+        """Home Assistant stops: have what is known written at its final write.
+
+        A delayed save, which the Store writes at the final write by itself; a
+        save of its own then would race the Store's pending one.
+        """
+        self._store.async_delay_save(self._stored, SAVE_DELAY)
 
     async def async_remove(self) -> None:
         """Forget the history of a removed entry."""
