@@ -48,7 +48,6 @@ from .connection import (
     async_identify,
     cooldown_left,
     create_client,
-    forget_login_backoff,
     remember_cooldown,
 )
 from .const import (
@@ -214,7 +213,6 @@ class PowerwallGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
         except PowerwallError as err:
             _show_error(self.hass, device.host, err, errors, placeholders)
             return None
-        forget_login_backoff(self.hass, device.host)
         return _Gateway(
             host=device.host,
             unique_id=gateway_unique_id(device.info, powerwalls) or device.host.upper(),

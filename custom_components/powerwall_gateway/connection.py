@@ -24,16 +24,20 @@ from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
 
 from .api import GatewayInfo, PowerwallClient
-from .const import CONF_LOGIN_BACKOFF_UNTIL, CONF_SESSION, DOMAIN, REQUEST_TIMEOUT
+from .const import (
+    CONF_LOGIN_BACKOFF_UNTIL,
+    CONF_SESSION,
+    DOMAIN,
+    LOGGER,
+    LOGIN_BACKOFF,
+    REQUEST_TIMEOUT,
+)
 
 # The SHA-256 (lower-case hex) of the certificate an entry trusts, in its data.
 CONF_CERTIFICATE_FINGERPRINT: Final = "certificate_fingerprint"
 
 # When each gateway (by normalised host) allows requests again, in event-loop time.
 COOLDOWNS: HassKey[dict[str, float]] = HassKey(f"{DOMAIN}_cooldowns")
-# When an entry's client may log in again after a failed login, in event-loop time.
-# Flows do not inherit it: a person retyping a password is not a retry loop.
-LOGIN_BACKOFFS: HassKey[dict[str, float]] = HassKey(f"{DOMAIN}_login_backoffs")
 # The clients alive for each gateway: a cooldown one of them meets holds them all.
 CLIENTS: HassKey[dict[str, WeakSet[PowerwallClient]]] = HassKey(f"{DOMAIN}_clients")
 # One HTTP session for every gateway, without a cookie jar: the client sends its
@@ -62,6 +66,7 @@ def create_client(
         email=email,
         session=_session(hass),
         request_timeout=REQUEST_TIMEOUT,
+        login_backoff=LOGIN_BACKOFF,
         fingerprint=fingerprint,
         # Cooldowns are kept in event-loop time, the clock every client here runs on.
         monotonic=hass.loop.time,
@@ -85,7 +90,7 @@ def create_entry_client(hass: HomeAssistant, entry: ConfigEntry[Any]) -> Powerwa
         data.get(CONF_EMAIL, ""),
         fingerprint=data.get(CONF_CERTIFICATE_FINGERPRINT),
     )
-    resume_client(hass, client, data.get(CONF_LOGIN_BACKOFF_UNTIL))
+    resume_login_backoff(client, data.get(CONF_LOGIN_BACKOFF_UNTIL))
     if session := data.get(CONF_SESSION):
         client.restore_session(session)
     return client
@@ -136,39 +141,40 @@ def remember_cooldown(hass: HomeAssistant, host: str, seconds: float) -> None:
 
     Every live client of that gateway (an entry's, a flow's) holds off too.
     """
-    _remember(hass, COOLDOWNS, host, seconds)
+    if seconds > 0:
+        hass.data.setdefault(COOLDOWNS, {})[host] = hass.loop.time() + seconds
+    else:
+        hass.data.get(COOLDOWNS, {}).pop(host, None)
     for client in hass.data.get(CLIENTS, {}).get(host, ()):
         client.hold_off(seconds)
 
 
 def remember_client(hass: HomeAssistant, client: PowerwallClient) -> None:
-    """Keep an entry client's cooldown and login backoff for the entry's next client."""
-    remember_cooldown(hass, client.host, client.rate_limited_for)
-    _remember(hass, LOGIN_BACKOFFS, client.host, client.login_backoff_for)
+    """Keep an entry client's cooldown for every client of its gateway, the next one included.
 
-
-def forget_login_backoff(hass: HomeAssistant, host: str) -> None:
-    """A person just logged in with the password: the entry's next client may log in."""
-    _remember(hass, LOGIN_BACKOFFS, host, 0.0)
-
-
-def resume_client(
-    hass: HomeAssistant, client: PowerwallClient, stored_until: float | None = None
-) -> None:
-    """Give an entry's new client the login backoff its previous client was in.
-
-    ``stored_until`` (a UTC timestamp kept in the entry) carries it across a restart.
+    Its login backoff is kept in the entry (``login_backoff_until``), the one
+    place a reload and a restart both read it from.
     """
-    until = hass.data.get(LOGIN_BACKOFFS, {}).get(client.host, 0.0)
-    client.hold_off_login(until - hass.loop.time())
-    if stored_until is not None:
-        client.hold_off_login(stored_until - dt_util.utcnow().timestamp())
+    remember_cooldown(hass, client.host, client.rate_limited_for)
 
 
-def _remember(
-    hass: HomeAssistant, key: HassKey[dict[str, float]], host: str, seconds: float
-) -> None:
-    if seconds > 0:
-        hass.data.setdefault(key, {})[host] = hass.loop.time() + seconds
-    else:
-        hass.data.get(key, {}).pop(host, None)
+def resume_login_backoff(client: PowerwallClient, stored_until: object) -> None:
+    """Give an entry's new client the login backoff stored in the entry (a UTC timestamp).
+
+    A stored wait longer than the backoff's own maximum (a clock that was ahead
+    when it was saved, a hand-edited entry) is discarded: it would keep the
+    gateway from ever being logged into again.
+    """
+    if not isinstance(stored_until, int | float) or isinstance(stored_until, bool):
+        return
+    wait = stored_until - dt_util.utcnow().timestamp()
+    if wait > LOGIN_BACKOFF[1]:
+        LOGGER.warning(
+            "Ignoring a stored login backoff of %d s for %s: longer than the longest backoff"
+            " (%d s), so the clock was probably wrong when it was saved",
+            wait,
+            client.host,
+            LOGIN_BACKOFF[1],
+        )
+        return
+    client.hold_off_login(wait)

@@ -7,6 +7,7 @@ from unittest.mock import MagicMock
 
 from aiohttp import DummyCookieJar
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.util import dt as dt_util
@@ -23,7 +24,7 @@ from custom_components.powerwall_gateway.const import (
 from custom_components.powerwall_gateway.gateway import UnknownValues
 from simulator import GatewaySimulator
 
-from .conftest import poll
+from .conftest import poll, simulator_entry
 
 
 async def test_session_renewed_by_a_failing_poll_is_saved(
@@ -69,6 +70,34 @@ async def test_restart_during_a_login_backoff_does_not_log_in_at_once(
     # Once logins work again, nothing is kept.
     await poll(hass, freezer, seconds=10)
     assert CONF_LOGIN_BACKOFF_UNTIL not in init_integration.data
+
+
+@pytest.mark.parametrize(
+    ("stored_wait", "logins"),
+    [
+        (1_800, 0),  # the longest backoff there is: honoured
+        (10 * 24 * 3600, 1),  # ten days (a clock that was ahead): discarded
+    ],
+)
+async def test_stored_login_backoff_is_never_longer_than_the_longest_backoff(
+    hass: HomeAssistant,
+    simulator: GatewaySimulator,
+    caplog: pytest.LogCaptureFixture,
+    stored_wait: int,
+    logins: int,
+) -> None:
+    """A stored backoff beyond 1,800 s cannot lock the entry out: it is dropped and logged."""
+    entry = simulator_entry(
+        simulator, **{CONF_LOGIN_BACKOFF_UNTIL: dt_util.utcnow().timestamp() + stored_wait}
+    )
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert simulator.logins == logins
+    assert (entry.state is ConfigEntryState.LOADED) is bool(logins)
+    assert ("Ignoring a stored login backoff" in caplog.text) is bool(logins)
+    await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
 
 
 async def test_gateway_cookies_stay_out_of_home_assistants_shared_session(
