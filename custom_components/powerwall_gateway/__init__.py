@@ -22,7 +22,13 @@ from .coordinator import (
     PowerwallGatewayData,
     PowerwallGridCoordinator,
 )
-from .devices import async_migrate_to_din, gateway_device_info, gateway_unique_id, is_din
+from .devices import (
+    async_migrate_battery_identities,
+    async_migrate_to_din,
+    gateway_device_info,
+    gateway_unique_id,
+    is_din,
+)
 from .errors import error_key
 from .gateway import PowerwallGateway
 from .outages import OutageTracker
@@ -88,6 +94,16 @@ async def async_setup_entry(hass: HomeAssistant, entry: PowerwallGatewayConfigEn
         await flags.async_refresh()
 
     entry.async_create_task(hass, first_reads(), "first reads of the flags and batteries")
+    return True
+
+
+async def async_migrate_entry(hass: HomeAssistant, entry: PowerwallGatewayConfigEntry) -> bool:
+    """Bring an entry of an earlier release up to date, in place."""
+    if entry.version > 1:
+        return False  # written by a newer release: nothing here can read it
+    if entry.minor_version < 2:
+        async_migrate_battery_identities(hass, entry)
+        hass.config_entries.async_update_entry(entry, minor_version=2)
     return True
 
 

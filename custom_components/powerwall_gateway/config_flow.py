@@ -132,7 +132,8 @@ class PowerwallGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
     """Add a Tesla Backup Gateway."""
 
     VERSION = 1
-    MINOR_VERSION = 1
+    # 1.2: battery devices and entities are identified by gateway and serial.
+    MINOR_VERSION = 2
 
     def __init__(self) -> None:
         """Start with nothing discovered."""

@@ -24,33 +24,63 @@ def is_din(unique_id: str | None) -> bool:
 def async_migrate_to_din(hass: HomeAssistant, entry: ConfigEntry, din: str) -> None:
     """Give an entry set up without a DIN the DIN its firmware now reports.
 
-    The entry, the gateway device and the gateway's entities move to the new
-    identity, so history and automations carry on.
+    The entry, its devices (the gateway's and its batteries') and its entities
+    move to the new identity, so history and automations carry on.
     """
     old = entry.unique_id or entry.entry_id
     LOGGER.info("The gateway at %s now reports its DIN; moving its identity to it", entry.title)
+    _move_identities(hass, entry, lambda ident: _replace_prefix(ident, old, din))
+    hass.config_entries.async_update_entry(entry, unique_id=din)
+
+
+@callback
+def async_migrate_battery_identities(hass: HomeAssistant, entry: ConfigEntry) -> None:
+    """Put the gateway into the identity of every battery device and entity of ``entry``.
+
+    Releases before config entry version 1.2 identified a battery by its serial
+    alone (``battery_<serial>`` when it equalled the gateway's), so a second
+    gateway that sees the same batteries (home-assistant/core#100065) got none.
+    Entity ids stay as they are, and with them history and automations.
+    """
+    gateway_id = entry.unique_id or entry.entry_id
+
+    def scoped(ident: str) -> str:
+        if ident == gateway_id or ident.startswith(f"{gateway_id}_"):
+            return ident
+        return f"{gateway_id}_{ident.removeprefix('battery_')}"
+
+    _move_identities(hass, entry, scoped)
+
+
+def _replace_prefix(ident: str, old: str, new: str) -> str:
+    if ident == old:
+        return new
+    return f"{new}_{ident.removeprefix(f'{old}_')}" if ident.startswith(f"{old}_") else ident
+
+
+def _move_identities(hass: HomeAssistant, entry: ConfigEntry, move: Callable[[str], str]) -> None:
+    """Give the entry's devices and entities the identities ``move`` makes of theirs."""
     entities = er.async_get(hass)
     for entity in er.async_entries_for_config_entry(entities, entry.entry_id):
-        if entity.unique_id.startswith(f"{old}_"):
-            entities.async_update_entity(
-                entity.entity_id, new_unique_id=f"{din}_{entity.unique_id.removeprefix(f'{old}_')}"
-            )
+        if (new := move(entity.unique_id)) != entity.unique_id:
+            entities.async_update_entity(entity.entity_id, new_unique_id=new)
     devices = dr.async_get(hass)
-    if device := devices.async_get_device_by_identifier((DOMAIN, old), entry.entry_id):
-        devices.async_update_device(device.id, new_identifiers={(DOMAIN, din)})
-    hass.config_entries.async_update_entry(entry, unique_id=din)
+    for device in dr.async_entries_for_config_entry(devices, entry.entry_id):
+        identifiers = {
+            (domain, move(ident) if domain == DOMAIN else ident)
+            for domain, ident in device.identifiers
+        }
+        if identifiers != device.identifiers:
+            devices.async_update_device(device.id, new_identifiers=identifiers)
 
 
 def battery_id(serial: str, gateway_id: str) -> str:
     """The identifier of a battery's device, and the prefix of its entities' unique ids.
 
-    It is the serial number, unless that is also the gateway's identity (redacted
-    payloads read ``**REDACTED**`` for both): then the battery's own prefix keeps
-    its device and entities apart from the gateway's.
+    Scoped by the gateway: two gateways that see the same batteries (a site
+    with two Backup Gateways) each show them.
     """
-    if serial.casefold() == gateway_id.casefold():
-        return f"battery_{serial}"
-    return serial
+    return f"{gateway_id}_{serial}"
 
 
 def gateway_device_info(entry: ConfigEntry, gateway_id: str, info: GatewayInfo) -> DeviceInfo:

@@ -28,6 +28,8 @@ from custom_components.powerwall_gateway.api import GridStatusInfo, Powerwalls, 
 from .conftest import DIN, load_fixture, poll, state_of
 
 SERIAL = "TG123456789V61"
+# A battery is known by its gateway and its serial (two gateways may see the same one).
+BATTERY_ID = f"{DIN}_{SERIAL}"
 BATTERY = f"binary_sensor.powerwall_2_{SERIAL.lower()}"
 GRID_CONNECTED = "binary_sensor.backup_gateway_grid_connected"
 
@@ -117,31 +119,31 @@ GATEWAY_ENTITIES: dict[str, tuple[str, str, str | None, EntityCategory | None]] 
 }
 BATTERY_ENTITIES: dict[str, tuple[str, str, str | None, EntityCategory | None]] = {
     f"{BATTERY}_updating": (
-        f"{SERIAL}_updating",
+        f"{BATTERY_ID}_updating",
         f"Powerwall 2 {SERIAL} Updating",
         BinarySensorDeviceClass.RUNNING,
         None,
     ),
     f"{BATTERY}_under_phase_detection": (
-        f"{SERIAL}_under_phase_detection",
+        f"{BATTERY_ID}_under_phase_detection",
         f"Powerwall 2 {SERIAL} Under phase detection",
         BinarySensorDeviceClass.RUNNING,
         None,
     ),
     f"{BATTERY}_in_configuration": (
-        f"{SERIAL}_in_config",
+        f"{BATTERY_ID}_in_config",
         f"Powerwall 2 {SERIAL} In configuration",
         None,
         EntityCategory.DIAGNOSTIC,
     ),
     f"{BATTERY}_commissioning_alert": (
-        f"{SERIAL}_commissioning_diagnostic_alert",
+        f"{BATTERY_ID}_commissioning_diagnostic_alert",
         f"Powerwall 2 {SERIAL} Commissioning alert",
         BinarySensorDeviceClass.PROBLEM,
         EntityCategory.DIAGNOSTIC,
     ),
     f"{BATTERY}_firmware_update_alert": (
-        f"{SERIAL}_update_diagnostic_alert",
+        f"{BATTERY_ID}_update_diagnostic_alert",
         f"Powerwall 2 {SERIAL} Firmware update alert",
         BinarySensorDeviceClass.PROBLEM,
         EntityCategory.DIAGNOSTIC,

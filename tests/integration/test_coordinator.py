@@ -330,13 +330,16 @@ async def test_batteries_come_and_go(
     """
     serial = simulator.add_battery()
     await poll(hass, freezer, seconds=300)
-    device = device_registry.async_get_device_by_identifier((DOMAIN, serial), sim_entry.entry_id)
+    device = device_registry.async_get_device_by_identifier(
+        (DOMAIN, f"{sim_entry.unique_id}_{serial}"), sim_entry.entry_id
+    )
     assert device is not None
     assert hass.states.get(f"sensor.powerwall_2_{serial.lower()}_grid_compliance").state == (
         "grid_compliant"
     )
-    gone = simulator.serials[0]
-    simulator.remove_battery(gone)
+    gone_serial = simulator.serials[0]
+    gone = f"{sim_entry.unique_id}_{gone_serial}"
+    simulator.remove_battery(gone_serial)
     await poll(hass, freezer, seconds=300)
     assert device_registry.async_get_device_by_identifier((DOMAIN, gone), sim_entry.entry_id)
     await poll(hass, freezer, seconds=300)
@@ -365,7 +368,7 @@ async def test_empty_battery_list_keeps_devices(
     for _ in range(3):
         await poll(hass, freezer, seconds=300)
     assert device_registry.async_get_device_by_identifier(
-        (DOMAIN, serial), init_integration.entry_id
+        (DOMAIN, f"{init_integration.unique_id}_{serial}"), init_integration.entry_id
     )
 
 

@@ -107,7 +107,7 @@ async def test_devices(
     assert gateway.model_id == "1232100-00-E"
     for serial in simulator.serials:
         battery = device_registry.async_get_device_by_identifier(
-            (DOMAIN, serial), sim_entry.entry_id
+            (DOMAIN, f"{sim_entry.unique_id}_{serial}"), sim_entry.entry_id
         )
         assert battery is not None
         assert battery.via_device_id == gateway.id
@@ -126,7 +126,7 @@ async def test_remove_device_only_when_gone(
         (DOMAIN, simulator.din.upper()), sim_entry.entry_id
     )
     battery = device_registry.async_get_device_by_identifier(
-        (DOMAIN, simulator.serials[0]), sim_entry.entry_id
+        (DOMAIN, f"{sim_entry.unique_id}_{simulator.serials[0]}"), sim_entry.entry_id
     )
     gone = device_registry.async_get_or_create(
         config_entry_id=sim_entry.entry_id, identifiers={(DOMAIN, "TG000000000GONE")}
@@ -150,15 +150,18 @@ async def test_battery_deleted_by_the_user_comes_back(
     serial = simulator.serials[1]
     simulator.remove_battery(serial)
     await poll(hass, freezer, seconds=300)
-    device = device_registry.async_get_device_by_identifier((DOMAIN, serial), sim_entry.entry_id)
+    device = device_registry.async_get_device_by_identifier(
+        (DOMAIN, f"{sim_entry.unique_id}_{serial}"), sim_entry.entry_id
+    )
     assert device is not None
     assert await async_remove_config_entry_device(hass, sim_entry, device)
     device_registry.async_remove_device(device.id)
     await hass.async_block_till_done()
-    assert entity_registry.async_get_entity_id("sensor", DOMAIN, f"{serial}_grid_state") is None
+    unique_id = f"{sim_entry.unique_id}_{serial}_grid_state"
+    assert entity_registry.async_get_entity_id("sensor", DOMAIN, unique_id) is None
     simulator.set_scenario("normal", batteries=2)
     await poll(hass, freezer, seconds=300)
-    assert entity_registry.async_get_entity_id("sensor", DOMAIN, f"{serial}_grid_state")
+    assert entity_registry.async_get_entity_id("sensor", DOMAIN, unique_id)
 
 
 async def test_remove_device_of_an_entry_that_failed_to_set_up(

@@ -118,13 +118,17 @@ async def test_restricted_gateway_gains_its_batteries_without_a_reload(
     restricted(mock_client)
     await setup(hass, mock_config_entry)
     assert (
-        device_registry.async_get_device_by_identifier((DOMAIN, SERIAL), mock_config_entry.entry_id)
+        device_registry.async_get_device_by_identifier(
+            (DOMAIN, f"{DIN}_{SERIAL}"), mock_config_entry.entry_id
+        )
         is None
     )
     mock_client.get_powerwalls.side_effect = None
     await poll(hass, freezer, seconds=3 * 3600)
     assert (
-        device_registry.async_get_device_by_identifier((DOMAIN, SERIAL), mock_config_entry.entry_id)
+        device_registry.async_get_device_by_identifier(
+            (DOMAIN, f"{DIN}_{SERIAL}"), mock_config_entry.entry_id
+        )
         is not None
     )
     assert state_of(hass, f"{BATTERY}_grid_compliance").state == "grid_uncompliant"
@@ -225,14 +229,14 @@ async def test_battery_serial_equal_to_the_din_gets_its_own_device(
         (DOMAIN, DIN), mock_config_entry.entry_id
     )
     battery = device_registry.async_get_device_by_identifier(
-        (DOMAIN, f"battery_{DIN}"), mock_config_entry.entry_id
+        (DOMAIN, f"{DIN}_{DIN}"), mock_config_entry.entry_id
     )
     assert gateway is not None
     assert battery is not None
     assert battery.via_device_id == gateway.id
     assert entity_registry.async_get_entity_id("binary_sensor", DOMAIN, f"{DIN}_updating")
     battery_updating = entity_registry.async_get_entity_id(
-        "binary_sensor", DOMAIN, f"battery_{DIN}_updating"
+        "binary_sensor", DOMAIN, f"{DIN}_{DIN}_updating"
     )
     assert battery_updating is not None
     assert state_of(hass, battery_updating).state == "off"
@@ -287,7 +291,9 @@ async def test_din_appearing_later_keeps_the_gateway_and_its_history(
     gateway = device_registry.async_get_device_by_identifier((DOMAIN, DIN), entry.entry_id)
     assert gateway is not None
     assert device_registry.async_get_device_by_identifier((DOMAIN, old), entry.entry_id) is None
-    battery = device_registry.async_get_device_by_identifier((DOMAIN, SERIAL), entry.entry_id)
+    battery = device_registry.async_get_device_by_identifier(
+        (DOMAIN, f"{entry.unique_id}_{SERIAL}"), entry.entry_id
+    )
     assert battery is not None
     assert battery.via_device_id == gateway.id
     assert state_of(hass, entity_id).state == "system_grid_connected"
@@ -322,7 +328,9 @@ async def test_restricted_gateway_is_added_from_the_form(
     sim.advance(3700)
     await poll(hass, freezer, seconds=3 * 3600)
     serial = sim.serials[0]
-    assert device_registry.async_get_device_by_identifier((DOMAIN, serial), entry.entry_id)
+    assert device_registry.async_get_device_by_identifier(
+        (DOMAIN, f"{entry.unique_id}_{serial}"), entry.entry_id
+    )
     assert issue_registry.async_get_issue(DOMAIN, f"restricted_api_{entry.entry_id}") is None
 
 

@@ -32,6 +32,8 @@ from custom_components.powerwall_gateway.const import DOMAIN
 from .conftest import DIN, load_fixture, poll, state_of
 
 SERIAL = "TG123456789V61"
+# A battery is known by its gateway and its serial (two gateways may see the same one).
+BATTERY_ID = f"{DIN}_{SERIAL}"
 BATTERY = f"sensor.powerwall_2_{SERIAL.lower()}"
 GRID_STATUS = "sensor.backup_gateway_grid_status"
 STATES = "sensor.backup_gateway_states"
@@ -68,7 +70,8 @@ def sensor_platform_only() -> Iterator[None]:
 def expected_check_unique_ids(payload: dict[str, Any]) -> set[str]:
     """The unique id of every check sensor a payload should produce, read from the JSON."""
     owners: list[tuple[str, str, dict[str, Any]]] = [
-        (battery["PackageSerialNumber"], "", battery) for battery in payload["powerwalls"]
+        (f"{DIN}_{battery['PackageSerialNumber']}", "", battery)
+        for battery in payload["powerwalls"]
     ]
     if payload.get("sync"):
         owners.append((DIN, "sync_", payload["sync"]))
@@ -204,10 +207,10 @@ async def test_unique_ids(
         "sensor.backup_gateway_synchronizer_firmware_update_progress": (
             f"{DIN}_sync_update_diagnostic_progress"
         ),
-        f"{BATTERY}_grid_compliance": f"{SERIAL}_grid_state",
-        f"{BATTERY}_grid_reconnection_time": f"{SERIAL}_grid_reconnection_time_seconds",
-        f"{BATTERY}_commissioning_diagnostic": f"{SERIAL}_commissioning_diagnostic",
-        f"{BATTERY}_firmware_update_progress": f"{SERIAL}_update_diagnostic_progress",
+        f"{BATTERY}_grid_compliance": f"{BATTERY_ID}_grid_state",
+        f"{BATTERY}_grid_reconnection_time": f"{BATTERY_ID}_grid_reconnection_time_seconds",
+        f"{BATTERY}_commissioning_diagnostic": f"{BATTERY_ID}_commissioning_diagnostic",
+        f"{BATTERY}_firmware_update_progress": f"{BATTERY_ID}_update_diagnostic_progress",
     }
     actual = {}
     for entity_id in expected:
@@ -217,7 +220,7 @@ async def test_unique_ids(
     assert actual == expected
     # Every unique id belongs to the gateway or to the one battery.
     entries = er.async_entries_for_config_entry(entity_registry, init_integration.entry_id)
-    assert all(e.unique_id.startswith((f"{DIN}_", f"{SERIAL}_")) for e in entries)
+    assert all(e.unique_id.startswith((f"{DIN}_", f"{BATTERY_ID}_")) for e in entries)
     assert len({e.unique_id for e in entries}) == len(entries)
 
 
@@ -382,7 +385,7 @@ async def test_no_synchronizer_no_sync_sensors(
     entries = er.async_entries_for_config_entry(entity_registry, init_integration.entry_id)
     unique_ids = {e.unique_id for e in entries}
     assert not any(uid.startswith(f"{DIN}_sync_") for uid in unique_ids)
-    assert {f"{DIN}_grid_status", f"{DIN}_states", f"{SERIAL}_grid_state"} <= unique_ids
+    assert {f"{DIN}_grid_status", f"{DIN}_states", f"{BATTERY_ID}_grid_state"} <= unique_ids
     assert state_of(hass, f"{BATTERY}_grid_compliance").state == "grid_uncompliant"
 
 
@@ -400,7 +403,7 @@ async def test_battery_device(
     """Each battery has a device named after its model (from ``type``) and serial."""
     entry_id = init_integration.entry_id
     gateway = device_registry.async_get_device_by_identifier((DOMAIN, DIN), entry_id)
-    battery = device_registry.async_get_device_by_identifier((DOMAIN, SERIAL), entry_id)
+    battery = device_registry.async_get_device_by_identifier((DOMAIN, BATTERY_ID), entry_id)
     assert gateway is not None
     assert battery is not None
     assert gateway.name == "Backup Gateway"
@@ -409,7 +412,7 @@ async def test_battery_device(
     assert battery.serial_number == SERIAL
     assert battery.via_device_id == gateway.id
     grid_state = entity_registry.async_get_entity_id(
-        Platform.SENSOR, DOMAIN, f"{SERIAL}_grid_state"
+        Platform.SENSOR, DOMAIN, f"{BATTERY_ID}_grid_state"
     )
     assert grid_state is not None
     entry = entity_registry.async_get(grid_state)
@@ -489,7 +492,7 @@ async def test_checks_whose_names_share_a_key_get_one_entity(
         entry.unique_id
         for entry in er.async_entries_for_config_entry(entity_registry, mock_config_entry.entry_id)
     ]
-    assert unique_ids.count(f"{SERIAL}_update_diagnostic_grid_code") == 1
+    assert unique_ids.count(f"{BATTERY_ID}_update_diagnostic_grid_code") == 1
     assert len(unique_ids) == len(set(unique_ids))
     assert "does not generate unique IDs" not in caplog.text
     assert hass.states.get(f"{BATTERY}_firmware_update_check_grid_code").state == "not_run"
@@ -531,7 +534,7 @@ async def test_battery_missing_from_an_incomplete_list_goes_unavailable(
     assert state.attributes[ATTR_OPTIONS] == GRID_STATES
     assert state_of(hass, GRID_STATUS).state == "system_grid_connected"
     assert device_registry.async_get_device_by_identifier(
-        (DOMAIN, SERIAL), init_integration.entry_id
+        (DOMAIN, BATTERY_ID), init_integration.entry_id
     )
 
 
@@ -564,7 +567,7 @@ async def test_check_called_progress_keeps_the_progress_sensor(
     assert "does not generate unique IDs" not in caplog.text
     assert state_of(hass, f"{BATTERY}_firmware_update_progress").state == "0.0"
     check = entity_registry.async_get_entity_id(
-        "sensor", DOMAIN, f"{SERIAL}_update_diagnostic_progress_check"
+        "sensor", DOMAIN, f"{BATTERY_ID}_update_diagnostic_progress_check"
     )
     assert check is not None
     assert state_of(hass, check).state == "running"
@@ -598,8 +601,8 @@ async def test_renamed_checks_lose_their_sensors_after_two_reads(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """A check firmware renamed gets a new sensor; the old one goes after two reads."""
-    old = f"{SERIAL}_commissioning_diagnostic_can_connectivity"
-    new = f"{SERIAL}_commissioning_diagnostic_can_bus"
+    old = f"{BATTERY_ID}_commissioning_diagnostic_can_connectivity"
+    new = f"{BATTERY_ID}_commissioning_diagnostic_can_bus"
     assert entity_registry.async_get_entity_id("sensor", DOMAIN, old)
     payload = load_fixture("powerwalls.json")
     payload["powerwalls"][0]["commissioning_diagnostic"]["checks"][0]["name"] = "CAN bus"
@@ -611,7 +614,7 @@ async def test_renamed_checks_lose_their_sensors_after_two_reads(
     assert entity_registry.async_get_entity_id("sensor", DOMAIN, old) is None
     # The other checks, and the other battery's, are untouched.
     assert entity_registry.async_get_entity_id(
-        "sensor", DOMAIN, f"{SERIAL}_commissioning_diagnostic_enable_switch"
+        "sensor", DOMAIN, f"{BATTERY_ID}_commissioning_diagnostic_enable_switch"
     )
     # A check that returns gets its sensor back.
     mock_client.get_powerwalls.return_value = Powerwalls.from_json(load_fixture("powerwalls.json"))
@@ -634,5 +637,5 @@ async def test_check_sensors_stay_when_a_run_reports_no_checks(
     for _ in range(3):
         await poll(hass, freezer, seconds=300)
     assert entity_registry.async_get_entity_id(
-        "sensor", DOMAIN, f"{SERIAL}_commissioning_diagnostic_can_connectivity"
+        "sensor", DOMAIN, f"{BATTERY_ID}_commissioning_diagnostic_can_connectivity"
     )

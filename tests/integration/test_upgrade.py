@@ -1,5 +1,8 @@
 """An install of an earlier release keeps its entity ids, and so its history and automations.
 
+Battery devices and entities move to identities that include their gateway
+(config entry version 1.2): the rest keeps its unique id as it was.
+
 ``registry_written_by_87922e5.json`` holds the entity and device registries
 that release wrote for the simulator's gateway (two batteries), dumped from a
 running Home Assistant: the storage this release finds on a user's disk.
@@ -27,7 +30,7 @@ NEW_ENTITIES = {"sensor.backup_gateway_grid_outages", "sensor.backup_gateway_tim
 
 @pytest.fixture
 def hass_storage(hass_storage: dict[str, Any]) -> dict[str, Any]:
-    """The registries on disk before Home Assistant starts, as the earlier release left them."""
+    """The registries on disk, as the earlier release left them."""
     for key, version, minor in (
         ("core.entity_registry", er.STORAGE_VERSION_MAJOR, er.STORAGE_VERSION_MINOR),
         ("core.device_registry", dr.STORAGE_VERSION_MAJOR, dr.STORAGE_VERSION_MINOR),
@@ -55,8 +58,17 @@ async def test_entity_ids_and_unique_ids_survive_the_update(
     simulator: GatewaySimulator,
     freezer: FrozenDateTimeFactory,
     entity_registry: er.EntityRegistry,
+    device_registry: dr.DeviceRegistry,
 ) -> None:
-    """Every entity keeps its entity id and unique id; only the new sensors are added."""
+    """Every entity keeps its entity id; a battery's unique id and device gain the gateway's id.
+
+    Only the new sensors are added, and no entity id gains a suffix.
+    """
+    # Home Assistant's own loader reads the entities as at a start after the update
+    # (the test harness has loaded the devices already, but not the entities).
+    await entity_registry.async_load()
+    assert len(er.async_entries_for_config_entry(entity_registry, OLD["entry_id"])) == 65
+    # The simulator plays the same gateway: the DIN and battery serials of the registries.
     assert simulator.din == OLD["din"]
     base = simulator_entry(simulator)
     entry = MockConfigEntry(
@@ -76,7 +88,21 @@ async def test_entity_ids_and_unique_ids_survive_the_update(
     }
     old = _old_entities()
     assert len(old) == 65
-    assert {key: now.get(key) for key in old} == old
+    din = OLD["unique_id"]
+
+    def migrated(unique_id: str) -> str:
+        return unique_id if unique_id.startswith(din) else f"{din}_{unique_id}"
+
+    assert {(platform, uid): now.get((platform, migrated(uid))) for platform, uid in old} == old
     assert set(now.values()) - set(old.values()) == NEW_ENTITIES
+    assert sum(not uid.startswith(din) for _, uid in old) == 36  # the two batteries' entities
+    assert entry.minor_version == 2
+    battery_devices = {
+        ident
+        for device in dr.async_entries_for_config_entry(device_registry, entry.entry_id)
+        for _, ident in device.identifiers
+        if ident != din
+    }
+    assert battery_devices == {f"{din}_{serial}" for serial in simulator.serials}
     await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
