@@ -48,8 +48,9 @@ DHCP_ADDRESS = "192.168.1.77"
 
 
 def readable(fingerprint: str) -> str:
-    """A fingerprint as the repair issue shows it (and browsers do)."""
-    return ":".join(fingerprint[i : i + 2] for i in range(0, 64, 2)).upper()
+    """A fingerprint as the dialogs show it: "8B:B3:59:1A 2C:…", spaces between 4-byte groups."""
+    groups = [fingerprint[i : i + 8].upper() for i in range(0, 64, 8)]
+    return " ".join(":".join(group[j : j + 2] for j in range(0, 8, 2)) for group in groups)
 
 
 def logged(caplog: pytest.LogCaptureFixture, text: str) -> int:
