@@ -174,7 +174,9 @@ async def test_certificate_change_sends_nothing_and_asks_the_user(
         "expected": readable(gateway.fingerprint),
         "actual": readable(impostor.fingerprint),
     }
-    # The battery details too, at their next read, with their own line.
+    # The battery details too, at their next read, with their own line: until
+    # then they keep their last values, as the repair dialog says.
+    assert state_of(hass, battery_entity(gateway)).state == "grid_compliant"
     await poll(hass, freezer, seconds=300)
     assert state_of(hass, battery_entity(gateway)).state == STATE_UNAVAILABLE
     assert impostor.requests == []
