@@ -56,6 +56,9 @@ MESSAGE_SENSORS = {
 }
 MESSAGE_STATES = ["none", "normal", "error"]
 INTEGRATION = Path(__file__).parents[2] / "custom_components" / DOMAIN
+LANGUAGES = sorted(path.stem for path in (INTEGRATION / "translations").glob("*.json"))
+# Longer states push the entity names aside on the device page ("Commiss…").
+MAX_SHORT_STATE = 30
 
 VARIANTS = [
     "powerwalls.json",
@@ -395,6 +398,20 @@ def test_gateway_message_icons_alert_only_on_an_error() -> None:
             state: icon.get("state", {}).get(state, icon["default"]) for state in MESSAGE_STATES
         }
         assert [state for state, name in shown.items() if "alert" in name] == ["error"], shown
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_result_and_message_states_are_short(language: str) -> None:
+    """States short enough to leave the entity names readable on the device page."""
+    translations = json.loads((INTEGRATION / "translations" / f"{language}.json").read_text())
+    long_states = [
+        f"{key}.{state}: {text}"
+        for key, sensor in translations["entity"]["sensor"].items()
+        if key.endswith(("diagnostic", "_check")) or key in MESSAGE_SENSORS.values()
+        for state, text in sensor.get("state", {}).items()
+        if len(text) > MAX_SHORT_STATE
+    ]
+    assert long_states == []
 
 
 async def test_device_classes_and_categories(
