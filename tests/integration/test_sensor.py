@@ -391,7 +391,7 @@ async def test_gateway_messages_say_what_they_mean(
 
 def test_gateway_message_icons_alert_only_on_an_error() -> None:
     """Neutral icons for no message and the usual one, an alert for an error."""
-    icons = json.loads((INTEGRATION / "icons.json").read_text())["entity"]["sensor"]
+    icons = json.loads((INTEGRATION / "icons.json").read_text(encoding="utf-8"))["entity"]["sensor"]
     for key in MESSAGE_SENSORS.values():
         icon = icons[key]
         shown = {
@@ -403,7 +403,9 @@ def test_gateway_message_icons_alert_only_on_an_error() -> None:
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_result_and_message_states_are_short(language: str) -> None:
     """States short enough to leave the entity names readable on the device page."""
-    translations = json.loads((INTEGRATION / "translations" / f"{language}.json").read_text())
+    translations = json.loads(
+        (INTEGRATION / "translations" / f"{language}.json").read_text(encoding="utf-8")
+    )
     long_states = [
         f"{key}.{state}: {text}"
         for key, sensor in translations["entity"]["sensor"].items()
