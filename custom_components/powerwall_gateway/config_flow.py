@@ -42,6 +42,7 @@ from .api import (
     Powerwalls,
     PowerwallUnsupportedError,
     normalize_host,
+    readable_fingerprint,
 )
 from .connection import (
     CONF_CERTIFICATE_FINGERPRINT,
@@ -516,8 +517,8 @@ class PowerwallGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
                 errors={CONF_TRUST_CERTIFICATE: "trust_not_confirmed"} if user_input else {},
                 description_placeholders={
                     "host": new.device.host,
-                    "expected": _readable(new.trusted),
-                    "actual": _readable(new.fingerprint),
+                    "expected": readable_fingerprint(new.trusted),
+                    "actual": readable_fingerprint(new.fingerprint),
                 },
             )
         self._confirmed_fingerprint = new.fingerprint
@@ -549,11 +550,6 @@ def _show_error(
     if key in ("invalid_response", UNKNOWN_ERROR):
         LOGGER.warning("Unexpected answer from %s: %s", host, err)
         placeholders["error"] = str(err)
-
-
-def _readable(fingerprint: str) -> str:
-    """A fingerprint as browsers (and the certificate repair issue) show one."""
-    return ":".join(fingerprint[i : i + 2] for i in range(0, len(fingerprint), 2)).upper()
 
 
 def _title(host: str, info: GatewayInfo, powerwalls: Powerwalls | None) -> str:

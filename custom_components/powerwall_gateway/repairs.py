@@ -16,7 +16,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 import probatio as vol
 
-from .api import PowerwallCertificateError
+from .api import PowerwallCertificateError, readable_fingerprint
 from .connection import CONF_CERTIFICATE_FINGERPRINT
 from .const import DOMAIN, REPEATED_RATE_LIMIT_COUNT, REPEATED_RATE_LIMIT_WINDOW
 
@@ -144,8 +144,8 @@ def async_certificate_changed(
         translation_key=ISSUE_CERTIFICATE_CHANGED,
         translation_placeholders={
             "host": entry.data[CONF_HOST],
-            "expected": _readable(err.expected),
-            "actual": _readable(err.actual or ""),
+            "expected": readable_fingerprint(err.expected),
+            "actual": readable_fingerprint(err.actual or ""),
         },
         data={_ENTRY_ID: entry.entry_id, _FINGERPRINT: err.actual},
     )
@@ -155,11 +155,6 @@ def async_certificate_changed(
 def async_certificate_trusted(hass: HomeAssistant, entry_id: str) -> None:
     """The gateway presented the trusted certificate (again), or the entry is gone."""
     ir.async_delete_issue(hass, DOMAIN, certificate_issue_id(entry_id))
-
-
-def _readable(fingerprint: str) -> str:
-    """A fingerprint as browsers show one: upper-case byte pairs joined by colons."""
-    return ":".join(fingerprint[i : i + 2] for i in range(0, len(fingerprint), 2)).upper()
 
 
 class CertificateChangedFlow(RepairsFlow):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from functools import partial
 from itertools import chain
 import re
@@ -188,20 +189,55 @@ def _sync(data: BatteryData) -> Sync | None:
     return data.powerwalls.sync if data.powerwalls is not None else None
 
 
+class GatewayMessage(StrEnum):
+    """What a text flag of the gateway means; its own words are the ``message`` attribute.
+
+    A short state keeps the entity's name readable on the device page, and the
+    gateway's usual words on a running site do not read as a fault.
+    """
+
+    NONE = "none"
+    NORMAL = "normal"
+    ERROR = "error"
+
+
+# What the gateway says in these flags on a healthy, running site.
+NORMAL_PHASE_DETECTION_MESSAGE = "no phase information"
+NORMAL_ON_GRID_CHECK_MESSAGE = "sitemanager process is running"
+
+
+def gateway_message(text: str | None, normal: str) -> GatewayMessage:
+    """The state of a text flag: ``normal`` when it holds the healthy words (any case, spacing)."""
+    words = " ".join((text or "").split()).casefold()
+    if not words:
+        return GatewayMessage.NONE
+    return GatewayMessage.NORMAL if normal in words else GatewayMessage.ERROR
+
+
 FLAG_SENSORS: tuple[PowerwallSensorEntityDescription[PowerwallStatus], ...] = (
     PowerwallSensorEntityDescription(
         key="phase_detection_last_error",
         translation_key="phase_detection_last_error",
+        device_class=SensorDeviceClass.ENUM,
         entity_category=DIAGNOSTIC,
+        options=list(GatewayMessage),
         subject_fn=_flags,
-        value_fn=lambda flags: flags.phase_detection_last_error,
+        value_fn=lambda flags: gateway_message(
+            flags.phase_detection_last_error, NORMAL_PHASE_DETECTION_MESSAGE
+        ),
+        attributes_fn=lambda flags: {"message": flags.phase_detection_last_error},
     ),
     PowerwallSensorEntityDescription(
         key="on_grid_check_error",
         translation_key="on_grid_check_error",
+        device_class=SensorDeviceClass.ENUM,
         entity_category=DIAGNOSTIC,
+        options=list(GatewayMessage),
         subject_fn=_flags,
-        value_fn=lambda flags: flags.on_grid_check_error,
+        value_fn=lambda flags: gateway_message(
+            flags.on_grid_check_error, NORMAL_ON_GRID_CHECK_MESSAGE
+        ),
+        attributes_fn=lambda flags: {"message": flags.on_grid_check_error},
     ),
 )
 

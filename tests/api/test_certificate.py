@@ -6,7 +6,10 @@ import asyncio
 
 import pytest
 
-from custom_components.powerwall_gateway.api.certificate import CertificateCheck
+from custom_components.powerwall_gateway.api.certificate import (
+    CertificateCheck,
+    readable_fingerprint,
+)
 
 
 async def _noop(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -27,3 +30,16 @@ async def test_a_connection_without_tls_has_no_certificate_to_record(pinned: byt
         await writer.wait_closed()
         server.close()
         await server.wait_closed()
+
+
+def test_a_fingerprint_reads_in_groups_of_four_bytes() -> None:
+    """Spaces between 4-byte groups: a narrow dialog wraps between bytes, never inside one."""
+    fingerprint = "8bb3591a2c" + "0" * 54
+    assert readable_fingerprint(fingerprint) == (
+        "8B:B3:59:1A 2C:00:00:00 00:00:00:00 00:00:00:00"
+        " 00:00:00:00 00:00:00:00 00:00:00:00 00:00:00:00"
+    )
+
+
+def test_no_fingerprint_reads_as_nothing() -> None:
+    assert readable_fingerprint("") == ""

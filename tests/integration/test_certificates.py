@@ -48,8 +48,9 @@ DHCP_ADDRESS = "192.168.1.77"
 
 
 def readable(fingerprint: str) -> str:
-    """A fingerprint as the repair issue shows it (and browsers do)."""
-    return ":".join(fingerprint[i : i + 2] for i in range(0, 64, 2)).upper()
+    """A fingerprint as the dialogs show it: "8B:B3:59:1A 2C:…", spaces between 4-byte groups."""
+    groups = [fingerprint[i : i + 8].upper() for i in range(0, 64, 8)]
+    return " ".join(":".join(group[j : j + 2] for j in range(0, 8, 2)) for group in groups)
 
 
 def logged(caplog: pytest.LogCaptureFixture, text: str) -> int:
@@ -173,7 +174,9 @@ async def test_certificate_change_sends_nothing_and_asks_the_user(
         "expected": readable(gateway.fingerprint),
         "actual": readable(impostor.fingerprint),
     }
-    # The battery details too, at their next read, with their own line.
+    # The battery details too, at their next read, with their own line: until
+    # then they keep their last values, as the repair dialog says.
+    assert state_of(hass, battery_entity(gateway)).state == "grid_compliant"
     await poll(hass, freezer, seconds=300)
     assert state_of(hass, battery_entity(gateway)).state == STATE_UNAVAILABLE
     assert impostor.requests == []

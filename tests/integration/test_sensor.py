@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+import json
 import logging
+from pathlib import Path
 from typing import Any
 from unittest.mock import MagicMock, patch
 
@@ -49,6 +51,16 @@ GRID_STATUSES = [
     "system_micro_grid_faulted",
 ]
 GRID_STATES = ["grid_compliant", "grid_qualifying", "grid_uncompliant"]
+# The gateway's text flags: entity id and the JSON key the text comes from.
+MESSAGE_SENSORS = {
+    "sensor.backup_gateway_phase_detection_last_error": "phase_detection_last_error",
+    "sensor.backup_gateway_on_grid_check_error": "on_grid_check_error",
+}
+MESSAGE_STATES = ["none", "normal", "error"]
+INTEGRATION = Path(__file__).parents[2] / "custom_components" / DOMAIN
+LANGUAGES = sorted(path.stem for path in (INTEGRATION / "translations").glob("*.json"))
+# Longer states push the entity names aside on the device page ("Commiss…").
+MAX_SHORT_STATE = 30
 
 VARIANTS = [
     "powerwalls.json",
@@ -329,19 +341,82 @@ async def test_states_sensor(
     assert entry.entity_category is EntityCategory.DIAGNOSTIC
 
 
-async def test_text_sensors_show_the_gateway_text(
+async def test_healthy_gateway_messages_read_normal(
     hass: HomeAssistant, init_integration: ConfigEntry
 ) -> None:
-    """The gateway's own error texts are shown verbatim."""
+    """A running site's usual texts read "normal"; the gateway's words stay in ``message``."""
     status = load_fixture("powerwalls_status.json")
-    assert (
-        state_of(hass, "sensor.backup_gateway_phase_detection_last_error").state
-        == status["phase_detection_last_error"]
+    for entity_id, key in MESSAGE_SENSORS.items():
+        state = state_of(hass, entity_id)
+        assert state.state == "normal", entity_id
+        assert state.attributes["message"] == status[key]
+        assert state.attributes[ATTR_DEVICE_CLASS] == SensorDeviceClass.ENUM
+        assert state.attributes[ATTR_OPTIONS] == MESSAGE_STATES
+
+
+@pytest.mark.parametrize(
+    ("phase_detection", "on_grid_check", "expected"),
+    [
+        (None, None, "none"),
+        ("", " ", "none"),
+        (
+            "No Phase  Information",
+            "Run SiteManager flag enabled, SITEMANAGER process is running",
+            "normal",
+        ),
+        ("phase detection failed: no voltage measured on L2", "Voltage out of range", "error"),
+    ],
+)
+async def test_gateway_messages_say_what_they_mean(
+    hass: HomeAssistant,
+    mock_client: MagicMock,
+    mock_config_entry: ConfigEntry,
+    phase_detection: str | None,
+    on_grid_check: str | None,
+    expected: str,
+) -> None:
+    """No text, the usual texts (any case or spacing) and any other text: three short states."""
+    mock_client.get_status.return_value = PowerwallStatus(
+        phase_detection_last_error=phase_detection, on_grid_check_error=on_grid_check
     )
-    assert (
-        state_of(hass, "sensor.backup_gateway_on_grid_check_error").state
-        == status["on_grid_check_error"]
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    texts = {
+        "phase_detection_last_error": phase_detection,
+        "on_grid_check_error": on_grid_check,
+    }
+    for entity_id, key in MESSAGE_SENSORS.items():
+        state = state_of(hass, entity_id)
+        assert state.state == expected, entity_id
+        assert state.attributes["message"] == texts[key]
+
+
+def test_gateway_message_icons_alert_only_on_an_error() -> None:
+    """Neutral icons for no message and the usual one, an alert for an error."""
+    icons = json.loads((INTEGRATION / "icons.json").read_text(encoding="utf-8"))["entity"]["sensor"]
+    for key in MESSAGE_SENSORS.values():
+        icon = icons[key]
+        shown = {
+            state: icon.get("state", {}).get(state, icon["default"]) for state in MESSAGE_STATES
+        }
+        assert [state for state, name in shown.items() if "alert" in name] == ["error"], shown
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_result_and_message_states_are_short(language: str) -> None:
+    """States short enough to leave the entity names readable on the device page."""
+    translations = json.loads(
+        (INTEGRATION / "translations" / f"{language}.json").read_text(encoding="utf-8")
     )
+    long_states = [
+        f"{key}.{state}: {text}"
+        for key, sensor in translations["entity"]["sensor"].items()
+        if key.endswith(("diagnostic", "_check")) or key in MESSAGE_SENSORS.values()
+        for state, text in sensor.get("state", {}).items()
+        if len(text) > MAX_SHORT_STATE
+    ]
+    assert long_states == []
 
 
 async def test_device_classes_and_categories(
@@ -538,18 +613,18 @@ async def test_battery_missing_from_an_incomplete_list_goes_unavailable(
     )
 
 
-async def test_long_gateway_text_is_cut_to_a_valid_state(
+async def test_long_gateway_text_is_kept_whole_in_the_message(
     hass: HomeAssistant, mock_client: MagicMock, mock_config_entry: ConfigEntry
 ) -> None:
-    """Gateway text longer than a state may be is shortened, not dropped."""
-    text = "sitemanager " * 30
+    """Gateway text longer than a state may be: a short state, and the whole text to read."""
+    text = "grid frequency out of range " * 30
     mock_client.get_status.return_value = PowerwallStatus(on_grid_check_error=text)
     mock_config_entry.add_to_hass(hass)
     await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
-    state = state_of(hass, "sensor.backup_gateway_on_grid_check_error").state
-    assert len(state) == 255
-    assert state == text[:254] + "…"
+    state = state_of(hass, "sensor.backup_gateway_on_grid_check_error")
+    assert state.state == "error"
+    assert state.attributes["message"] == text
 
 
 async def test_check_called_progress_keeps_the_progress_sensor(

@@ -4,6 +4,7 @@ Nothing in this package imports Home Assistant, so it can be tested, and
 shipped, on its own.
 """
 
+from .certificate import readable_fingerprint
 from .client import PowerwallClient
 from .exceptions import (
     PowerwallAuthenticationError,
@@ -81,5 +82,6 @@ __all__ = [
     "Sync",
     "normalize_host",
     "parse_status",
+    "readable_fingerprint",
     "worst_status",
 ]

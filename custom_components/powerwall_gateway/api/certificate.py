@@ -24,6 +24,23 @@ def fingerprint_bytes(fingerprint: str | None) -> bytes | None:
     return bytes.fromhex(text)
 
 
+# Bytes per group of a readable fingerprint: 8 groups for a SHA-256 digest.
+_BYTES_PER_GROUP = 4
+
+
+def readable_fingerprint(fingerprint: str) -> str:
+    """A hex fingerprint as people compare it: "8B:B3:59:1A 2C:…", 4 bytes to a group.
+
+    Upper-case byte pairs joined by colons, as browsers show them; the groups are
+    separated by spaces so a narrow dialog wraps the text between bytes, never
+    inside one.
+    """
+    pairs = [fingerprint[i : i + 2].upper() for i in range(0, len(fingerprint), 2)]
+    return " ".join(
+        ":".join(pairs[i : i + _BYTES_PER_GROUP]) for i in range(0, len(pairs), _BYTES_PER_GROUP)
+    )
+
+
 class CertificateCheck(aiohttp.Fingerprint):
     """Record the peer certificate of every new connection, and enforce a pin if set.
 
