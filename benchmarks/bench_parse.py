@@ -17,7 +17,13 @@ import sys
 import timeit
 from typing import Any
 
-from custom_components.powerwall_gateway.api import MAX_BATTERIES, MAX_CHECKS, Powerwalls
+from custom_components.powerwall_gateway.api import (
+    Powerwalls,
+)
+from custom_components.powerwall_gateway.api.models import (
+    MAX_BATTERIES,
+    MAX_CHECKS,
+)
 
 SEED = Path(__file__).parent.parent / "tests" / "fixtures" / "powerwalls.json"
 # (batteries, checks per diagnostic run or None for the seed's own, label)

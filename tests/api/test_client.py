@@ -236,33 +236,6 @@ async def test_malformed_stored_session_is_ignored(
     assert gateway_simulator.logins == 1
 
 
-async def test_logout_ends_the_session(
-    gateway_simulator: GatewaySimulator, make_client: Callable[..., PowerwallClient]
-) -> None:
-    client = make_client(gateway_simulator)
-    await client.logout()
-    assert gateway_simulator.count("/api/logout") == 0
-
-    await client.get_status()
-    await client.logout()
-
-    assert gateway_simulator.count("/api/logout") == 1
-    assert gateway_simulator.sessions == 0
-    assert client.export_session() is None
-    await client.get_status()
-    assert gateway_simulator.logins == 2
-
-
-async def test_logout_never_raises(
-    gateway_simulator: GatewaySimulator, make_client: Callable[..., PowerwallClient]
-) -> None:
-    client = make_client(gateway_simulator)
-    await client.get_status()
-    await gateway_simulator.stop()
-    await client.logout()
-    assert client.export_session() is None
-
-
 async def test_login_rate_limit_with_retry_after_sends_nothing_until_it_passes(
     gateway_simulator_factory: SimulatorFactory, make_client: Callable[..., PowerwallClient]
 ) -> None:
@@ -739,7 +712,6 @@ async def test_secrets_never_reach_logs_or_errors(
     gateway_simulator.set_password("changed")
     with pytest.raises(PowerwallError) as caught:
         await client.get_status()
-    await client.logout()
 
     assert "api/powerwalls/status" in caplog.text
     for secret in (gateway_simulator.password, "simulator-password", *stored.values()):

@@ -22,8 +22,6 @@ import pytest
 from benchmarks.bench_bomb import BOMB_INFLATED, gzip_bomb
 from benchmarks.bench_parse import payload
 from custom_components.powerwall_gateway.api import (
-    MAX_BATTERIES,
-    MAX_CHECKS,
     GatewayInfo,
     PowerwallClient,
     PowerwallInvalidResponseError,
@@ -31,6 +29,10 @@ from custom_components.powerwall_gateway.api import (
 from custom_components.powerwall_gateway.api.client import (
     MAX_JSON_CONTAINERS,
     MAX_RESPONSE_BYTES,
+)
+from custom_components.powerwall_gateway.api.models import (
+    MAX_BATTERIES,
+    MAX_CHECKS,
 )
 
 from .conftest import ServeApp

@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 
 from custom_components.powerwall_gateway.api import (
-    STATUS_FLAGS,
     BatteryType,
     Check,
     CheckResult,
@@ -24,6 +23,9 @@ from custom_components.powerwall_gateway.api import (
     PowerwallInvalidResponseError,
     Powerwalls,
     PowerwallStatus,
+)
+from custom_components.powerwall_gateway.api.models import (
+    STATUS_FLAGS,
     parse_status,
     worst_status,
 )

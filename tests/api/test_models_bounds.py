@@ -7,13 +7,15 @@ from typing import Any
 
 from benchmarks.bench_parse import payload
 from custom_components.powerwall_gateway.api import (
+    GridStatusInfo,
+    Powerwalls,
+)
+from custom_components.powerwall_gateway.api.models import (
     MAX_BATTERIES,
     MAX_CHECKS,
     MAX_MESSAGE_LENGTH,
     MAX_NAME_LENGTH,
     MAX_STATES,
-    GridStatusInfo,
-    Powerwalls,
     parse_status,
 )
 

@@ -11,11 +11,13 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 import pytest
 
 from custom_components.powerwall_gateway.api import (
-    STATUS_FLAGS,
     GatewayInfo,
     GridStatusInfo,
     PowerwallInvalidResponseError,
     Powerwalls,
+)
+from custom_components.powerwall_gateway.api.models import (
+    STATUS_FLAGS,
     parse_status,
 )
 

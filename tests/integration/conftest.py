@@ -26,6 +26,8 @@ from custom_components.powerwall_gateway.api import (
     GatewayInfo,
     GridStatusInfo,
     Powerwalls,
+)
+from custom_components.powerwall_gateway.api.models import (
     parse_status,
 )
 from custom_components.powerwall_gateway.const import CONF_SESSION, DOMAIN

@@ -23,7 +23,13 @@ import pytest
 from pytest_homeassistant_custom_component.common import snapshot_platform
 from syrupy.assertion import SnapshotAssertion
 
-from custom_components.powerwall_gateway.api import GridStatusInfo, Powerwalls, parse_status
+from custom_components.powerwall_gateway.api import (
+    GridStatusInfo,
+    Powerwalls,
+)
+from custom_components.powerwall_gateway.api.models import (
+    parse_status,
+)
 
 from .conftest import DIN, load_fixture, poll, state_of
 

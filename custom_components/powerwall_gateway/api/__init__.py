@@ -21,13 +21,6 @@ from .exceptions import (
 )
 from .host import normalize_host
 from .models import (
-    BATTERY_MODELS,
-    MAX_BATTERIES,
-    MAX_CHECKS,
-    MAX_MESSAGE_LENGTH,
-    MAX_NAME_LENGTH,
-    MAX_STATES,
-    STATUS_FLAGS,
     Battery,
     BatteryType,
     Check,
@@ -42,18 +35,9 @@ from .models import (
     Powerwalls,
     PowerwallStatus,
     Sync,
-    parse_status,
-    worst_status,
 )
 
 __all__ = [
-    "BATTERY_MODELS",
-    "MAX_BATTERIES",
-    "MAX_CHECKS",
-    "MAX_MESSAGE_LENGTH",
-    "MAX_NAME_LENGTH",
-    "MAX_STATES",
-    "STATUS_FLAGS",
     "Battery",
     "BatteryType",
     "Check",
@@ -81,7 +65,5 @@ __all__ = [
     "Powerwalls",
     "Sync",
     "normalize_host",
-    "parse_status",
     "readable_fingerprint",
-    "worst_status",
 ]

@@ -58,7 +58,6 @@ from .models import GatewayInfo, GridStatusInfo, Powerwalls, PowerwallStatus, pa
 _LOGGER = logging.getLogger(__name__)
 
 PATH_LOGIN: Final = "/api/login/Basic"
-PATH_LOGOUT: Final = "/api/logout"
 PATH_GATEWAY_INFO: Final = "/api/status"
 PATH_STATUS: Final = "/api/powerwalls/status"
 PATH_POWERWALLS: Final = "/api/powerwalls"
@@ -189,16 +188,6 @@ class PowerwallClient:
         async with self._login_lock:
             self._session = None
             await self._login()
-
-    async def logout(self) -> None:
-        """End the session at the gateway if possible, then forget it. Never raises."""
-        session, self._session = self._session, None
-        if session is None:
-            return
-        try:
-            await self._send("GET", PATH_LOGOUT, headers=session.headers)
-        except PowerwallError as err:
-            _LOGGER.debug("Logout from %s failed, session forgotten anyway: %s", self.host, err)
 
     async def get_gateway_info(self) -> GatewayInfo:
         """Read ``/api/status``: identity and firmware, no login needed.

@@ -72,7 +72,7 @@ class PowerwallInvalidResponseError(PowerwallError):
 
 
 class PowerwallUnsupportedError(PowerwallError):
-    """The device has no such local API (a Powerwall 3, or not a Backup Gateway 2)."""
+    """The device does not offer this endpoint (404): a restricted local API, or no gateway."""
 
 
 class PowerwallNotGatewayError(PowerwallInvalidResponseError):
