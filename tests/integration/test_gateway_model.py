@@ -159,3 +159,29 @@ async def test_grid_change_wakes_the_details_once(
     await poll(hass, freezer, 30)
     assert simulator.count("/api/powerwalls") == 2
     assert sim_entry.runtime_data.batteries.update_interval == timedelta(seconds=30)
+
+
+@pytest.mark.parametrize(
+    ("grid_status", "reason"),
+    [
+        ("SystemMicroGridFaulted", "faulted"),  # seen on real gateways (Powerwall-Dashboard#158)
+        ("SystemIslandedWithGenerator", "islanded"),  # a name new firmware might invent
+    ],
+)
+async def test_every_off_grid_state_reads_off_grid(
+    hass: HomeAssistant,
+    simulator: GatewaySimulator,
+    sim_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    grid_status: str,
+    reason: str,
+) -> None:
+    """An outage the gateway names otherwise still turns Grid connected off, over HTTPS."""
+    simulator.set_scenario("microgrid_faulted", grid_status=grid_status)
+    await poll(hass, freezer, 10)
+    assert state_of(hass, GRID_CONNECTED).state == STATE_OFF
+    assert state_of(hass, "sensor.backup_gateway_off_grid_reason").state == reason
+    assert state_of(hass, "sensor.backup_gateway_grid_outages").state == "1"
+    simulator.set_scenario("normal")
+    await poll(hass, freezer, 10)
+    assert state_of(hass, GRID_CONNECTED).state == STATE_ON
