@@ -471,10 +471,16 @@ async def add_integration(
 async def wait_for_entities(
     http: aiohttp.ClientSession, base: str, token: str
 ) -> list[Mapping[str, Any]]:
-    """Wait until the integration's entities have states; return them."""
+    """Wait until the integration's entities have states and no more appear; return them.
+
+    The flag and battery entities appear after the first reads that follow the
+    setup, so a first answer can be a part: the same count three seconds in a
+    row is the whole.
+    """
     headers = {"Authorization": f"Bearer {token}"}
     template = "{{ integration_entities('%s') | list | tojson }}" % DOMAIN  # noqa: UP031
     deadline = time.monotonic() + 60
+    counts: list[int] = []
     while True:
         async with http.post(
             f"{base}/api/template", json={"template": template}, headers=headers
@@ -483,7 +489,8 @@ async def wait_for_entities(
         async with http.get(f"{base}/api/states", headers=headers) as response:
             states = await _json(response)
         ours = [s for s in states if s["entity_id"] in entity_ids and s["state"] != "unavailable"]
-        if ours or time.monotonic() > deadline:
+        counts = [*counts[-2:], len(ours)]
+        if (ours and counts == [len(ours)] * 3) or time.monotonic() > deadline:
             return ours
         await asyncio.sleep(1)
 
