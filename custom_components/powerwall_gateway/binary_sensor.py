@@ -24,8 +24,9 @@ from .entity import (
     PowerwallEntity,
     PowerwallEntityDescription,
     add_entities_as_they_appear,
+    add_flag_entities,
 )
-from .models import BatteryData, FlagsData, GridData
+from .models import GridData, flags_of, sync_of
 
 # Read-only entities fed by coordinators: no limit needed.
 PARALLEL_UPDATES = 0
@@ -45,14 +46,6 @@ class PowerwallBinarySensorEntityDescription[SubjectT](
     exists_fn: Callable[[SubjectT], bool] = lambda _: True
 
 
-def _flags(data: FlagsData) -> PowerwallStatus | None:
-    return data.flags
-
-
-def _sync(data: BatteryData) -> Sync | None:
-    return data.powerwalls.sync if data.powerwalls is not None else None
-
-
 def _alert(diagnostic: Diagnostic | None) -> bool | None:
     return diagnostic.alert if diagnostic is not None else None
 
@@ -67,55 +60,55 @@ GRID_CONNECTED = PowerwallBinarySensorEntityDescription[GridData](
 
 FLAG_BINARY_SENSORS: tuple[PowerwallBinarySensorEntityDescription[PowerwallStatus], ...] = (
     PowerwallBinarySensorEntityDescription(
-        subject_fn=_flags,
+        subject_fn=flags_of,
         key="updating",
         translation_key="updating",
         device_class=RUNNING,
         value_fn=lambda status: status.updating,
     ),
     PowerwallBinarySensorEntityDescription(
-        subject_fn=_flags,
+        subject_fn=flags_of,
         key="enumerating",
         translation_key="enumerating",
         device_class=RUNNING,
         value_fn=lambda status: status.enumerating,
     ),
     PowerwallBinarySensorEntityDescription(
-        subject_fn=_flags,
+        subject_fn=flags_of,
         key="checking_if_offgrid",
         translation_key="checking_if_offgrid",
         device_class=RUNNING,
         value_fn=lambda status: status.checking_if_offgrid,
     ),
     PowerwallBinarySensorEntityDescription(
-        subject_fn=_flags,
+        subject_fn=flags_of,
         key="running_phase_detection",
         translation_key="running_phase_detection",
         device_class=RUNNING,
         value_fn=lambda status: status.running_phase_detection,
     ),
     PowerwallBinarySensorEntityDescription(
-        subject_fn=_flags,
+        subject_fn=flags_of,
         key="grid_qualifying",
         translation_key="grid_qualifying",
         device_class=RUNNING,
         value_fn=lambda status: status.grid_qualifying,
     ),
     PowerwallBinarySensorEntityDescription(
-        subject_fn=_flags,
+        subject_fn=flags_of,
         key="grid_code_validating",
         translation_key="grid_code_validating",
         device_class=RUNNING,
         value_fn=lambda status: status.grid_code_validating,
     ),
     PowerwallBinarySensorEntityDescription(
-        subject_fn=_flags,
+        subject_fn=flags_of,
         key="bubble_shedding",
         translation_key="bubble_shedding",
         value_fn=lambda status: status.bubble_shedding,
     ),
     PowerwallBinarySensorEntityDescription(
-        subject_fn=_flags,
+        subject_fn=flags_of,
         key="phase_detection_not_available",
         translation_key="phase_detection_not_available",
         entity_category=DIAGNOSTIC,
@@ -125,14 +118,14 @@ FLAG_BINARY_SENSORS: tuple[PowerwallBinarySensorEntityDescription[PowerwallStatu
 
 SYNC_BINARY_SENSORS: tuple[PowerwallBinarySensorEntityDescription[Sync], ...] = (
     PowerwallBinarySensorEntityDescription(
-        subject_fn=_sync,
+        subject_fn=sync_of,
         key="sync_updating",
         translation_key="sync_updating",
         device_class=RUNNING,
         value_fn=lambda sync: sync.updating,
     ),
     PowerwallBinarySensorEntityDescription(
-        subject_fn=_sync,
+        subject_fn=sync_of,
         key="sync_commissioning_diagnostic_alert",
         translation_key="sync_commissioning_diagnostic_alert",
         device_class=PROBLEM,
@@ -141,7 +134,7 @@ SYNC_BINARY_SENSORS: tuple[PowerwallBinarySensorEntityDescription[Sync], ...] = 
         exists_fn=lambda sync: sync.commissioning_diagnostic is not None,
     ),
     PowerwallBinarySensorEntityDescription(
-        subject_fn=_sync,
+        subject_fn=sync_of,
         key="sync_update_diagnostic_alert",
         translation_key="sync_update_diagnostic_alert",
         device_class=PROBLEM,
@@ -209,7 +202,7 @@ class BatteryBinarySensor(PowerwallBinarySensor, BatteryEntity):
 
 def _battery_list_binary_sensors(coordinator: PowerwallBatteryCoordinator) -> Iterator[Entity]:
     """The binary sensors the latest battery list supports."""
-    if (sync := _sync(coordinator.data)) is not None:
+    if (sync := sync_of(coordinator.data)) is not None:
         for sync_description in SYNC_BINARY_SENSORS:
             if sync_description.exists_fn(sync):
                 yield GatewayBinarySensor(coordinator, sync_description)
@@ -227,16 +220,8 @@ async def async_setup_entry(
     """Set up the binary sensors: the grid now, the rest with their first read."""
     runtime = entry.runtime_data
     async_add_entities([GatewayBinarySensor(runtime.grid, GRID_CONNECTED)])
-    add_entities_as_they_appear(
-        runtime.flags,
-        async_add_entities,
-        "binary_sensor",
-        # A restricted gateway offers no flags at all: no entities that could never work.
-        lambda flags: (
-            GatewayBinarySensor(flags, description)
-            for description in FLAG_BINARY_SENSORS
-            if flags.data.flags is not None
-        ),
+    add_flag_entities(
+        runtime.flags, async_add_entities, "binary_sensor", GatewayBinarySensor, FLAG_BINARY_SENSORS
     )
     add_entities_as_they_appear(
         runtime.batteries, async_add_entities, "binary_sensor", _battery_list_binary_sensors

@@ -19,7 +19,6 @@ and their entities appear with their first successful read.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, ClassVar, override
@@ -86,24 +85,22 @@ class PowerwallCoordinator[DataT](DataUpdateCoordinator[DataT]):
     """
 
     config_entry: PowerwallGatewayConfigEntry
+    # What it reads, in its name; the option that sets its interval, and the default.
+    READS: ClassVar[str]
+    INTERVAL_OPTION: ClassVar[tuple[str, int]]
     # The live grid status keeps its last value through fewer errors than the details.
     LIVE: ClassVar[bool] = False
 
     def __init__(
-        self,
-        hass: HomeAssistant,
-        entry: PowerwallGatewayConfigEntry,
-        gateway: PowerwallGateway,
-        *,
-        name: str,
-        interval: timedelta,
+        self, hass: HomeAssistant, entry: PowerwallGatewayConfigEntry, gateway: PowerwallGateway
     ) -> None:
-        """Read through ``gateway`` every ``interval``."""
+        """Read through ``gateway`` at the interval the user chose."""
+        interval = _seconds(entry, *self.INTERVAL_OPTION)
         super().__init__(
             hass,
             LOGGER,
             config_entry=entry,
-            name=f"{DOMAIN} {gateway.client.host} {name}",
+            name=f"{DOMAIN} {gateway.client.host} {self.READS}",
             update_interval=interval,
             always_update=False,
         )
@@ -169,17 +166,14 @@ class PowerwallBatteryCoordinator(PowerwallCoordinator[BatteryData]):
     RESTRICTED_REPROBE_INTERVAL.
     """
 
+    READS = "batteries"
+    INTERVAL_OPTION = (CONF_POWERWALLS_INTERVAL, DEFAULT_POWERWALLS_INTERVAL)
+
     def __init__(
         self, hass: HomeAssistant, entry: PowerwallGatewayConfigEntry, gateway: PowerwallGateway
     ) -> None:
-        """Read the batteries at the interval the user chose."""
-        super().__init__(
-            hass,
-            entry,
-            gateway,
-            name="batteries",
-            interval=_seconds(entry, CONF_POWERWALLS_INTERVAL, DEFAULT_POWERWALLS_INTERVAL),
-        )
+        """Read the batteries; fast at the flags interval while something goes on."""
+        super().__init__(hass, entry, gateway)
         self._fast_interval = _seconds(entry, CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL)
         self._stale = StaleEntries(hass, entry, gateway.gateway_id)
         self._truncated_logged = False
@@ -197,7 +191,7 @@ class PowerwallBatteryCoordinator(PowerwallCoordinator[BatteryData]):
         gateway.battery_list_read()
         self._log_bounds(powerwalls)
         batteries = {gateway.battery_id(battery): battery for battery in powerwalls.powerwalls}
-        self._log_unknown_values(batteries.values(), powerwalls.sync)
+        self._log_unknown_values(powerwalls)
         self._stale.battery_list_read(powerwalls, batteries)
         return BatteryData(powerwalls, batteries)
 
@@ -233,12 +227,14 @@ class PowerwallBatteryCoordinator(PowerwallCoordinator[BatteryData]):
                 powerwalls.skipped_powerwalls,
             )
 
-    def _log_unknown_values(self, batteries: Iterable[Battery], sync: Sync | None) -> None:
+    def _log_unknown_values(self, powerwalls: Powerwalls) -> None:
         unknown = self.gateway.unknown_values
-        owners: list[Battery | Sync] = [*batteries, *([sync] if sync is not None else [])]
-        batteries_only = [owner for owner in owners if isinstance(owner, Battery)]
-        unknown.check("grid_state", (b.grid_state for b in batteries_only), GridState)
-        unknown.check("battery type", (b.type for b in batteries_only), BatteryType)
+        batteries = powerwalls.powerwalls
+        unknown.check("grid_state", (b.grid_state for b in batteries), GridState)
+        unknown.check("battery type", (b.type for b in batteries), BatteryType)
+        owners: list[Battery | Sync] = list(batteries)
+        if powerwalls.sync is not None:
+            owners.append(powerwalls.sync)
         unknown.check(
             "check status",
             (
@@ -262,6 +258,9 @@ class PowerwallFlagsCoordinator(PowerwallCoordinator[FlagsData]):
     The endpoint is asked again every STATUS_REPROBE_INTERVAL.
     """
 
+    READS = "flags"
+    INTERVAL_OPTION = (CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL)
+
     def __init__(
         self,
         hass: HomeAssistant,
@@ -269,14 +268,8 @@ class PowerwallFlagsCoordinator(PowerwallCoordinator[FlagsData]):
         gateway: PowerwallGateway,
         batteries: PowerwallBatteryCoordinator,
     ) -> None:
-        """Poll at the flags interval the user chose; wake ``batteries`` when needed."""
-        super().__init__(
-            hass,
-            entry,
-            gateway,
-            name="flags",
-            interval=_seconds(entry, CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL),
-        )
+        """Read the flags; wake ``batteries`` when an activity starts."""
+        super().__init__(hass, entry, gateway)
         self.batteries = batteries
         self._firmware_changed = False
 
@@ -331,6 +324,8 @@ class PowerwallGridCoordinator(PowerwallCoordinator[GridData]):
     off grid) is brought up to date whenever they change.
     """
 
+    READS = "grid"
+    INTERVAL_OPTION = (CONF_GRID_INTERVAL, DEFAULT_GRID_INTERVAL)
     LIVE = True
 
     def __init__(
@@ -341,14 +336,8 @@ class PowerwallGridCoordinator(PowerwallCoordinator[GridData]):
         flags: PowerwallFlagsCoordinator,
         batteries: PowerwallBatteryCoordinator,
     ) -> None:
-        """Poll at the grid interval the user chose."""
-        super().__init__(
-            hass,
-            entry,
-            gateway,
-            name="grid",
-            interval=_seconds(entry, CONF_GRID_INTERVAL, DEFAULT_GRID_INTERVAL),
-        )
+        """Read the grid status; keep what the flags and batteries add to it up to date."""
+        super().__init__(hass, entry, gateway)
         self.flags = flags
         self.batteries = batteries
         for details in (flags, batteries):

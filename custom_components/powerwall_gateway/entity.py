@@ -20,7 +20,11 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .api import Battery
 from .const import DOMAIN
-from .coordinator import PowerwallBatteryCoordinator, PowerwallCoordinator
+from .coordinator import (
+    PowerwallBatteryCoordinator,
+    PowerwallCoordinator,
+    PowerwallFlagsCoordinator,
+)
 from .devices import battery_device_info, gateway_device_info
 
 
@@ -157,3 +161,26 @@ def add_entities_as_they_appear[CoordinatorT: PowerwallCoordinator[Any]](
 
     add_new()
     coordinator.config_entry.async_on_unload(coordinator.async_add_listener(add_new))
+
+
+def add_flag_entities[DescriptionT: PowerwallEntityDescription](
+    flags: PowerwallFlagsCoordinator,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    platform: str,
+    entity: Callable[[PowerwallFlagsCoordinator, DescriptionT], Entity],
+    descriptions: Iterable[DescriptionT],
+) -> None:
+    """Add the flag entities with the first read that has flags.
+
+    A restricted gateway offers no flags at all: no entities that could never work.
+    """
+    add_entities_as_they_appear(
+        flags,
+        async_add_entities,
+        platform,
+        lambda coordinator: (
+            [entity(coordinator, description) for description in descriptions]
+            if coordinator.data.flags is not None
+            else []
+        ),
+    )

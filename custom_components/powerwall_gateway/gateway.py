@@ -128,9 +128,11 @@ class PowerwallGateway:
         # What keeps the gateway from answering (a rate limit, a busy site controller),
         # logged once for all reads.
         self._not_answering: PowerwallError | None = None
-        # /api/powerwalls: whether it was ever served, and its "not found" answers since.
+        # /api/powerwalls: whether it was ever served, and its "not found" answers
+        # since it last answered: how many, and when the first came.
         self._battery_list_served = False
-        self._battery_list_missing: list[datetime] = []
+        self._battery_list_missing = 0
+        self._battery_list_missing_since: datetime | None = None
         self.restricted = False
         # While /api/powerwalls/status is locked (409) or absent (404): when to try it again.
         self._flags_endpoint_retry_at: datetime | None = None
@@ -224,7 +226,8 @@ class PowerwallGateway:
         if self.restricted:
             LOGGER.info("The gateway at %s offers /api/powerwalls again", self.client.host)
         self._battery_list_served = True
-        self._battery_list_missing.clear()
+        self._battery_list_missing = 0
+        self._battery_list_missing_since = None
         self.restricted = False
         self.restricted_issue.remove()
 
@@ -236,10 +239,10 @@ class PowerwallGateway:
         RESTRICTED_AFTER_READS such answers over at least RESTRICTED_AFTER.
         """
         now = dt_util.utcnow()
-        self._battery_list_missing.append(now)
-        missing = self._battery_list_missing
+        self._battery_list_missing += 1
+        since = self._battery_list_missing_since = self._battery_list_missing_since or now
         if self._battery_list_served and (
-            len(missing) < RESTRICTED_AFTER_READS or now - missing[0] < RESTRICTED_AFTER
+            self._battery_list_missing < RESTRICTED_AFTER_READS or now - since < RESTRICTED_AFTER
         ):
             return False
         if not self.restricted:

@@ -14,6 +14,7 @@ from .api import (
     GridStatusInfo,
     Powerwalls,
     PowerwallStatus,
+    Sync,
 )
 from .outages import Outage, OutageEvent
 
@@ -44,7 +45,8 @@ def off_grid_reason(
     grid: GridStatusInfo, flags: PowerwallStatus | None, batteries: Iterable[Battery]
 ) -> OffGridReason | None:
     """Why the site is where it is: its grid connection, then what the gateway is doing."""
-    match grid.connection:
+    connection = grid.connection
+    match connection:
         case None:
             return None  # a status that says nothing either way: shown as it is
         case GridConnection.ON_GRID:
@@ -66,7 +68,7 @@ def off_grid_reason(
         return OffGridReason.QUALIFYING
     if seconds_until_reconnect(batteries) is not None:
         return OffGridReason.WAITING_FOR_STABLE_GRID
-    if grid.connection is GridConnection.RECONNECTING:
+    if connection is GridConnection.RECONNECTING:
         return OffGridReason.RECONNECTING
     if grid.grid_status is GridStatus.SYSTEM_ISLANDED_READY:
         # Ready to go back, and not going: the gateway's own check says why, if anything.
@@ -115,3 +117,13 @@ class BatteryData:
 
 
 NOT_OFFERED = BatteryData(None, {})
+
+
+def flags_of(data: FlagsData) -> PowerwallStatus | None:
+    """The flags in a read of them; ``None`` on a gateway that offers none."""
+    return data.flags
+
+
+def sync_of(data: BatteryData) -> Sync | None:
+    """The synchronizer in a read of the battery list; ``None`` when it has none."""
+    return data.powerwalls.sync if data.powerwalls is not None else None

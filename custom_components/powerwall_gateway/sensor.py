@@ -43,8 +43,9 @@ from .entity import (
     PowerwallEntity,
     PowerwallEntityDescription,
     add_entities_as_they_appear,
+    add_flag_entities,
 )
-from .models import BatteryData, FlagsData, GridData, OffGridReason
+from .models import GridData, OffGridReason, flags_of, sync_of
 from .outages import Outage
 
 # Read-only entities fed by coordinators: no limit needed.
@@ -181,14 +182,6 @@ OUTAGE_SENSORS: tuple[PowerwallSensorEntityDescription[GridData], ...] = (
 )
 
 
-def _flags(data: FlagsData) -> PowerwallStatus | None:
-    return data.flags
-
-
-def _sync(data: BatteryData) -> Sync | None:
-    return data.powerwalls.sync if data.powerwalls is not None else None
-
-
 class GatewayMessage(StrEnum):
     """What a text flag of the gateway means; its own words are the ``message`` attribute.
 
@@ -221,7 +214,7 @@ FLAG_SENSORS: tuple[PowerwallSensorEntityDescription[PowerwallStatus], ...] = (
         device_class=SensorDeviceClass.ENUM,
         entity_category=DIAGNOSTIC,
         options=list(GatewayMessage),
-        subject_fn=_flags,
+        subject_fn=flags_of,
         value_fn=lambda flags: gateway_message(
             flags.phase_detection_last_error, NORMAL_PHASE_DETECTION_MESSAGE
         ),
@@ -233,7 +226,7 @@ FLAG_SENSORS: tuple[PowerwallSensorEntityDescription[PowerwallStatus], ...] = (
         device_class=SensorDeviceClass.ENUM,
         entity_category=DIAGNOSTIC,
         options=list(GatewayMessage),
-        subject_fn=_flags,
+        subject_fn=flags_of,
         value_fn=lambda flags: gateway_message(
             flags.on_grid_check_error, NORMAL_ON_GRID_CHECK_MESSAGE
         ),
@@ -252,7 +245,7 @@ STATES_SENSOR = PowerwallSensorEntityDescription[Powerwalls](
 
 SYNC_SENSORS: tuple[PowerwallSensorEntityDescription[Sync], ...] = (
     PowerwallSensorEntityDescription(
-        subject_fn=_sync,
+        subject_fn=sync_of,
         key="sync_commissioning_diagnostic",
         translation_key="sync_commissioning_diagnostic",
         device_class=SensorDeviceClass.ENUM,
@@ -262,7 +255,7 @@ SYNC_SENSORS: tuple[PowerwallSensorEntityDescription[Sync], ...] = (
         exists_fn=lambda sync: sync.commissioning_diagnostic is not None,
     ),
     PowerwallSensorEntityDescription(
-        subject_fn=_sync,
+        subject_fn=sync_of,
         key="sync_update_diagnostic",
         translation_key="sync_update_diagnostic",
         device_class=SensorDeviceClass.ENUM,
@@ -272,7 +265,7 @@ SYNC_SENSORS: tuple[PowerwallSensorEntityDescription[Sync], ...] = (
         exists_fn=lambda sync: sync.update_diagnostic is not None,
     ),
     PowerwallSensorEntityDescription(
-        subject_fn=_sync,
+        subject_fn=sync_of,
         key="sync_update_diagnostic_progress",
         translation_key="sync_update_diagnostic_progress",
         native_unit_of_measurement=PERCENTAGE,
@@ -417,9 +410,9 @@ def _battery_list_sensors(coordinator: PowerwallBatteryCoordinator) -> Iterator[
     if coordinator.data.powerwalls is None:
         return
     yield GatewaySensor(coordinator, STATES_SENSOR)
-    if (sync := _sync(coordinator.data)) is not None:
+    if (sync := sync_of(coordinator.data)) is not None:
         sync_descriptions: Iterable[PowerwallSensorEntityDescription[Sync]] = chain(
-            SYNC_SENSORS, check_sensors("sync_", sync, _sync)
+            SYNC_SENSORS, check_sensors("sync_", sync, sync_of)
         )
         for sync_description in sync_descriptions:
             if sync_description.exists_fn(sync):
@@ -443,17 +436,7 @@ async def async_setup_entry(
     async_add_entities(
         GatewaySensor(runtime.grid, description) for description in (*GRID_SENSORS, *OUTAGE_SENSORS)
     )
-    add_entities_as_they_appear(
-        runtime.flags,
-        async_add_entities,
-        "sensor",
-        # A restricted gateway offers no flags at all: no entities that could never work.
-        lambda flags: (
-            GatewaySensor(flags, description)
-            for description in FLAG_SENSORS
-            if flags.data.flags is not None
-        ),
-    )
+    add_flag_entities(runtime.flags, async_add_entities, "sensor", GatewaySensor, FLAG_SENSORS)
     add_entities_as_they_appear(
         runtime.batteries, async_add_entities, "sensor", _battery_list_sensors
     )
