@@ -720,7 +720,7 @@ def _descriptions(platform: str) -> list[EntityDescription]:
         run = SimpleNamespace(checks=[SimpleNamespace(name="Grid code")])
         owner = SimpleNamespace(commissioning_diagnostic=run, update_diagnostic=run)
         for prefix in ("", "sync_"):
-            found += module.check_sensors(prefix, owner)
+            found += module.check_sensors(prefix, owner, lambda subject: subject)
     return found
 
 

@@ -15,13 +15,7 @@ from .connection import (
     remember_client,
 )
 from .const import DOMAIN
-from .coordinator import (
-    PowerwallBatteryCoordinator,
-    PowerwallFlagsCoordinator,
-    PowerwallGatewayConfigEntry,
-    PowerwallGatewayData,
-    PowerwallGridCoordinator,
-)
+from .coordinator import PowerwallCoordinator, PowerwallGatewayConfigEntry
 from .devices import (
     async_migrate_battery_identities,
     async_migrate_to_din,
@@ -30,7 +24,6 @@ from .devices import (
     is_din,
 )
 from .errors import error_key
-from .gateway import PowerwallGateway
 from .outages import OutageTracker
 from .repairs import async_certificate_changed, async_certificate_trusted
 
@@ -38,7 +31,7 @@ PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.EVENT, Platform.SE
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: PowerwallGatewayConfigEntry) -> bool:
-    """Set up a gateway: who it is and its live grid status; the rest follows by itself."""
+    """Set up a gateway: who it is, then one poll of it (only its live grid status must answer)."""
     client = create_entry_client(hass, entry)
     try:
         info = await client.get_gateway_info()  # identity and firmware; no login needed
@@ -73,27 +66,15 @@ async def async_setup_entry(hass: HomeAssistant, entry: PowerwallGatewayConfigEn
     # (and when the grid was last seen) is written at its final write.
     entry.async_on_unload(hass.bus.async_listen(EVENT_HOMEASSISTANT_STOP, outages.save_at_stop))
     entry.async_on_unload(outages.async_save)
-    gateway = PowerwallGateway(hass, entry, client, info, outages)
-    batteries = PowerwallBatteryCoordinator(hass, entry, gateway)
-    flags = PowerwallFlagsCoordinator(hass, entry, gateway, batteries)
-    grid = PowerwallGridCoordinator(hass, entry, gateway, flags, batteries)
-    # The live grid status is what makes the entry useful: the only read setup waits for.
-    await grid.async_config_entry_first_refresh()
-    entry.runtime_data = PowerwallGatewayData(gateway, grid, flags, batteries)
-    # Registered first: every battery device links to it.
+    coordinator = PowerwallCoordinator(hass, entry, client, info, outages)
+    # The live grid status is what makes the entry useful: only its failure fails setup.
+    await coordinator.async_config_entry_first_refresh()
+    entry.runtime_data = coordinator
+    # Registered before the platforms: every battery device links to it.
     dr.async_get(hass).async_get_or_create(
-        config_entry_id=entry.entry_id, **gateway_device_info(entry, gateway.gateway_id, info)
+        config_entry_id=entry.entry_id, **gateway_device_info(entry, coordinator.gateway_id, info)
     )
-
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
-
-    async def first_reads() -> None:
-        # The battery list first: where /api/powerwalls/status is locked, the
-        # flags come from it. Their entities appear once these reads succeed.
-        await batteries.async_refresh()
-        await flags.async_refresh()
-
-    entry.async_create_task(hass, first_reads(), "first reads of the flags and batteries")
     return True
 
 
@@ -127,5 +108,7 @@ async def async_remove_config_entry_device(
         return False
     if entry.state is not ConfigEntryState.LOADED:
         return True
-    batteries = entry.runtime_data.batteries.data
-    return batteries is None or not identifiers & batteries.batteries.keys()
+    coordinator = entry.runtime_data
+    powerwalls = coordinator.data.powerwalls
+    listed = {coordinator.battery_id(b) for b in powerwalls.powerwalls} if powerwalls else set()
+    return not identifiers & listed

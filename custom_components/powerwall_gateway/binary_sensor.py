@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, override
 
 from homeassistant.components.binary_sensor import (
@@ -16,17 +17,9 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .api import Battery, Diagnostic, PowerwallStatus, Sync
-from .coordinator import PowerwallBatteryCoordinator, PowerwallGatewayConfigEntry
-from .entity import (
-    BatteryEntity,
-    GatewayEntity,
-    PowerwallEntity,
-    PowerwallEntityDescription,
-    add_entities_as_they_appear,
-    add_flag_entities,
-)
-from .models import GridData, flags_of, sync_of
+from .api import Battery, Diagnostic
+from .coordinator import GatewaySnapshot, PowerwallCoordinator, PowerwallGatewayConfigEntry
+from .entity import PowerwallEntity, PowerwallEntityDescription, add_entities_as_they_appear
 
 # Read-only entities fed by coordinators: no limit needed.
 PARALLEL_UPDATES = 0
@@ -38,109 +31,143 @@ DIAGNOSTIC = EntityCategory.DIAGNOSTIC
 
 @dataclass(frozen=True, kw_only=True)
 class PowerwallBinarySensorEntityDescription[SubjectT](
-    BinarySensorEntityDescription, PowerwallEntityDescription
+    BinarySensorEntityDescription, PowerwallEntityDescription[SubjectT]
 ):
-    """A binary sensor reading one flag of its subject."""
+    """A binary sensor reading one flag of its subject (the snapshot, or a battery)."""
 
     value_fn: Callable[[SubjectT], bool | None]
-    exists_fn: Callable[[SubjectT], bool] = lambda _: True
 
 
 def _alert(diagnostic: Diagnostic | None) -> bool | None:
     return diagnostic.alert if diagnostic is not None else None
 
 
+def _has_grid(data: GatewaySnapshot) -> bool:
+    return data.grid is not None
+
+
+def _has_sync(data: GatewaySnapshot) -> bool:
+    return data.sync is not None
+
+
+def _has_flags(data: GatewaySnapshot) -> bool:
+    return data.flags is not None
+
+
+def _flag(name: str) -> Callable[[GatewaySnapshot], bool | None]:
+    """The value of the gateway flag ``name``."""
+
+    def value(data: GatewaySnapshot) -> bool | None:
+        flag: bool | None = getattr(data.flags, name)
+        return flag
+
+    return value
+
+
 # The live grid connection, for outage automations: on = connected to the grid.
-GRID_CONNECTED = PowerwallBinarySensorEntityDescription[GridData](
+GRID_CONNECTED = PowerwallBinarySensorEntityDescription[GatewaySnapshot](
     key="grid_status",
     translation_key="grid_status",
     device_class=BinarySensorDeviceClass.CONNECTIVITY,
-    value_fn=lambda grid: grid.status.connected,
+    exists_fn=_has_grid,
+    available_fn=_has_grid,
+    value_fn=lambda data: data.grid.connected if data.grid else None,
 )
 
-FLAG_BINARY_SENSORS: tuple[PowerwallBinarySensorEntityDescription[PowerwallStatus], ...] = (
+FLAG_BINARY_SENSORS: tuple[PowerwallBinarySensorEntityDescription[GatewaySnapshot], ...] = (
     PowerwallBinarySensorEntityDescription(
-        subject_fn=flags_of,
         key="updating",
         translation_key="updating",
         device_class=RUNNING,
-        value_fn=lambda status: status.updating,
+        exists_fn=_has_flags,
+        available_fn=_has_flags,
+        value_fn=_flag("updating"),
     ),
     PowerwallBinarySensorEntityDescription(
-        subject_fn=flags_of,
         key="enumerating",
         translation_key="enumerating",
         device_class=RUNNING,
-        value_fn=lambda status: status.enumerating,
+        exists_fn=_has_flags,
+        available_fn=_has_flags,
+        value_fn=_flag("enumerating"),
     ),
     PowerwallBinarySensorEntityDescription(
-        subject_fn=flags_of,
         key="checking_if_offgrid",
         translation_key="checking_if_offgrid",
         device_class=RUNNING,
-        value_fn=lambda status: status.checking_if_offgrid,
+        exists_fn=_has_flags,
+        available_fn=_has_flags,
+        value_fn=_flag("checking_if_offgrid"),
     ),
     PowerwallBinarySensorEntityDescription(
-        subject_fn=flags_of,
         key="running_phase_detection",
         translation_key="running_phase_detection",
         device_class=RUNNING,
-        value_fn=lambda status: status.running_phase_detection,
+        exists_fn=_has_flags,
+        available_fn=_has_flags,
+        value_fn=_flag("running_phase_detection"),
     ),
     PowerwallBinarySensorEntityDescription(
-        subject_fn=flags_of,
         key="grid_qualifying",
         translation_key="grid_qualifying",
         device_class=RUNNING,
-        value_fn=lambda status: status.grid_qualifying,
+        exists_fn=_has_flags,
+        available_fn=_has_flags,
+        value_fn=_flag("grid_qualifying"),
     ),
     PowerwallBinarySensorEntityDescription(
-        subject_fn=flags_of,
         key="grid_code_validating",
         translation_key="grid_code_validating",
         device_class=RUNNING,
-        value_fn=lambda status: status.grid_code_validating,
+        exists_fn=_has_flags,
+        available_fn=_has_flags,
+        value_fn=_flag("grid_code_validating"),
     ),
     PowerwallBinarySensorEntityDescription(
-        subject_fn=flags_of,
         key="bubble_shedding",
         translation_key="bubble_shedding",
-        value_fn=lambda status: status.bubble_shedding,
+        exists_fn=_has_flags,
+        available_fn=_has_flags,
+        value_fn=_flag("bubble_shedding"),
     ),
     PowerwallBinarySensorEntityDescription(
-        subject_fn=flags_of,
         key="phase_detection_not_available",
         translation_key="phase_detection_not_available",
         entity_category=DIAGNOSTIC,
-        value_fn=lambda status: status.phase_detection_not_available,
+        exists_fn=_has_flags,
+        available_fn=_has_flags,
+        value_fn=_flag("phase_detection_not_available"),
     ),
 )
 
-SYNC_BINARY_SENSORS: tuple[PowerwallBinarySensorEntityDescription[Sync], ...] = (
+SYNC_BINARY_SENSORS: tuple[PowerwallBinarySensorEntityDescription[GatewaySnapshot], ...] = (
     PowerwallBinarySensorEntityDescription(
-        subject_fn=sync_of,
         key="sync_updating",
         translation_key="sync_updating",
         device_class=RUNNING,
-        value_fn=lambda sync: sync.updating,
+        exists_fn=_has_sync,
+        available_fn=_has_sync,
+        value_fn=lambda data: data.sync.updating if data.sync is not None else None,
     ),
     PowerwallBinarySensorEntityDescription(
-        subject_fn=sync_of,
         key="sync_commissioning_diagnostic_alert",
         translation_key="sync_commissioning_diagnostic_alert",
         device_class=PROBLEM,
         entity_category=DIAGNOSTIC,
-        value_fn=lambda sync: _alert(sync.commissioning_diagnostic),
-        exists_fn=lambda sync: sync.commissioning_diagnostic is not None,
+        value_fn=lambda data: _alert(data.sync.commissioning_diagnostic) if data.sync else None,
+        exists_fn=lambda data: (
+            data.sync is not None and data.sync.commissioning_diagnostic is not None
+        ),
+        available_fn=_has_sync,
     ),
     PowerwallBinarySensorEntityDescription(
-        subject_fn=sync_of,
         key="sync_update_diagnostic_alert",
         translation_key="sync_update_diagnostic_alert",
         device_class=PROBLEM,
         entity_category=DIAGNOSTIC,
-        value_fn=lambda sync: _alert(sync.update_diagnostic),
-        exists_fn=lambda sync: sync.update_diagnostic is not None,
+        value_fn=lambda data: _alert(data.sync.update_diagnostic) if data.sync else None,
+        exists_fn=lambda data: data.sync is not None and data.sync.update_diagnostic is not None,
+        available_fn=_has_sync,
     ),
 )
 
@@ -187,29 +214,22 @@ class PowerwallBinarySensor(PowerwallEntity, BinarySensorEntity):
 
     entity_description: PowerwallBinarySensorEntityDescription[Any]
 
+    @property
     @override
-    def _read(self, subject: Any) -> None:
-        self._attr_is_on = None if subject is None else self.entity_description.value_fn(subject)
+    def is_on(self) -> bool | None:
+        """The description's flag."""
+        return self.entity_description.value_fn(self.subject)
 
 
-class GatewayBinarySensor(PowerwallBinarySensor, GatewayEntity):
-    """A flag of the gateway device."""
-
-
-class BatteryBinarySensor(PowerwallBinarySensor, BatteryEntity):
-    """A flag of one battery."""
-
-
-def _battery_list_binary_sensors(coordinator: PowerwallBatteryCoordinator) -> Iterator[Entity]:
-    """The binary sensors the latest battery list supports."""
-    if (sync := sync_of(coordinator.data)) is not None:
-        for sync_description in SYNC_BINARY_SENSORS:
-            if sync_description.exists_fn(sync):
-                yield GatewayBinarySensor(coordinator, sync_description)
-    for battery in coordinator.data.batteries.values():
-        for description in BATTERY_BINARY_SENSORS:
-            if description.exists_fn(battery):
-                yield BatteryBinarySensor(coordinator, description, battery)
+def _binary_sensors(coordinator: PowerwallCoordinator, data: GatewaySnapshot) -> Iterator[Entity]:
+    """The binary sensors the snapshot supports."""
+    for description in (GRID_CONNECTED, *FLAG_BINARY_SENSORS, *SYNC_BINARY_SENSORS):
+        if description.exists_fn(data):
+            yield PowerwallBinarySensor(coordinator, description)
+    for battery in data.batteries.values():
+        for battery_description in BATTERY_BINARY_SENSORS:
+            if battery_description.exists_fn(battery):
+                yield PowerwallBinarySensor(coordinator, battery_description, battery)
 
 
 async def async_setup_entry(
@@ -217,12 +237,8 @@ async def async_setup_entry(
     entry: PowerwallGatewayConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Set up the binary sensors: the grid now, the rest with their first read."""
-    runtime = entry.runtime_data
-    async_add_entities([GatewayBinarySensor(runtime.grid, GRID_CONNECTED)])
-    add_flag_entities(
-        runtime.flags, async_add_entities, "binary_sensor", GatewayBinarySensor, FLAG_BINARY_SENSORS
-    )
+    """Set up the binary sensors: the grid now, the details' with their first read."""
+    coordinator = entry.runtime_data
     add_entities_as_they_appear(
-        runtime.batteries, async_add_entities, "binary_sensor", _battery_list_binary_sensors
+        coordinator, async_add_entities, "binary_sensor", partial(_binary_sensors, coordinator)
     )

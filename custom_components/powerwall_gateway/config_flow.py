@@ -587,7 +587,7 @@ def _trusts(entry: ConfigEntry | None, fingerprint: str | None) -> bool:
 
 def _working(entry: ConfigEntry) -> bool:
     """Whether an entry is loaded and its last poll reached the gateway."""
-    return entry.state is ConfigEntryState.LOADED and entry.runtime_data.grid.last_update_success
+    return entry.state is ConfigEntryState.LOADED and entry.runtime_data.data.grid is not None
 
 
 def _without_password(user_input: Mapping[str, Any] | None) -> dict[str, Any] | None:

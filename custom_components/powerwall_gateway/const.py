@@ -40,10 +40,6 @@ REQUEST_TIMEOUT: Final = 10.0
 # beyond it (a clock that was ahead when it was saved) is discarded.
 LOGIN_BACKOFF: Final = (30.0, 1800.0)
 
-# While the gateway rate-limits us or its site controller is busy, entities keep
-# their last values; once a read is overdue by this long they go unavailable.
-STALE_AFTER: Final = timedelta(minutes=10)
-
 # A battery missing from this many full reads in a row has its device removed.
 STALE_DEVICE_READS: Final = 2
 
@@ -51,17 +47,3 @@ STALE_DEVICE_READS: Final = 2
 # something else is hammering the gateway: tell the user with a repair issue.
 REPEATED_RATE_LIMIT_COUNT: Final = 3
 REPEATED_RATE_LIMIT_WINDOW: Final = timedelta(hours=1)
-
-# Unknown enum values are logged once each; a gateway inventing new ones on
-# every read must not grow the memory of what was logged without end.
-MAX_LOGGED_UNKNOWN_VALUES: Final = 100
-
-# A gateway whose local API is restricted answers /api/powerwalls with 404; it is
-# asked again this often, in case a firmware update brought the endpoint back.
-RESTRICTED_REPROBE_INTERVAL: Final = timedelta(hours=3)
-# A gateway that served /api/powerwalls and then answers 404 is held like a busy
-# one; only this many 404s in a row over at least this long make it restricted.
-RESTRICTED_AFTER_READS: Final = 3
-RESTRICTED_AFTER: Final = timedelta(minutes=15)
-# While /api/powerwalls/status is locked or absent, it is tried again this often.
-STATUS_REPROBE_INTERVAL: Final = timedelta(minutes=30)

@@ -1,31 +1,25 @@
-"""The three coordinators, one per endpoint and cadence: live grid status, flags, batteries.
+"""The gateway's one coordinator: each poll reads the live grid status, and the details when due.
 
-Each one fetches its endpoint through the gateway (``gateway.py``), which
-decides what an answer or an error means. A coordinator only chooses its own
-next interval and wakes another through Home Assistant's debounced
-``async_request_refresh``:
-
-- grid: ``/api/system_status/grid_status`` every grid interval; a change wakes
-  the other two, so the reconnection timers arrive with the outage.
-- flags: ``/api/powerwalls/status`` every flags interval, or the same flags
-  from the battery list while that endpoint is locked; an activity starting or
-  ending wakes the batteries.
-- batteries: ``/api/powerwalls`` every battery interval, and every flags
-  interval while the gateway is busy or the site is off grid.
-
-Only the grid status gates setup: the flags and batteries are read after it,
-and their entities appear with their first successful read.
+Every grid interval it reads ``/api/system_status/grid_status``; the flags
+(``/api/powerwalls/status``) and the battery list (``/api/powerwalls``) are read
+when their own interval is due, and once more, as soon as the flags interval
+allows, after the grid status changed or an activity started. Each poll returns
+one immutable ``GatewaySnapshot`` of everything the entities show. What an
+answer or a failure means is decided in ``api.site``; this module asks, keeps
+the session and backoff in the entry, and raises the repair issues.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, ClassVar, override
+from typing import Any, override
 
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.core import HomeAssistant, callback
-from homeassistant.exceptions import ConfigEntryError
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryError
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 
@@ -33,183 +27,426 @@ from .api import (
     Battery,
     BatteryType,
     CheckStatus,
+    GatewayInfo,
     GridState,
     GridStatus,
     GridStatusInfo,
+    PowerwallAuthenticationError,
+    PowerwallCertificateError,
+    PowerwallClient,
     PowerwallError,
+    PowerwallLoginBackoffError,
+    PowerwallRateLimitError,
     Powerwalls,
+    PowerwallStatus,
     PowerwallUnsupportedError,
     Sync,
 )
+from .api.site import (
+    RESTRICTED_REPROBE_INTERVAL,
+    STATUS_REPROBE_INTERVAL,
+    BatteryListPresence,
+    DetailReads,
+    OffGridReason,
+    UnknownValues,
+    flags_endpoint_locked,
+    keeps_last_values,
+    off_grid_reason,
+    seconds_until_reconnect,
+)
+from .connection import remember_client
 from .const import (
     CONF_GRID_INTERVAL,
+    CONF_LOGIN_BACKOFF_UNTIL,
     CONF_POWERWALLS_INTERVAL,
     CONF_SCAN_INTERVAL,
+    CONF_SESSION,
     DEFAULT_GRID_INTERVAL,
     DEFAULT_POWERWALLS_INTERVAL,
     DEFAULT_SCAN_INTERVAL,
     DOMAIN,
     LOGGER,
-    RESTRICTED_REPROBE_INTERVAL,
-    STALE_AFTER,
 )
-from .devices import StaleEntries
+from .devices import StaleEntries, battery_id
 from .errors import update_failed
-from .gateway import PowerwallGateway
-from .models import (
-    NOT_OFFERED,
-    BatteryData,
-    FlagsData,
-    GridData,
-    off_grid_reason,
-    seconds_until_reconnect,
+from .outages import Outage, OutageEvent, OutageTracker
+from .repairs import (
+    RateLimitIssue,
+    RestrictedApiIssue,
+    async_certificate_changed,
+    async_certificate_trusted,
 )
-from .outages import OutageEvent
 
-type PowerwallGatewayConfigEntry = ConfigEntry[PowerwallGatewayData]
+type PowerwallGatewayConfigEntry = ConfigEntry[PowerwallCoordinator]
 
-# A coordinator that read this recently is not woken: its read is as good.
-JUST_READ = timedelta(seconds=5)
+# A failed detail read is tried again at the flags interval, at most a minute later.
+RETRY_AT_MOST = timedelta(minutes=1)
 
 
-def _seconds(entry: ConfigEntry[PowerwallGatewayData], option: str, default: int) -> timedelta:
+@dataclass(frozen=True, slots=True)
+class GatewaySnapshot:
+    """Everything the entities show, as one poll left it."""
+
+    # Each part is None once a failed read left it overdue (the grid at once on
+    # an answer that cannot be used), and the details before their first read
+    # and on a gateway that does not offer them (a restricted local API).
+    grid: GridStatusInfo | None
+    flags: PowerwallStatus | None
+    powerwalls: Powerwalls | None
+    # The listed batteries by device identifier (``<gateway id>_<serial>``).
+    batteries: dict[str, Battery] = field(default_factory=dict)
+    # Why the site is not on grid, and the longest reconnection timer counting down.
+    off_grid_reason: OffGridReason | None = None
+    seconds_until_reconnect: float | None = None
+    # The outage history, kept across restarts.
+    last_outage: Outage | None = None
+    outage_count: int = 0
+    time_off_grid_seconds: float = 0.0
+    # The change of the grid connection this poll saw; no later snapshot carries it.
+    event: OutageEvent | None = None
+
+    @property
+    def sync(self) -> Sync | None:
+        """The synchronizer, when the battery list reports one."""
+        return self.powerwalls.sync if self.powerwalls is not None else None
+
+
+def _interval(entry: ConfigEntry[Any], option: str, default: int) -> timedelta:
     return timedelta(seconds=entry.options.get(option, default))
 
 
-class PowerwallCoordinator[DataT](DataUpdateCoordinator[DataT]):
-    """Fetch one endpoint through the gateway; keep or fail as the gateway decides.
+class PowerwallCoordinator(DataUpdateCoordinator[GatewaySnapshot]):
+    """Read one gateway into snapshots; only a failed first read of the grid status fails one.
 
-    A failed read is tried again every flags interval (at most every minute).
-    Data the gateway says to keep through an error stays until it is overdue by
-    STALE_AFTER.
+    Later, each part of the snapshot keeps or loses its data by what its own read met.
     """
 
     config_entry: PowerwallGatewayConfigEntry
-    # What it reads, in its name; the option that sets its interval, and the default.
-    READS: ClassVar[str]
-    INTERVAL_OPTION: ClassVar[tuple[str, int]]
-    # The live grid status keeps its last value through fewer errors than the details.
-    LIVE: ClassVar[bool] = False
 
     def __init__(
-        self, hass: HomeAssistant, entry: PowerwallGatewayConfigEntry, gateway: PowerwallGateway
+        self,
+        hass: HomeAssistant,
+        entry: PowerwallGatewayConfigEntry,
+        client: PowerwallClient,
+        info: GatewayInfo,
+        outages: OutageTracker,
     ) -> None:
-        """Read through ``gateway`` at the interval the user chose."""
-        interval = _seconds(entry, *self.INTERVAL_OPTION)
+        """Read the gateway of ``entry`` through ``client`` at the intervals the user chose."""
+        grid_interval = _interval(entry, CONF_GRID_INTERVAL, DEFAULT_GRID_INTERVAL)
         super().__init__(
             hass,
             LOGGER,
             config_entry=entry,
-            name=f"{DOMAIN} {gateway.client.host} {self.READS}",
-            update_interval=interval,
+            name=f"{DOMAIN} {client.host}",
+            update_interval=grid_interval,
             always_update=False,
         )
-        self.gateway = gateway
-        self.interval = interval
-        self.retry_interval = min(
-            _seconds(entry, CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL), timedelta(minutes=1)
+        self.client = client
+        self.info = info
+        self.outages = outages
+        # The entry's unique id: the DIN, or for firmware without one the id it was set up with.
+        self.gateway_id = entry.unique_id or entry.entry_id
+        flags_interval = _interval(entry, CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL)
+        retry = min(flags_interval, RETRY_AT_MOST)
+        self.flag_reads = DetailReads(flags_interval, flags_interval, retry)
+        self.battery_reads = DetailReads(
+            _interval(entry, CONF_POWERWALLS_INTERVAL, DEFAULT_POWERWALLS_INTERVAL),
+            flags_interval,
+            retry,
         )
-        # When the data was last read, and the error of the last read (None when it worked).
-        self.last_read = dt_util.utcnow()
-        self.read_error: PowerwallError | None = None
+        self.grid_reads = DetailReads(grid_interval, grid_interval, grid_interval)
+        self.battery_list = BatteryListPresence(served=self._batteries_registered())
+        self.unknown_values = UnknownValues()
+        self.rate_limits = RateLimitIssue(hass, entry.entry_id, client.host)
+        self.restricted_issue = RestrictedApiIssue(hass, entry.entry_id, client.host)
+        entry.async_on_unload(self.rate_limits.remove)
+        entry.async_on_unload(self.restricted_issue.remove)
+        self._stale = StaleEntries(hass, entry, self.gateway_id)
+        # Set once the gateway refused the password: only re-authentication (which
+        # reloads the entry) may log in again, since repeated failed logins lock it.
+        self._password_rejected = False
+        # What keeps the gateway from answering (a rate limit, a busy site), logged once.
+        self._not_answering: PowerwallError | None = None
+        # The reads failing now and why, each logged once until it answers again.
+        self.failing: dict[str, PowerwallError] = {}
+        # While /api/powerwalls/status is locked or absent: when to ask it again.
+        self._flags_locked_until: datetime | None = None
+        self._firmware_changed = False
+        # Batteries missing from the last list that the one before had: shown once more.
+        self._missing_once: set[str] = set()
+        self._logged_bounds: set[str] = set()
 
-    async def _fetch(self) -> DataT:
-        """Read the endpoint; client errors propagate."""
-        raise NotImplementedError
+    def _batteries_registered(self) -> bool:
+        """Whether the entry has battery devices: the list was served in an earlier run."""
+        devices = dr.async_entries_for_config_entry(
+            dr.async_get(self.hass), self.config_entry.entry_id
+        )
+        return any((DOMAIN, self.gateway_id) not in device.identifiers for device in devices)
 
-    def _next_interval(self, data: DataT) -> timedelta:
-        """When to read again after a successful read."""
-        return self.interval
-
-    def _read_at(self, data: DataT) -> datetime:
-        """When what ``data`` shows was read."""
-        return dt_util.utcnow()
+    def battery_id(self, battery: Battery) -> str:
+        """The identifier of a battery's device and entities on this gateway."""
+        return battery_id(battery.package_serial_number, self.gateway_id)
 
     @override
-    async def _async_update_data(self) -> DataT:
+    async def _async_update_data(self) -> GatewaySnapshot:
+        now = dt_util.utcnow()
+        previous: GatewaySnapshot | None = self.data  # None before the first poll
+        event: OutageEvent | None = None
+        grid: GridStatusInfo | None
         try:
-            data = await self._fetch()
+            grid = read = await self._request(self.client.get_grid_status)
         except PowerwallError as err:
-            self.read_error = err
-            self.update_interval = min(self.interval, self.retry_interval)
-            if (
-                self.data is not None
-                and self.gateway.holds(err, live=self.LIVE)
-                and dt_util.utcnow() - self.last_read < self.interval + STALE_AFTER
-            ):
-                return self.data
-            raise update_failed(err) from err
-        self.read_error = None
-        self.last_read = self._read_at(data)
-        self.update_interval = self._next_interval(data)
-        return data
+            if previous is None:
+                if isinstance(err, PowerwallUnsupportedError):
+                    # Neither the live grid status nor (the client checked) the local API.
+                    raise ConfigEntryError(
+                        translation_domain=DOMAIN, translation_key="unsupported"
+                    ) from err
+                raise update_failed(err) from err
+            grid = self._failed_read("grid status", self.grid_reads, err, now, previous.grid)
+        else:
+            self.grid_reads.succeeded(now)
+            self._answered("grid status")
+            self.unknown_values.check("grid_status", (read.grid_status,), GridStatus)
+            event = self.outages.observe(read.connected, now)
+            if previous is not None and previous.grid not in (None, read):
+                # Reconnection timers and grid states arrive with the change.
+                self.flag_reads.hurry()
+                self._hurry_batteries()
+        flags = previous.flags if previous is not None else None
+        powerwalls = previous.powerwalls if previous is not None else None
+        if not self._flags_locked(now) and self.flag_reads.due(now):
+            flags = await self._read_flags(now, flags)
+        listed_before = previous.batteries if previous is not None else None
+        if self.battery_reads.due(now):
+            powerwalls = await self._read_battery_list(now, powerwalls, flags, grid)
+            batteries = self._batteries(powerwalls, listed_before)
+        else:
+            batteries = listed_before or {}
+        if self._flags_locked(now):
+            # The flags as the battery list carries them, as fresh as it is.
+            flags = powerwalls.status if powerwalls is not None else None
+        return GatewaySnapshot(
+            grid=grid,
+            flags=flags,
+            powerwalls=powerwalls,
+            batteries=batteries,
+            off_grid_reason=off_grid_reason(grid, flags, batteries.values()) if grid else None,
+            seconds_until_reconnect=seconds_until_reconnect(batteries.values()),
+            last_outage=self.outages.last,
+            outage_count=self.outages.outage_count,
+            time_off_grid_seconds=self.outages.time_off_grid.total_seconds(),
+            event=event,
+        )
 
-    def wake(self, *coordinators: PowerwallCoordinator[Any]) -> None:
-        """Ask ``coordinators`` to read now (debounced), without waiting for them.
+    @property
+    def flags_from_battery_list(self) -> bool:
+        """Whether the flags now come from the battery list (their endpoint is locked or absent)."""
+        return self._flags_locked(dt_util.utcnow())
 
-        One that has just read (its own poll fell on the same moment) is not asked again.
-        """
-        for coordinator in coordinators:
-            if dt_util.utcnow() - coordinator.last_read < JUST_READ:
-                continue
-            self.config_entry.async_create_background_task(
-                self.hass, coordinator.async_request_refresh(), f"{coordinator.name} wake-up"
-            )
+    def _hurry_batteries(self) -> None:
+        """Read the battery list as soon as the fast cadence allows; a restricted one waits."""
+        if not self.battery_list.restricted:
+            self.battery_reads.hurry()
 
+    def _flags_locked(self, now: datetime) -> bool:
+        locked_until = self._flags_locked_until
+        return locked_until is not None and now < locked_until
 
-class PowerwallBatteryCoordinator(PowerwallCoordinator[BatteryData]):
-    """Every battery and the synchronizer (``/api/powerwalls``).
-
-    Fast (every flags interval) while the gateway is busy or the site is off
-    grid, so progress, grid states and reconnection timers show within one
-    flags interval. A restricted gateway is asked again every
-    RESTRICTED_REPROBE_INTERVAL.
-    """
-
-    READS = "batteries"
-    INTERVAL_OPTION = (CONF_POWERWALLS_INTERVAL, DEFAULT_POWERWALLS_INTERVAL)
-
-    def __init__(
-        self, hass: HomeAssistant, entry: PowerwallGatewayConfigEntry, gateway: PowerwallGateway
-    ) -> None:
-        """Read the batteries; fast at the flags interval while something goes on."""
-        super().__init__(hass, entry, gateway)
-        self._fast_interval = _seconds(entry, CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL)
-        self._stale = StaleEntries(hass, entry, gateway.gateway_id)
-        self._truncated_logged = False
-        self._skipped_logged = False
-
-    @override
-    async def _fetch(self) -> BatteryData:
-        gateway = self.gateway
+    async def _read_flags(
+        self, now: datetime, held: PowerwallStatus | None
+    ) -> PowerwallStatus | None:
+        """Read the flags; an activity starting or a firmware update ending has effects."""
         try:
-            powerwalls = await gateway.request(gateway.client.get_powerwalls)
-        except PowerwallUnsupportedError:
-            if not gateway.battery_list_not_found():
-                raise  # a gateway that served the list: held like a busy one
-            return NOT_OFFERED
-        gateway.battery_list_read()
-        self._log_bounds(powerwalls)
-        batteries = {gateway.battery_id(battery): battery for battery in powerwalls.powerwalls}
-        self._log_unknown_values(powerwalls)
+            flags = await self._request(self.client.get_status)
+        except PowerwallError as err:
+            if flags_endpoint_locked(err):
+                if self._flags_locked_until is None:
+                    LOGGER.info(
+                        "The gateway at %s does not serve its flags on /api/powerwalls/status"
+                        " (%s); they come from /api/powerwalls instead",
+                        self.client.host,
+                        err,
+                    )
+                    self._hurry_batteries()  # they come with this poll's list, if it may be read
+                self._flags_locked_until = now + STATUS_REPROBE_INTERVAL
+                return held
+            return self._failed_read("flags", self.flag_reads, err, now, held)
+        self._flags_locked_until = None
+        self.flag_reads.succeeded(now)
+        self._answered("flags")
+        if held is not None and not held.active and flags.active:
+            # An activity started: the batteries show its progress, and its result.
+            self._hurry_batteries()
+        if held is not None and held.updating and not flags.updating:
+            self._firmware_changed = True
+        if self._firmware_changed:
+            self._firmware_changed = not await self._read_firmware_version()
+        return flags
+
+    async def _read_battery_list(
+        self,
+        now: datetime,
+        held: Powerwalls | None,
+        flags: PowerwallStatus | None,
+        grid: GridStatusInfo | None,
+    ) -> Powerwalls | None:
+        """Read every battery; a 404 may mean a restricted local API."""
+        reads = self.battery_reads
+        try:
+            powerwalls = await self._request(self.client.get_powerwalls)
+        except PowerwallUnsupportedError as err:
+            was_restricted = self.battery_list.restricted
+            if not self.battery_list.not_found(now):
+                return self._failed_read("batteries", reads, err, now, held)
+            if not was_restricted:
+                LOGGER.info(
+                    "The gateway at %s does not offer /api/powerwalls (a restricted local API):"
+                    " no battery details; asking again every %d hours",
+                    self.client.host,
+                    RESTRICTED_REPROBE_INTERVAL.total_seconds() // 3600,
+                )
+            self.restricted_issue.create()
+            self._answered("batteries")
+            reads.succeeded(now, wait=RESTRICTED_REPROBE_INTERVAL)
+            return None
+        except PowerwallError as err:
+            return self._failed_read("batteries", reads, err, now, held)
+        if self.battery_list.found():
+            LOGGER.info("The gateway at %s offers /api/powerwalls again", self.client.host)
+        self.restricted_issue.remove()
+        self._answered("batteries")
+        # While something goes on, the read that finds it over shows its result.
+        busy = powerwalls.status.active or (flags is not None and flags.active)
+        reads.succeeded(now, fast=busy or (grid is not None and grid.connected is False))
+        self._log_news(powerwalls)
+        return powerwalls
+
+    def _batteries(
+        self, powerwalls: Powerwalls | None, listed_before: dict[str, Battery] | None
+    ) -> dict[str, Battery]:
+        """The batteries of a read of the list; one missing from a single read is kept once.
+
+        One flaky answer shows such a battery as last read, and the list is read
+        again as soon as the fast cadence allows. Only reads that lack it after
+        that count towards removing its device.
+        """
+        if powerwalls is None:
+            return {}
+        batteries = {self.battery_id(battery): battery for battery in powerwalls.powerwalls}
+        if listed_before is not None:
+            missing = listed_before.keys() - batteries.keys() - self._missing_once
+            self._missing_once = set(missing)
+            if missing:
+                self._hurry_batteries()
+                batteries |= {key: listed_before[key] for key in missing}
         self._stale.battery_list_read(powerwalls, batteries)
-        return BatteryData(powerwalls, batteries)
+        return batteries
 
-    @override
-    def _next_interval(self, data: BatteryData) -> timedelta:
-        if data.powerwalls is None:
-            # Asking a 404 again every few minutes cannot help; a firmware update might.
-            return RESTRICTED_REPROBE_INTERVAL
-        # The read that finds the activity over shows its result; then the usual pace.
-        if data.powerwalls.status.active or self.gateway.off_grid:
-            return min(self.interval, self._fast_interval)
-        return self.interval
+    def _failed_read[T](
+        self, name: str, reads: DetailReads, err: PowerwallError, now: datetime, held: T | None
+    ) -> T | None:
+        """A read failed: its last data while it may be kept, else nothing (logged once)."""
+        reads.failed(
+            now, retry_after=err.retry_after if isinstance(err, PowerwallRateLimitError) else None
+        )
+        self._note_not_answering(err)
+        live = reads is self.grid_reads
+        if held is not None and keeps_last_values(err, live=live) and not reads.overdue(now):
+            LOGGER.debug("Keeping the last %s of %s: %s", name, self.client.host, err)
+            return held
+        if name not in self.failing:
+            LOGGER.warning(
+                "Cannot read the %s of the gateway at %s: %s",
+                name,
+                self.client.host,
+                update_failed(err),  # its translated message, with the gateway's words
+            )
+        self.failing[name] = err
+        return None
 
-    def _log_bounds(self, powerwalls: Powerwalls) -> None:
-        """Say once that the list was cut to the parse bounds, and once that it had unusable entries."""
-        host = self.gateway.client.host
-        if powerwalls.truncated and not self._truncated_logged:
-            self._truncated_logged = True
+    def _answered(self, name: str) -> None:
+        if self.failing.pop(name, None) is not None:
+            LOGGER.info("The %s of the gateway at %s can be read again", name, self.client.host)
+
+    async def _request[T](self, send: Callable[[], Awaitable[T]]) -> T:
+        """Send one request; keep the session and backoff; raise or clear the repair issues.
+
+        A rejected password raises ``ConfigEntryAuthFailed``; other client errors propagate.
+        """
+        if self._password_rejected:
+            raise ConfigEntryAuthFailed(translation_domain=DOMAIN, translation_key="invalid_auth")
+        try:
+            answer = await send()
+        except PowerwallError as err:
+            failure = err
+            if isinstance(err, PowerwallLoginBackoffError) and err.reason is not None:
+                failure = err.reason  # the login that failed moments ago is not sent again
+            if isinstance(failure, PowerwallAuthenticationError):
+                self._password_rejected = True
+                raise ConfigEntryAuthFailed(
+                    translation_domain=DOMAIN, translation_key="invalid_auth"
+                ) from err
+            if isinstance(failure, PowerwallCertificateError):
+                # Another device answers at the gateway's address, or the gateway was
+                # replaced: nothing is sent to it, and the user decides.
+                async_certificate_changed(self.hass, self.config_entry, failure)
+            elif isinstance(failure, PowerwallRateLimitError) and not isinstance(
+                failure, PowerwallLoginBackoffError
+            ):
+                self.rate_limits.rate_limited(dt_util.utcnow().timestamp())
+            raise failure from err
+        finally:
+            remember_client(self.hass, self.client)
+            # Also after a failed read: a renewed session or a new login backoff
+            # must outlive a restart.
+            self._save_client_state()
+        if self._not_answering is not None:
+            LOGGER.info("The gateway at %s answers again", self.client.host)
+            self._not_answering = None
+        self.rate_limits.answered(dt_util.utcnow().timestamp())
+        async_certificate_trusted(self.hass, self.config_entry.entry_id)
+        return answer
+
+    def _note_not_answering(self, err: PowerwallError) -> None:
+        """Say once that the gateway keeps its data to itself for now (rate limit, busy)."""
+        if keeps_last_values(err, live=True) and self._not_answering is None:
+            LOGGER.warning(
+                "The gateway at %s does not answer for now (%s); the last values are kept"
+                " for up to 10 minutes",
+                self.client.host,
+                err,
+            )
+            self._not_answering = err
+
+    def _save_client_state(self) -> None:
+        """Store the session and any login backoff in the entry, for the next start."""
+        entry = self.config_entry
+        new = {**entry.data, CONF_SESSION: self.client.export_session()}
+        if (backoff := self.client.login_backoff_for) > 0:
+            new[CONF_LOGIN_BACKOFF_UNTIL] = round(dt_util.utcnow().timestamp() + backoff)
+        else:
+            new.pop(CONF_LOGIN_BACKOFF_UNTIL, None)
+        if new != entry.data:
+            self.hass.config_entries.async_update_entry(entry, data=new)
+
+    async def _read_firmware_version(self) -> bool:
+        """Read the firmware version again after an update; ``False`` if not answered yet."""
+        try:
+            self.info = await self._request(self.client.get_gateway_info)
+        except PowerwallError as err:
+            LOGGER.debug("Firmware version of %s not read yet: %s", self.client.host, err)
+            return False
+        registry = dr.async_get(self.hass)
+        if device := registry.async_get_device(identifiers={(DOMAIN, self.gateway_id)}):
+            registry.async_update_device(device.id, sw_version=self.info.firmware_version)
+        return True
+
+    def _log_news(self, powerwalls: Powerwalls) -> None:
+        """Log once what the list holds that cannot be shown as it is."""
+        host = self.client.host
+        if powerwalls.truncated and "truncated" not in self._logged_bounds:
+            self._logged_bounds.add("truncated")
             LOGGER.warning(
                 "The gateway at %s lists more than this integration keeps (%d batteries,"
                 " %d checks, %d states left out); the rest is shown",
@@ -218,23 +455,19 @@ class PowerwallBatteryCoordinator(PowerwallCoordinator[BatteryData]):
                 powerwalls.dropped_checks,
                 powerwalls.dropped_states,
             )
-        if powerwalls.skipped_powerwalls and not self._skipped_logged:
-            self._skipped_logged = True
+        if powerwalls.skipped_powerwalls and "skipped" not in self._logged_bounds:
+            self._logged_bounds.add("skipped")
             LOGGER.warning(
                 "The gateway at %s lists %d battery entries without a usable serial number,"
                 " or with one listed twice; they are left out",
                 host,
                 powerwalls.skipped_powerwalls,
             )
-
-    def _log_unknown_values(self, powerwalls: Powerwalls) -> None:
-        unknown = self.gateway.unknown_values
         batteries = powerwalls.powerwalls
+        unknown = self.unknown_values
         unknown.check("grid_state", (b.grid_state for b in batteries), GridState)
         unknown.check("battery type", (b.type for b in batteries), BatteryType)
-        owners: list[Battery | Sync] = list(batteries)
-        if powerwalls.sync is not None:
-            owners.append(powerwalls.sync)
+        owners: list[Battery | Sync] = [*batteries, *filter(None, [powerwalls.sync])]
         unknown.check(
             "check status",
             (
@@ -246,155 +479,3 @@ class PowerwallBatteryCoordinator(PowerwallCoordinator[BatteryData]):
             ),
             CheckStatus,
         )
-
-
-class PowerwallFlagsCoordinator(PowerwallCoordinator[FlagsData]):
-    """The gateway's flags, every flags interval.
-
-    Some gateways lock ``/api/powerwalls/status`` while the site runs (409
-    "Sitemaster is current running") and restricted ones have none (404);
-    ``/api/powerwalls`` carries the same flags. They then come from the battery
-    list, only while it is itself read successfully, and are as fresh as it.
-    The endpoint is asked again every STATUS_REPROBE_INTERVAL.
-    """
-
-    READS = "flags"
-    INTERVAL_OPTION = (CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL)
-
-    def __init__(
-        self,
-        hass: HomeAssistant,
-        entry: PowerwallGatewayConfigEntry,
-        gateway: PowerwallGateway,
-        batteries: PowerwallBatteryCoordinator,
-    ) -> None:
-        """Read the flags; wake ``batteries`` when an activity starts."""
-        super().__init__(hass, entry, gateway)
-        self.batteries = batteries
-        self._firmware_changed = False
-
-    @override
-    async def _fetch(self) -> FlagsData:
-        data = await self._read_flags()
-        previous = self.data.flags if self.data is not None else None
-        flags = data.flags
-        if previous is not None and not previous.active and flags is not None and flags.active:
-            # An activity started: the batteries show its progress (and, being
-            # read fast until it ends, its result).
-            self.wake(self.batteries)
-        if previous is not None and previous.updating and not (flags and flags.updating):
-            self._firmware_changed = True
-        if self._firmware_changed:
-            self._firmware_changed = not await self.gateway.async_read_firmware_version()
-        return data
-
-    async def _read_flags(self) -> FlagsData:
-        gateway = self.gateway
-        if gateway.flags_endpoint_due:
-            try:
-                flags = await gateway.request(gateway.client.get_status)
-            except PowerwallError as err:
-                batteries = self.batteries
-                if not gateway.flags_endpoint_locked(err) or batteries.data is None:
-                    raise
-                gateway.flags_from_battery_list(err)
-            else:
-                gateway.flags_endpoint_read()
-                return FlagsData(flags, "endpoint")
-        if self.batteries.read_error is not None:
-            # The battery list is failing: so are the flags it carries.
-            raise self.batteries.read_error
-        if (battery_data := self.batteries.data) is None or battery_data.powerwalls is None:
-            return FlagsData(None, None)
-        return FlagsData(battery_data.powerwalls.status, "battery_list")
-
-    @override
-    def _read_at(self, data: FlagsData) -> datetime:
-        if data.source == "battery_list":
-            return self.batteries.last_read
-        return super()._read_at(data)
-
-
-class PowerwallGridCoordinator(PowerwallCoordinator[GridData]):
-    """The live grid connection, every grid interval: what outage automations wait for.
-
-    A change of the connection wakes the flags and the batteries, and is
-    remembered as the last outage. It is the integration's pulse, and the only
-    read setup waits for. What the flags and batteries add (why the site is
-    off grid) is brought up to date whenever they change.
-    """
-
-    READS = "grid"
-    INTERVAL_OPTION = (CONF_GRID_INTERVAL, DEFAULT_GRID_INTERVAL)
-    LIVE = True
-
-    def __init__(
-        self,
-        hass: HomeAssistant,
-        entry: PowerwallGatewayConfigEntry,
-        gateway: PowerwallGateway,
-        flags: PowerwallFlagsCoordinator,
-        batteries: PowerwallBatteryCoordinator,
-    ) -> None:
-        """Read the grid status; keep what the flags and batteries add to it up to date."""
-        super().__init__(hass, entry, gateway)
-        self.flags = flags
-        self.batteries = batteries
-        for details in (flags, batteries):
-            entry.async_on_unload(details.async_add_listener(self._details_changed))
-
-    @callback
-    def _details_changed(self) -> None:
-        """New flags or batteries: what they add to the grid status, without asking the gateway.
-
-        They are read only after the grid status, which setup waits for.
-        """
-        new = self.grid_data(self.data.status)
-        if new != replace(self.data, event=None):
-            self.data = new
-            self.async_update_listeners()
-
-    @override
-    async def _fetch(self) -> GridData:
-        gateway = self.gateway
-        try:
-            status = await gateway.request(gateway.client.get_grid_status)
-        except PowerwallUnsupportedError as err:
-            if self.data is None:
-                # Neither the live grid status nor (the client checked) the local API.
-                raise ConfigEntryError(
-                    translation_domain=DOMAIN, translation_key="unsupported"
-                ) from err
-            raise
-        gateway.unknown_values.check("grid_status", (status.grid_status,), GridStatus)
-        previous, gateway.grid = gateway.grid, status
-        event = gateway.outages.observe(status.connected, dt_util.utcnow())
-        if previous is not None and previous.grid_status != status.grid_status:
-            self.wake(self.flags, *(() if gateway.restricted else (self.batteries,)))
-        return self.grid_data(status, event)
-
-    def grid_data(self, status: GridStatusInfo, event: OutageEvent | None = None) -> GridData:
-        """The live grid status with what the latest flags and battery list add to it."""
-        flags = self.flags.data.flags if self.flags.data is not None else None
-        battery_data = self.batteries.data
-        batteries = list(battery_data.batteries.values()) if battery_data is not None else []
-        return GridData(
-            status=status,
-            off_grid_reason=off_grid_reason(status, flags, batteries),
-            seconds_until_reconnect=seconds_until_reconnect(batteries),
-            on_grid_check_error=flags.on_grid_check_error if flags is not None else None,
-            last_outage=self.gateway.outages.last,
-            event=event,
-            outage_count=self.gateway.outages.outage_count,
-            time_off_grid_seconds=self.gateway.outages.time_off_grid.total_seconds(),
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class PowerwallGatewayData:
-    """An entry's runtime data: its gateway and the coordinators that read it."""
-
-    gateway: PowerwallGateway
-    grid: PowerwallGridCoordinator
-    flags: PowerwallFlagsCoordinator
-    batteries: PowerwallBatteryCoordinator

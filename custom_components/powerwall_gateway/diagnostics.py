@@ -29,9 +29,8 @@ from homeassistant.util.json import json_loads
 
 from .connection import CONF_CERTIFICATE_FINGERPRINT
 from .const import CONF_SESSION
-from .coordinator import PowerwallCoordinator, PowerwallGatewayConfigEntry, PowerwallGatewayData
+from .coordinator import PowerwallCoordinator, PowerwallGatewayConfigEntry
 from .devices import is_din
-from .models import BatteryData
 
 REDACTED = "**REDACTED**"
 # What stands in for anything nested deeper than MAX_DEPTH.
@@ -299,7 +298,7 @@ def _secrets(entry: PowerwallGatewayConfigEntry) -> Iterator[object]:
     sessions = [entry.data.get(CONF_SESSION)]
     if entry.state is ConfigEntryState.LOADED:
         # The session in use may be newer than the one the entry stores.
-        sessions.append(entry.runtime_data.gateway.client.export_session())
+        sessions.append(entry.runtime_data.client.export_session())
     for session in sessions:
         if isinstance(session, Mapping):
             yield from session.values()
@@ -318,23 +317,24 @@ def _registry_serials(hass: HomeAssistant, entry: PowerwallGatewayConfigEntry) -
 
 
 def _plain(data: Any) -> Any:
-    """A model as plain JSON types; a battery read as the list the gateway sent."""
-    if isinstance(data, BatteryData):
-        # Its batteries by device identifier repeat that list.
-        data = data.powerwalls
+    """A model as plain JSON types."""
     return None if data is None else json_loads(json_dumps(asdict(data)))
 
 
-def _coordinators(runtime: PowerwallGatewayData) -> dict[str, PowerwallCoordinator[Any]]:
-    """An entry's coordinators, by the name the download shows each one's data under."""
-    return {"grid": runtime.grid, "flags": runtime.flags, "batteries": runtime.batteries}
-
-
-def _coordinator(coordinator: PowerwallCoordinator[Any]) -> dict[str, Any]:
+def _coordinator(coordinator: PowerwallCoordinator) -> dict[str, Any]:
+    """How the coordinator reads the gateway now."""
+    reads = {
+        "grid": coordinator.grid_reads,
+        "flags": coordinator.flag_reads,
+        "batteries": coordinator.battery_reads,
+    }
     return {
         "last_update_success": coordinator.last_update_success,
         "last_exception": repr(coordinator.last_exception),
-        "interval_seconds": coordinator.interval.total_seconds(),
+        "interval_seconds": {name: r.interval.total_seconds() for name, r in reads.items()},
+        "failing": {name: repr(err) for name, err in coordinator.failing.items()},
+        "flags_from_battery_list": coordinator.flags_from_battery_list,
+        "restricted": coordinator.battery_list.restricted,
     }
 
 
@@ -343,16 +343,18 @@ def _download(entry: PowerwallGatewayConfigEntry) -> dict[str, Any]:
     if entry.state is not ConfigEntryState.LOADED:
         # A gateway that fails to set up is when a bug report needs this most.
         return {"entry": entry.as_dict(), "state": entry.state.value, "reason": entry.reason}
-    runtime = entry.runtime_data
-    client = runtime.gateway.client
-    coordinators = _coordinators(runtime)
+    coordinator = entry.runtime_data
+    client = coordinator.client
+    snapshot = _plain(coordinator.data)
+    # Its batteries by device identifier repeat the list the gateway sent.
+    snapshot.pop("batteries", None)
     return {
         "entry": entry.as_dict(),
-        "gateway_info": _plain(runtime.gateway.info),
+        "gateway_info": _plain(coordinator.info),
         # A copy: the client may add an endpoint while the download is made.
         "payloads": dict(client.last_payloads),
-        **{name: _plain(coordinator.data) for name, coordinator in coordinators.items()},
-        "coordinators": {name: _coordinator(c) for name, c in coordinators.items()},
+        "snapshot": snapshot,
+        "coordinator": _coordinator(coordinator),
         "client": {
             "logins": client.login_count,
             "rate_limited_for_seconds": client.rate_limited_for,

@@ -1,9 +1,8 @@
-"""The two entity bases, gateway and battery, and adding entities as their subjects appear.
+"""The one entity base: a value of the gateway's snapshot, or of one battery in it.
 
-An entity reads one subject: a gateway entity finds it in its coordinator's
-data through its description's ``subject_fn``; a battery entity is its
-battery in the latest battery list. Each reads its value once per update
-(``_read``), and is unavailable while its subject is not reported.
+A gateway entity's description reads the snapshot; a battery entity's reads its
+battery there. Either is available while the coordinator's last poll worked
+(history entities always) and its description says the value exists.
 """
 
 from __future__ import annotations
@@ -20,116 +19,75 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .api import Battery
 from .const import DOMAIN
-from .coordinator import (
-    PowerwallBatteryCoordinator,
-    PowerwallCoordinator,
-    PowerwallFlagsCoordinator,
-)
+from .coordinator import GatewaySnapshot, PowerwallCoordinator
 from .devices import battery_device_info, gateway_device_info
 
 
 @dataclass(frozen=True, kw_only=True)
-class PowerwallEntityDescription(EntityDescription):
-    """Where a gateway entity finds its subject, and whether it outlives a failed read."""
+class PowerwallEntityDescription[SubjectT](EntityDescription):
+    """What an entity reads of its subject (the snapshot, or its battery)."""
 
-    subject_fn: Callable[[Any], Any] = lambda data: data
-    # History (the last outage), not live data: available while the gateway does not answer.
+    # Whether the subject has the value: the entity is added once it does ...
+    exists_fn: Callable[[SubjectT], bool] = lambda _: True
+    # ... and is unavailable while it cannot be read (a value dropped by firmware is unknown).
+    available_fn: Callable[[SubjectT], bool] = lambda _: True
+    # History (the last outage, the statistics): available while the gateway does not answer.
     always_available: bool = False
 
 
-class PowerwallEntity(CoordinatorEntity[PowerwallCoordinator[Any]]):
-    """An entity reading one subject; its unique id is ``<owner>_<key>``."""
+class PowerwallEntity(CoordinatorEntity[PowerwallCoordinator]):
+    """An entity of the gateway device, or of one battery's device; unique id ``<owner>_<key>``."""
 
     _attr_has_entity_name = True
-    entity_description: PowerwallEntityDescription
+    entity_description: PowerwallEntityDescription[Any]
 
     def __init__(
-        self, coordinator: PowerwallCoordinator[Any], description: EntityDescription, owner_id: str
+        self,
+        coordinator: PowerwallCoordinator,
+        description: PowerwallEntityDescription[Any],
+        battery: Battery | None = None,
     ) -> None:
-        """Bind the entity to its coordinator and description."""
+        """Bind the entity to the gateway, or to ``battery``."""
         super().__init__(coordinator)
-        self.entity_description = description  # type: ignore[assignment]
-        self._attr_unique_id = f"{owner_id}_{description.key}"
-        self._subject: Any = None
+        self.entity_description = description
+        entry = coordinator.config_entry
+        if battery is None:
+            self._battery_id: str | None = None
+            owner = coordinator.gateway_id
+            self._attr_device_info = gateway_device_info(entry, owner, coordinator.info)
+        else:
+            owner = self._battery_id = coordinator.battery_id(battery)
+            self._attr_device_info = battery_device_info(
+                coordinator.hass, entry, coordinator.gateway_id, battery
+            )
+        self._attr_unique_id = f"{owner}_{description.key}"
 
-    def _find_subject(self) -> Any:
-        """The subject in the coordinator's latest data; ``None`` when not reported."""
-        raise NotImplementedError
-
-    def _read(self, subject: Any) -> None:
-        """Take the value (and attributes) from ``subject``, or ``None`` when it is gone."""
-        raise NotImplementedError
-
-    @override
-    async def async_added_to_hass(self) -> None:
-        self._subject = self._find_subject()
-        self._read(self._subject)
-        await super().async_added_to_hass()
-
-    @callback
-    @override
-    def _handle_coordinator_update(self) -> None:
-        self._subject = self._find_subject()
-        self._read(self._subject)
-        super()._handle_coordinator_update()
+    @property
+    def subject(self) -> Any:
+        """What the description reads: the snapshot, or this entity's battery in it."""
+        data: GatewaySnapshot = self.coordinator.data
+        return data if self._battery_id is None else data.batteries.get(self._battery_id)
 
     @property
     @override
     def available(self) -> bool:
-        """Unavailable when the read failed or the subject is no longer reported."""
-        if self._subject is None:
-            return False
-        return super().available or self.entity_description.always_available
-
-
-class GatewayEntity(PowerwallEntity):
-    """An entity of the gateway device."""
-
-    def __init__(
-        self, coordinator: PowerwallCoordinator[Any], description: PowerwallEntityDescription
-    ) -> None:
-        """Attach the entity to the gateway device."""
-        gateway = coordinator.gateway
-        super().__init__(coordinator, description, gateway.gateway_id)
-        self._attr_device_info = gateway_device_info(
-            coordinator.config_entry, gateway.gateway_id, gateway.info
+        """Unavailable when the poll failed or the gateway no longer reports the value."""
+        description = self.entity_description
+        subject = self.subject
+        return (
+            (super().available or description.always_available)
+            and subject is not None
+            and description.available_fn(subject)
         )
 
-    @override
-    def _find_subject(self) -> Any:
-        return self.entity_description.subject_fn(self.coordinator.data)
 
-
-class BatteryEntity(PowerwallEntity):
-    """An entity of one battery's device."""
-
-    coordinator: PowerwallBatteryCoordinator
-
-    def __init__(
-        self,
-        coordinator: PowerwallBatteryCoordinator,
-        description: EntityDescription,
-        battery: Battery,
-    ) -> None:
-        """Attach the entity to the battery's device."""
-        self.battery_id = coordinator.gateway.battery_id(battery)
-        super().__init__(coordinator, description, self.battery_id)
-        self._attr_device_info = battery_device_info(
-            coordinator.hass, coordinator.config_entry, coordinator.gateway.gateway_id, battery
-        )
-
-    @override
-    def _find_subject(self) -> Battery | None:
-        return self.coordinator.data.batteries.get(self.battery_id)
-
-
-def add_entities_as_they_appear[CoordinatorT: PowerwallCoordinator[Any]](
-    coordinator: CoordinatorT,
+def add_entities_as_they_appear(
+    coordinator: PowerwallCoordinator,
     async_add_entities: AddConfigEntryEntitiesCallback,
     platform: str,
-    build: Callable[[CoordinatorT], Iterable[Entity]],
+    build: Callable[[GatewaySnapshot], Iterable[Entity]],
 ) -> None:
-    """Add the entities the coordinator's data supports now, and after each new read.
+    """Add the entities the snapshot supports now, and after each poll that brings new ones.
 
     The flags and battery entities appear with their first successful read, and
     a new battery, or a check that new firmware adds, gets its entities without
@@ -138,17 +96,19 @@ def add_entities_as_they_appear[CoordinatorT: PowerwallCoordinator[Any]](
     """
     registry = er.async_get(coordinator.hass)
     added: set[str] = set()
-    last_read: list[object] = []
+    built_for: list[object] = []  # the flags and battery list the entities were last built for
 
     @callback
     def add_new() -> None:
-        # Only a new read can bring new entities.
-        if coordinator.data is None or (last_read and last_read[0] is coordinator.data):
-            return
-        last_read[:] = [coordinator.data]
+        data = coordinator.data
+        if data is None or (
+            built_for and built_for[0] is data.flags and built_for[1] is data.powerwalls
+        ):
+            return  # only a new read of the details brings new entities
+        built_for[:] = [data.flags, data.powerwalls]
         new = [
             entity
-            for entity in build(coordinator)
+            for entity in build(data)
             if entity.unique_id is not None
             and (
                 entity.unique_id not in added
@@ -161,26 +121,3 @@ def add_entities_as_they_appear[CoordinatorT: PowerwallCoordinator[Any]](
 
     add_new()
     coordinator.config_entry.async_on_unload(coordinator.async_add_listener(add_new))
-
-
-def add_flag_entities[DescriptionT: PowerwallEntityDescription](
-    flags: PowerwallFlagsCoordinator,
-    async_add_entities: AddConfigEntryEntitiesCallback,
-    platform: str,
-    entity: Callable[[PowerwallFlagsCoordinator, DescriptionT], Entity],
-    descriptions: Iterable[DescriptionT],
-) -> None:
-    """Add the flag entities with the first read that has flags.
-
-    A restricted gateway offers no flags at all: no entities that could never work.
-    """
-    add_entities_as_they_appear(
-        flags,
-        async_add_entities,
-        platform,
-        lambda coordinator: (
-            [entity(coordinator, description) for description in descriptions]
-            if coordinator.data.flags is not None
-            else []
-        ),
-    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -24,28 +24,11 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 from homeassistant.util import slugify
 
-from .api import (
-    Battery,
-    Check,
-    CheckResult,
-    Diagnostic,
-    GridState,
-    GridStatus,
-    Powerwalls,
-    PowerwallStatus,
-    Sync,
-)
-from .coordinator import PowerwallBatteryCoordinator, PowerwallGatewayConfigEntry
+from .api import Battery, Check, CheckResult, Diagnostic, GridState, GridStatus, PowerwallStatus
+from .api.site import OffGridReason
+from .coordinator import GatewaySnapshot, PowerwallCoordinator, PowerwallGatewayConfigEntry
 from .devices import DiagnosticOwner, DiagnosticRun, check_keys
-from .entity import (
-    BatteryEntity,
-    GatewayEntity,
-    PowerwallEntity,
-    PowerwallEntityDescription,
-    add_entities_as_they_appear,
-    add_flag_entities,
-)
-from .models import GridData, OffGridReason, flags_of, sync_of
+from .entity import PowerwallEntity, PowerwallEntityDescription, add_entities_as_they_appear
 from .outages import Outage
 
 # Read-only entities fed by coordinators: no limit needed.
@@ -56,13 +39,12 @@ DIAGNOSTIC = EntityCategory.DIAGNOSTIC
 
 @dataclass(frozen=True, kw_only=True)
 class PowerwallSensorEntityDescription[SubjectT](
-    SensorEntityDescription, PowerwallEntityDescription
+    SensorEntityDescription, PowerwallEntityDescription[SubjectT]
 ):
-    """A sensor reading one value of its subject."""
+    """A sensor reading one value of its subject (the snapshot, or a battery)."""
 
     value_fn: Callable[[SubjectT], StateType | datetime]
     attributes_fn: Callable[[SubjectT], dict[str, Any] | None] = lambda _: None
-    exists_fn: Callable[[SubjectT], bool] = lambda _: True
 
 
 _CAMEL_RE = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
@@ -95,13 +77,50 @@ def _progress(diagnostic: Diagnostic | None) -> float | None:
     return diagnostic.progress_percent if diagnostic is not None else None
 
 
-GRID_SENSORS: tuple[PowerwallSensorEntityDescription[GridData], ...] = (
+def _has_grid(data: GatewaySnapshot) -> bool:
+    return data.grid is not None
+
+
+def _has_flags(data: GatewaySnapshot) -> bool:
+    return data.flags is not None
+
+
+def _has_battery_list(data: GatewaySnapshot) -> bool:
+    return data.powerwalls is not None
+
+
+def _flags(data: GatewaySnapshot) -> PowerwallStatus:
+    assert data.flags is not None  # exists_fn: read only while there are flags
+    return data.flags
+
+
+def _sync(data: GatewaySnapshot) -> DiagnosticOwner | None:
+    return data.sync
+
+
+def _has_sync(data: GatewaySnapshot) -> bool:
+    return data.sync is not None
+
+
+def _itself(battery: Battery) -> DiagnosticOwner:
+    return battery
+
+
+def _run(owner: DiagnosticOwner | None, run: str) -> Diagnostic | None:
+    """A diagnostic run (``commissioning_diagnostic``, ``update_diagnostic``) of ``owner``."""
+    diagnostic: Diagnostic | None = getattr(owner, run) if owner is not None else None
+    return diagnostic
+
+
+GRID_SENSORS: tuple[PowerwallSensorEntityDescription[GatewaySnapshot], ...] = (
     PowerwallSensorEntityDescription(
         key="grid_status",
         translation_key="grid_status",
         device_class=SensorDeviceClass.ENUM,
         options=_options(GridStatus),
-        value_fn=lambda grid: enum_state(grid.status.grid_status),
+        exists_fn=_has_grid,
+        available_fn=_has_grid,
+        value_fn=lambda data: enum_state(data.grid.grid_status) if data.grid else None,
     ),
     # Why the site is not (yet) back on grid: grid status, flags and batteries together.
     PowerwallSensorEntityDescription(
@@ -109,11 +128,13 @@ GRID_SENSORS: tuple[PowerwallSensorEntityDescription[GridData], ...] = (
         translation_key="off_grid_reason",
         device_class=SensorDeviceClass.ENUM,
         options=list(OffGridReason),
-        value_fn=lambda grid: grid.off_grid_reason,
-        attributes_fn=lambda grid: {
+        exists_fn=_has_grid,
+        available_fn=_has_grid,
+        value_fn=lambda data: data.off_grid_reason,
+        attributes_fn=lambda data: {
             # Seconds left before the batteries reconnect, and the gateway's own words.
-            "seconds_until_reconnect": grid.seconds_until_reconnect,
-            "message": grid.on_grid_check_error,
+            "seconds_until_reconnect": data.seconds_until_reconnect,
+            "message": data.flags.on_grid_check_error if data.flags is not None else None,
         },
     ),
 )
@@ -130,15 +151,15 @@ def _outage_duration(outage: Outage | None) -> float | None:
 
 # The last outage, remembered across restarts. A start or end that happened
 # while Home Assistant was not running is unknown, never invented.
-OUTAGE_SENSORS: tuple[PowerwallSensorEntityDescription[GridData], ...] = (
+OUTAGE_SENSORS: tuple[PowerwallSensorEntityDescription[GatewaySnapshot], ...] = (
     PowerwallSensorEntityDescription(
         key="last_outage_start",
         translation_key="last_outage_start",
         device_class=SensorDeviceClass.TIMESTAMP,
         always_available=True,
-        value_fn=lambda grid: _outage_time(grid.last_outage, "started"),
-        attributes_fn=lambda grid: {
-            "started_after": _outage_time(grid.last_outage, "started_after")
+        value_fn=lambda data: _outage_time(data.last_outage, "started"),
+        attributes_fn=lambda data: {
+            "started_after": _outage_time(data.last_outage, "started_after")
         },
     ),
     PowerwallSensorEntityDescription(
@@ -146,8 +167,8 @@ OUTAGE_SENSORS: tuple[PowerwallSensorEntityDescription[GridData], ...] = (
         translation_key="last_outage_end",
         device_class=SensorDeviceClass.TIMESTAMP,
         always_available=True,
-        value_fn=lambda grid: _outage_time(grid.last_outage, "ended"),
-        attributes_fn=lambda grid: {"ended_after": _outage_time(grid.last_outage, "ended_after")},
+        value_fn=lambda data: _outage_time(data.last_outage, "ended"),
+        attributes_fn=lambda data: {"ended_after": _outage_time(data.last_outage, "ended_after")},
     ),
     PowerwallSensorEntityDescription(
         key="last_outage_duration",
@@ -157,7 +178,7 @@ OUTAGE_SENSORS: tuple[PowerwallSensorEntityDescription[GridData], ...] = (
         suggested_unit_of_measurement=UnitOfTime.MINUTES,
         suggested_display_precision=0,
         always_available=True,
-        value_fn=lambda grid: _outage_duration(grid.last_outage),
+        value_fn=lambda data: _outage_duration(data.last_outage),
     ),
     # The long view, in Home Assistant's statistics: outages per day, week, month, year.
     PowerwallSensorEntityDescription(
@@ -165,7 +186,7 @@ OUTAGE_SENSORS: tuple[PowerwallSensorEntityDescription[GridData], ...] = (
         translation_key="outages",
         state_class=SensorStateClass.TOTAL_INCREASING,
         always_available=True,
-        value_fn=lambda grid: grid.outage_count,
+        value_fn=lambda data: data.outage_count,
     ),
     PowerwallSensorEntityDescription(
         key="time_off_grid",
@@ -177,7 +198,7 @@ OUTAGE_SENSORS: tuple[PowerwallSensorEntityDescription[GridData], ...] = (
         # Hundredths of an hour: a one-minute outage still shows.
         suggested_display_precision=2,
         always_available=True,
-        value_fn=lambda grid: grid.time_off_grid_seconds,
+        value_fn=lambda data: data.time_off_grid_seconds,
     ),
 )
 
@@ -207,18 +228,19 @@ def gateway_message(text: str | None, normal: str) -> GatewayMessage:
     return GatewayMessage.NORMAL if normal in words else GatewayMessage.ERROR
 
 
-FLAG_SENSORS: tuple[PowerwallSensorEntityDescription[PowerwallStatus], ...] = (
+FLAG_SENSORS: tuple[PowerwallSensorEntityDescription[GatewaySnapshot], ...] = (
     PowerwallSensorEntityDescription(
         key="phase_detection_last_error",
         translation_key="phase_detection_last_error",
         device_class=SensorDeviceClass.ENUM,
         entity_category=DIAGNOSTIC,
         options=list(GatewayMessage),
-        subject_fn=flags_of,
-        value_fn=lambda flags: gateway_message(
-            flags.phase_detection_last_error, NORMAL_PHASE_DETECTION_MESSAGE
+        exists_fn=_has_flags,
+        available_fn=_has_flags,
+        value_fn=lambda data: gateway_message(
+            _flags(data).phase_detection_last_error, NORMAL_PHASE_DETECTION_MESSAGE
         ),
-        attributes_fn=lambda flags: {"message": flags.phase_detection_last_error},
+        attributes_fn=lambda data: {"message": _flags(data).phase_detection_last_error},
     ),
     PowerwallSensorEntityDescription(
         key="on_grid_check_error",
@@ -226,53 +248,56 @@ FLAG_SENSORS: tuple[PowerwallSensorEntityDescription[PowerwallStatus], ...] = (
         device_class=SensorDeviceClass.ENUM,
         entity_category=DIAGNOSTIC,
         options=list(GatewayMessage),
-        subject_fn=flags_of,
-        value_fn=lambda flags: gateway_message(
-            flags.on_grid_check_error, NORMAL_ON_GRID_CHECK_MESSAGE
+        exists_fn=_has_flags,
+        available_fn=_has_flags,
+        value_fn=lambda data: gateway_message(
+            _flags(data).on_grid_check_error, NORMAL_ON_GRID_CHECK_MESSAGE
         ),
-        attributes_fn=lambda flags: {"message": flags.on_grid_check_error},
+        attributes_fn=lambda data: {"message": _flags(data).on_grid_check_error},
     ),
 )
 
-STATES_SENSOR = PowerwallSensorEntityDescription[Powerwalls](
-    key="states",
-    translation_key="states",
-    entity_category=DIAGNOSTIC,
-    subject_fn=lambda data: data.powerwalls,
-    value_fn=lambda powerwalls: len(powerwalls.states or ()),
-    attributes_fn=lambda powerwalls: {"states": list(powerwalls.states or ())},
-)
-
-SYNC_SENSORS: tuple[PowerwallSensorEntityDescription[Sync], ...] = (
+BATTERY_LIST_SENSORS: tuple[PowerwallSensorEntityDescription[GatewaySnapshot], ...] = (
     PowerwallSensorEntityDescription(
-        subject_fn=sync_of,
+        key="states",
+        translation_key="states",
+        entity_category=DIAGNOSTIC,
+        exists_fn=_has_battery_list,
+        available_fn=_has_battery_list,
+        value_fn=lambda data: len(data.powerwalls.states or ()) if data.powerwalls else None,
+        attributes_fn=lambda data: {
+            "states": list(data.powerwalls.states or ()) if data.powerwalls else []
+        },
+    ),
+    PowerwallSensorEntityDescription(
         key="sync_commissioning_diagnostic",
         translation_key="sync_commissioning_diagnostic",
         device_class=SensorDeviceClass.ENUM,
         entity_category=DIAGNOSTIC,
         options=_options(CheckResult),
-        value_fn=lambda sync: _result(sync.commissioning_diagnostic),
-        exists_fn=lambda sync: sync.commissioning_diagnostic is not None,
+        value_fn=lambda data: _result(_run(data.sync, "commissioning_diagnostic")),
+        exists_fn=lambda data: _run(data.sync, "commissioning_diagnostic") is not None,
+        available_fn=_has_sync,
     ),
     PowerwallSensorEntityDescription(
-        subject_fn=sync_of,
         key="sync_update_diagnostic",
         translation_key="sync_update_diagnostic",
         device_class=SensorDeviceClass.ENUM,
         entity_category=DIAGNOSTIC,
         options=_options(CheckResult),
-        value_fn=lambda sync: _result(sync.update_diagnostic),
-        exists_fn=lambda sync: sync.update_diagnostic is not None,
+        value_fn=lambda data: _result(_run(data.sync, "update_diagnostic")),
+        exists_fn=lambda data: _run(data.sync, "update_diagnostic") is not None,
+        available_fn=_has_sync,
     ),
     PowerwallSensorEntityDescription(
-        subject_fn=sync_of,
         key="sync_update_diagnostic_progress",
         translation_key="sync_update_diagnostic_progress",
         native_unit_of_measurement=PERCENTAGE,
         suggested_display_precision=0,
         entity_category=DIAGNOSTIC,
-        value_fn=lambda sync: _progress(sync.update_diagnostic),
-        exists_fn=lambda sync: sync.update_diagnostic is not None,
+        value_fn=lambda data: _progress(_run(data.sync, "update_diagnostic")),
+        exists_fn=lambda data: _run(data.sync, "update_diagnostic") is not None,
+        available_fn=_has_sync,
     ),
 )
 
@@ -328,15 +353,12 @@ def _find_check(diagnostic: Diagnostic | None, name: str) -> Check | None:
     return next((check for check in diagnostic.checks if check.name == name), None)
 
 
-def _check_state(run: DiagnosticRun, name: str, owner: DiagnosticOwner) -> str | None:
-    check = _find_check(run(owner), name)
+def _check_state(check: Check | None) -> str | None:
     return enum_state(check.result) if check is not None else None
 
 
-def _check_attributes(
-    run: DiagnosticRun, name: str, owner: DiagnosticOwner
-) -> dict[str, Any] | None:
-    if (check := _find_check(run(owner), name)) is None:
+def _check_attributes(check: Check | None) -> dict[str, Any] | None:
+    if check is None:
         return None
     return {
         # What the gateway said; the state is what it means (a refused check is not a failure).
@@ -348,12 +370,26 @@ def _check_attributes(
     }
 
 
-def check_sensors[OwnerT: DiagnosticOwner](
-    prefix: str, owner: OwnerT, subject_fn: Callable[[Any], OwnerT | None] = lambda data: data
-) -> Iterator[PowerwallSensorEntityDescription[OwnerT]]:
-    """One sensor per check the owner's diagnostic runs report (disabled by default)."""
+def _check_value[T](
+    read: Callable[[Check | None], T], find: Callable[[Any], Check | None], subject: Any
+) -> T:
+    return read(find(subject))
+
+
+def check_sensors(
+    prefix: str, owner: DiagnosticOwner, owner_fn: Callable[[Any], DiagnosticOwner | None]
+) -> Iterator[PowerwallSensorEntityDescription[Any]]:
+    """One sensor per check the owner's diagnostic runs report (disabled by default).
+
+    ``owner_fn`` finds the owner (a battery, the synchronizer) in the entity's subject.
+    """
     for key, run_key, run, name in check_keys(prefix, owner):
-        yield PowerwallSensorEntityDescription[OwnerT](
+
+        def check(subject: Any, run: DiagnosticRun = run, name: str = name) -> Check | None:
+            found = owner_fn(subject)
+            return _find_check(run(found), name) if found is not None else None
+
+        yield PowerwallSensorEntityDescription(
             key=key,
             translation_key=f"{run_key}_check",
             translation_placeholders={"check": name},
@@ -361,9 +397,9 @@ def check_sensors[OwnerT: DiagnosticOwner](
             entity_category=DIAGNOSTIC,
             entity_registry_enabled_default=False,
             options=_options(CheckResult),
-            subject_fn=subject_fn,
-            value_fn=partial(_check_state, run, name),
-            attributes_fn=partial(_check_attributes, run, name),
+            available_fn=lambda subject: owner_fn(subject) is not None,
+            value_fn=partial(_check_value, _check_state, check),
+            attributes_fn=partial(_check_value, _check_attributes, check),
         )
 
 
@@ -377,53 +413,47 @@ class PowerwallSensor(PowerwallEntity, SensorEntity):
         {"status", "message", "start_time", "end_time", "progress", "seconds_until_reconnect"}
     )
 
+    @property
     @override
-    def _read(self, subject: Any) -> None:
-        """Read the value and its details once per update; a state write only reads them.
-
-        Text longer than a state may be is cut, and an enum's options gain a
-        value new firmware sent that no one knows yet.
-        """
-        description = self.entity_description
-        value = description.value_fn(subject) if subject is not None else None
+    def native_value(self) -> StateType | datetime:
+        """The description's value; text longer than a state may be is cut."""
+        value = self.entity_description.value_fn(self.subject)
         if isinstance(value, str) and len(value) > MAX_LENGTH_STATE_STATE:
             value = value[: MAX_LENGTH_STATE_STATE - 1] + "…"
-        options = description.options
-        if options is not None and isinstance(value, str) and value not in options:
-            options = [*options, value]
-        self._attr_native_value = value
-        self._attr_options = options
-        attributes = description.attributes_fn(subject) if subject is not None else None
-        self._attr_extra_state_attributes = attributes or {}
+        return value
+
+    @property
+    @override
+    def options(self) -> list[str] | None:
+        """The known states, and a value new firmware sent that no one knows yet."""
+        options = self.entity_description.options
+        if options is None or not self.available:
+            return options
+        value = self.native_value
+        return [*options, value] if isinstance(value, str) and value not in options else options
+
+    @property
+    @override
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """The description's details of the value."""
+        return self.entity_description.attributes_fn(self.subject)
 
 
-class GatewaySensor(PowerwallSensor, GatewayEntity):
-    """A value of the gateway device."""
-
-
-class BatterySensor(PowerwallSensor, BatteryEntity):
-    """A value of one battery."""
-
-
-def _battery_list_sensors(coordinator: PowerwallBatteryCoordinator) -> Iterator[Entity]:
-    """The sensors the latest battery list supports, one per check included."""
-    if coordinator.data.powerwalls is None:
-        return
-    yield GatewaySensor(coordinator, STATES_SENSOR)
-    if (sync := sync_of(coordinator.data)) is not None:
-        sync_descriptions: Iterable[PowerwallSensorEntityDescription[Sync]] = chain(
-            SYNC_SENSORS, check_sensors("sync_", sync, sync_of)
+def _sensors(coordinator: PowerwallCoordinator, data: GatewaySnapshot) -> Iterator[Entity]:
+    """The sensors the snapshot supports, one per check included."""
+    for description in (*GRID_SENSORS, *OUTAGE_SENSORS, *FLAG_SENSORS, *BATTERY_LIST_SENSORS):
+        if description.exists_fn(data):
+            yield PowerwallSensor(coordinator, description)
+    if (sync := data.sync) is not None:
+        for check in check_sensors("sync_", sync, _sync):
+            yield PowerwallSensor(coordinator, check)
+    for battery in data.batteries.values():
+        battery_descriptions: Iterator[PowerwallSensorEntityDescription[Any]] = chain(
+            BATTERY_SENSORS, check_sensors("", battery, _itself)
         )
-        for sync_description in sync_descriptions:
-            if sync_description.exists_fn(sync):
-                yield GatewaySensor(coordinator, sync_description)
-    for battery in coordinator.data.batteries.values():
-        descriptions: Iterable[PowerwallSensorEntityDescription[Battery]] = chain(
-            BATTERY_SENSORS, check_sensors("", battery)
-        )
-        for description in descriptions:
-            if description.exists_fn(battery):
-                yield BatterySensor(coordinator, description, battery)
+        for battery_description in battery_descriptions:
+            if battery_description.exists_fn(battery):
+                yield PowerwallSensor(coordinator, battery_description, battery)
 
 
 async def async_setup_entry(
@@ -431,12 +461,8 @@ async def async_setup_entry(
     entry: PowerwallGatewayConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Set up the sensors: the grid's now, the rest with their first read."""
-    runtime = entry.runtime_data
-    async_add_entities(
-        GatewaySensor(runtime.grid, description) for description in (*GRID_SENSORS, *OUTAGE_SENSORS)
-    )
-    add_flag_entities(runtime.flags, async_add_entities, "sensor", GatewaySensor, FLAG_SENSORS)
+    """Set up the sensors: the grid's now, the details' with their first read."""
+    coordinator = entry.runtime_data
     add_entities_as_they_appear(
-        runtime.batteries, async_add_entities, "sensor", _battery_list_sensors
+        coordinator, async_add_entities, "sensor", partial(_sensors, coordinator)
     )

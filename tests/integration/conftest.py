@@ -15,6 +15,7 @@ from typing import Any
 from unittest.mock import AsyncMock, MagicMock, PropertyMock, patch
 
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_EMAIL, CONF_HOST, CONF_PASSWORD
 from homeassistant.core import HomeAssistant, State
 import pytest
@@ -74,6 +75,15 @@ async def poll(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: flo
     """
     freezer.tick(timedelta(seconds=seconds))
     async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def read_everything(hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:
+    """Poll the gateway now, the flags and the battery list included, as at setup."""
+    coordinator = entry.runtime_data
+    for reads in (coordinator.flag_reads, coordinator.battery_reads):
+        reads.due_at = None
+    await coordinator.async_refresh()
     await hass.async_block_till_done(wait_background_tasks=True)
 
 

@@ -31,7 +31,7 @@ from custom_components.powerwall_gateway.api.models import (
     parse_status,
 )
 
-from .conftest import DIN, load_fixture, poll, state_of
+from .conftest import DIN, load_fixture, poll, read_everything, state_of
 
 SERIAL = "TG123456789V61"
 # A battery is known by its gateway and its serial (two gateways may see the same one).
@@ -167,9 +167,7 @@ def binary_sensor_platform_only() -> Iterator[None]:
 
 async def refresh(hass: HomeAssistant, entry: ConfigEntry) -> None:
     """Read the gateway's live grid status and flags now."""
-    await entry.runtime_data.grid.async_refresh()
-    await entry.runtime_data.flags.async_refresh()
-    await hass.async_block_till_done()
+    await read_everything(hass, entry)
 
 
 @pytest.mark.usefixtures("entity_registry_enabled_by_default")

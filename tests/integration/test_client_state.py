@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from unittest.mock import MagicMock
 
 from aiohttp import DummyCookieJar
@@ -14,14 +13,12 @@ from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.powerwall_gateway.api import GridStatus, PowerwallTimeoutError
+from custom_components.powerwall_gateway.api import PowerwallTimeoutError
 from custom_components.powerwall_gateway.connection import SESSION
 from custom_components.powerwall_gateway.const import (
     CONF_LOGIN_BACKOFF_UNTIL,
     CONF_SESSION,
-    MAX_LOGGED_UNKNOWN_VALUES,
 )
-from custom_components.powerwall_gateway.gateway import UnknownValues
 from simulator import GatewaySimulator
 
 from .conftest import poll, simulator_entry
@@ -114,17 +111,3 @@ async def test_gateway_cookies_stay_out_of_home_assistants_shared_session(
     assert isinstance(session.cookie_jar, DummyCookieJar)
     assert simulator.logins == 1  # the gateway did set its cookies
     assert len(session.cookie_jar) == 0
-
-
-def test_unknown_values_are_logged_once_and_boundedly(caplog: pytest.LogCaptureFixture) -> None:
-    """Each unknown value once; a gateway inventing new ones every read cannot grow the memory."""
-    unknown = UnknownValues()
-    with caplog.at_level(logging.WARNING):
-        for _ in range(2):
-            unknown.check(
-                "grid_status",
-                [f"SystemMystery{n}" for n in range(MAX_LOGGED_UNKNOWN_VALUES + 50)],
-                GridStatus,
-            )
-        unknown.check("grid_status", [GridStatus.SYSTEM_GRID_CONNECTED, None], GridStatus)
-    assert len(caplog.records) == MAX_LOGGED_UNKNOWN_VALUES

@@ -504,10 +504,10 @@ async def test_options(
         CONF_SCAN_INTERVAL: 15,
         CONF_POWERWALLS_INTERVAL: 600,
     }
-    runtime = init_integration.runtime_data
-    assert runtime.grid.update_interval.total_seconds() == 5
-    assert runtime.flags.update_interval.total_seconds() == 15
-    assert runtime.batteries.update_interval.total_seconds() == 600
+    coordinator = init_integration.runtime_data
+    assert coordinator.update_interval.total_seconds() == 5
+    assert coordinator.flag_reads.interval.total_seconds() == 15
+    assert coordinator.battery_reads.interval.total_seconds() == 600
 
 
 BOUNDS = {

@@ -99,21 +99,20 @@ async def test_diagnostics_mock_client_content(
     # The fixture's payload DIN differs from the one /api/status gives: two pseudonyms.
     assert raw["gateway_din"] == "**DIN_2**"
     assert raw["sync"] == json.loads(json.dumps(payload["sync"]))
-    assert diagnostics["grid"]["status"]["grid_status"] == "SystemGridConnected"
-    assert diagnostics["grid"]["off_grid_reason"] == "on_grid"
-    assert diagnostics["flags"]["flags"]["phase_detection_not_available"] is True
-    assert diagnostics["flags"]["source"] == "endpoint"
+    snapshot = diagnostics["snapshot"]
+    assert snapshot["grid"]["grid_status"] == "SystemGridConnected"
+    assert snapshot["off_grid_reason"] == "on_grid"
+    assert snapshot["flags"]["phase_detection_not_available"] is True
     assert diagnostics["gateway_info"]["version"] == "24.36.2 46990655"
     assert diagnostics["gateway_info"]["din"] == "**DIN**"
-    assert diagnostics["batteries"]["powerwalls"][0]["package_serial_number"] == "**SERIAL_1**"
-    assert diagnostics["coordinators"] == {
-        "grid": {"last_update_success": True, "last_exception": "None", "interval_seconds": 10.0},
-        "flags": {"last_update_success": True, "last_exception": "None", "interval_seconds": 30.0},
-        "batteries": {
-            "last_update_success": True,
-            "last_exception": "None",
-            "interval_seconds": 300.0,
-        },
+    assert snapshot["powerwalls"]["powerwalls"][0]["package_serial_number"] == "**SERIAL_1**"
+    assert diagnostics["coordinator"] == {
+        "last_update_success": True,
+        "last_exception": "None",
+        "interval_seconds": {"grid": 10.0, "flags": 30.0, "batteries": 300.0},
+        "failing": {},
+        "flags_from_battery_list": False,
+        "restricted": False,
     }
     assert diagnostics["client"] == {
         "logins": 1,
@@ -195,13 +194,12 @@ async def test_diagnostics_simulator_content(
     assert len(powerwalls) == len(simulator.serials) == 2
     assert [p["PackageSerialNumber"] for p in powerwalls] == ["**SERIAL_1**", "**SERIAL_2**"]
     assert diagnostics["payloads"]["/api/status"]["din"] == "**DIN**"
-    assert [p["grid_state"] for p in diagnostics["batteries"]["powerwalls"]] == [
+    assert [p["grid_state"] for p in diagnostics["snapshot"]["powerwalls"]["powerwalls"]] == [
         "Grid_Compliant",
         "Grid_Compliant",
     ]
-    assert diagnostics["coordinators"]["grid"]["last_update_success"] is True
-    assert diagnostics["coordinators"]["flags"]["last_update_success"] is True
-    assert diagnostics["coordinators"]["batteries"]["last_update_success"] is True
+    assert diagnostics["coordinator"]["last_update_success"] is True
+    assert diagnostics["coordinator"]["failing"] == {}
     assert diagnostics["client"]["logins"] == simulator.logins == 1
     # The certificate the entry trusts is the one the client met.
     assert diagnostics["client"]["certificate_fingerprint"] == "**CERTIFICATE**"
@@ -297,11 +295,11 @@ async def test_diagnostics_battery_pseudonyms_follow_the_battery_list(
     payload = diagnostics["payloads"]["/api/powerwalls"]
     assert [b["PackageSerialNumber"] for b in payload["powerwalls"]] == pseudonyms
     assert [
-        b["package_serial_number"] for b in diagnostics["batteries"]["powerwalls"]
+        b["package_serial_number"] for b in diagnostics["snapshot"]["powerwalls"]["powerwalls"]
     ] == pseudonyms
     # The gateway is not a battery: its DIN has a pseudonym of its own, everywhere.
     assert payload["gateway_din"] == "**DIN**"
-    assert diagnostics["batteries"]["gateway_din"] == "**DIN**"
+    assert diagnostics["snapshot"]["powerwalls"]["gateway_din"] == "**DIN**"
     assert diagnostics["payloads"]["/api/status"]["din"] == "**DIN**"
     assert diagnostics["gateway_info"]["din"] == "**DIN**"
     assert diagnostics["entry"]["unique_id"] == "**DIN**"
@@ -363,9 +361,10 @@ async def test_diagnostics_pseudonyms_inside_texts(gossiping_gateway: dict[str, 
     expected = "no phase on **DIN** for **SERIAL_2**"
     payload = gossiping_gateway["payloads"]["/api/powerwalls"]
     assert payload["phase_detection_last_error"] == expected
-    assert gossiping_gateway["flags"]["flags"]["phase_detection_last_error"] == expected
-    assert gossiping_gateway["batteries"]["status"]["phase_detection_last_error"] == expected
-    checks = gossiping_gateway["batteries"]["sync"]["commissioning_diagnostic"]["checks"]
+    snapshot = gossiping_gateway["snapshot"]
+    assert snapshot["flags"]["phase_detection_last_error"] == expected
+    assert snapshot["powerwalls"]["status"]["phase_detection_last_error"] == expected
+    checks = snapshot["powerwalls"]["sync"]["commissioning_diagnostic"]["checks"]
     assert checks[0]["message"] == "Synchronizer of **GATEWAY_SERIAL** not reachable"
 
 
@@ -458,8 +457,9 @@ async def test_diagnostics_gateway_without_din(
     assert diagnostics["entry"]["unique_id"] == REDACTED
     assert diagnostics["entry"]["data"][CONF_MAC] == REDACTED
     assert diagnostics["gateway_info"]["din"] is None
-    assert diagnostics["batteries"]["gateway_din"] is None
-    assert [b["package_serial_number"] for b in diagnostics["batteries"]["powerwalls"]] == [
+    assert diagnostics["snapshot"]["powerwalls"]["gateway_din"] is None
+    powerwalls = diagnostics["snapshot"]["powerwalls"]["powerwalls"]
+    assert [b["package_serial_number"] for b in powerwalls] == [
         "**SERIAL_1**",
         "**SERIAL_2**",
     ]
@@ -482,7 +482,7 @@ async def test_diagnostics_host_nowhere_after_a_failed_poll(
     )
     await poll(hass, freezer, seconds=10)
     diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, init_integration)
-    assert diagnostics["coordinators"]["grid"]["last_update_success"] is False
+    assert "**HOST**" in diagnostics["coordinator"]["failing"]["grid status"]
     assert diagnostics["entry"]["data"][CONF_HOST] == "**HOST**"
     assert_absent(diagnostics, {"host": HOST})
 

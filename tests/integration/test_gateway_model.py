@@ -24,7 +24,7 @@ from custom_components.powerwall_gateway.api import (
 from custom_components.powerwall_gateway.const import DOMAIN
 from simulator import GatewaySimulator
 
-from .conftest import poll, simulator_entry, state_of
+from .conftest import poll, read_everything, simulator_entry, state_of
 
 GRID_CONNECTED = "binary_sensor.backup_gateway_grid_connected"
 UPDATING = "binary_sensor.backup_gateway_updating"
@@ -68,28 +68,24 @@ async def test_one_404_from_a_gateway_that_served_its_battery_list_is_held(
 ) -> None:
     """A passing 404 keeps the batteries; only 404s over 15 minutes mean a restricted API."""
     issue_id = f"restricted_api_{init_integration.entry_id}"
-    batteries = init_integration.runtime_data.batteries
     served = mock_client.get_powerwalls.return_value
     mock_client.get_powerwalls.side_effect = PowerwallUnsupportedError("404 /api/powerwalls")
-    await batteries.async_refresh()
-    await hass.async_block_till_done()
+    await read_everything(hass, init_integration)
     assert state_of(hass, GRID_STATE).state == "grid_uncompliant"
     assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
     mock_client.get_powerwalls.side_effect = None
     mock_client.get_powerwalls.return_value = served
-    await batteries.async_refresh()
-    await hass.async_block_till_done()
+    await read_everything(hass, init_integration)
     assert state_of(hass, GRID_STATE).state == "grid_uncompliant"
     # Answered "not found" again and again: after 15 minutes, restricted after all.
     mock_client.get_powerwalls.side_effect = PowerwallUnsupportedError("404 /api/powerwalls")
     for minute in range(16):
-        await batteries.async_refresh()
-        await hass.async_block_till_done()
+        await read_everything(hass, init_integration)
         restricted = issue_registry.async_get_issue(DOMAIN, issue_id) is not None
         assert restricted is (minute == 15), f"after {minute} minutes"
         freezer.tick(timedelta(minutes=1))
     assert state_of(hass, GRID_STATE).state == STATE_UNAVAILABLE
-    assert batteries.data.powerwalls is None
+    assert init_integration.runtime_data.data.powerwalls is None
 
 
 async def test_conflict_everywhere_makes_the_flags_unavailable_after_ten_minutes(
@@ -98,19 +94,19 @@ async def test_conflict_everywhere_makes_the_flags_unavailable_after_ten_minutes
     init_integration: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    """Flags taken from the battery list go unavailable when that list fails too."""
+    """Flags taken from the battery list go unavailable with it: 10 minutes overdue."""
     locked = PowerwallBusyError("Sitemaster is current running", status=409)
     mock_client.get_status.side_effect = locked
-    flags = init_integration.runtime_data.flags
-    await flags.async_refresh()
-    await hass.async_block_till_done()
-    assert flags.data.source == "battery_list"
+    await read_everything(hass, init_integration)
+    assert init_integration.runtime_data.flags_from_battery_list
     assert state_of(hass, UPDATING).state == STATE_OFF
     mock_client.get_powerwalls.side_effect = locked
     await poll(hass, freezer, 5 * 60)
     assert state_of(hass, UPDATING).state == STATE_OFF  # held, as the README promises
-    for _ in range(6):
+    for _ in range(9):
         await poll(hass, freezer, 60)
+    assert state_of(hass, UPDATING).state == STATE_OFF  # the list read 14 minutes ago
+    await poll(hass, freezer, 60)
     assert state_of(hass, UPDATING).state == STATE_UNAVAILABLE
     # The battery list answers again: the flags follow within one flags interval.
     mock_client.get_powerwalls.side_effect = None
@@ -149,16 +145,21 @@ async def test_grid_change_wakes_the_details_once(
     sim_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    """An outage reads the flags and batteries at once, then the batteries every 30 s."""
+    """An outage reads the batteries at once, then every 30 s; nothing faster than 30 s."""
+    await poll(hass, freezer, 30)  # the flags read again now, the batteries 30 s old
     simulator.clear_requests()
     simulator.set_scenario("grid_outage")
     await poll(hass, freezer, 10)
     assert state_of(hass, GRID_CONNECTED).state == STATE_OFF
     assert simulator.count("/api/powerwalls") == 1
+    assert simulator.count("/api/powerwalls/status") == 0  # read 10 s ago
+    await poll(hass, freezer, 20)
     assert simulator.count("/api/powerwalls/status") == 1
-    await poll(hass, freezer, 30)
-    assert simulator.count("/api/powerwalls") == 2
-    assert sim_entry.runtime_data.batteries.update_interval == timedelta(seconds=30)
+    assert simulator.count("/api/powerwalls") == 1
+    for reads in range(2, 4):  # off grid: the batteries every 30 s
+        await poll(hass, freezer, 10)
+        assert simulator.count("/api/powerwalls") == reads
+        await poll(hass, freezer, 20)
 
 
 @pytest.mark.parametrize(

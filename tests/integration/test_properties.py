@@ -32,7 +32,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.powerwall_gateway.api import Powerwalls
 from tests.api.test_models_fuzz import _mutate
 
-from .conftest import load_fixture
+from .conftest import load_fixture, read_everything
 
 NOT_A_VALUE = {STATE_UNKNOWN, STATE_UNAVAILABLE}
 FIXTURES = ["powerwalls.json", "powerwalls_4_batteries.json"]
@@ -96,10 +96,7 @@ async def test_mutated_battery_lists_never_break_home_assistant(
     caplog.clear()
     payload = _mutate(load_fixture(fixture), data)
     answer_with(mock_client, payload)
-    runtime = init_integration.runtime_data
-    await runtime.batteries.async_refresh()
-    await runtime.flags.async_refresh()
-    await hass.async_block_till_done(wait_background_tasks=True)
+    await read_everything(hass, init_integration)
 
     unhandled = [
         record

@@ -25,7 +25,16 @@ from custom_components.powerwall_gateway.api import (
 from custom_components.powerwall_gateway.const import DOMAIN
 from simulator.pytest_plugin import SimulatorFactory
 
-from .conftest import DIN, HOST, PASSWORD, load_fixture, poll, simulator_entry, state_of
+from .conftest import (
+    DIN,
+    HOST,
+    PASSWORD,
+    load_fixture,
+    poll,
+    read_everything,
+    simulator_entry,
+    state_of,
+)
 
 GRID_CONNECTED = "binary_sensor.backup_gateway_grid_connected"
 GRID_STATUS = "sensor.backup_gateway_grid_status"
@@ -206,10 +215,9 @@ async def test_busy_status_endpoint_is_not_a_lock(
     assert hass.states.get("binary_sensor.backup_gateway_grid_connected").state == "on"
     assert hass.states.get("binary_sensor.backup_gateway_updating") is None
     mock_client.get_status.side_effect = None
-    await mock_config_entry.runtime_data.flags.async_refresh()
-    await hass.async_block_till_done()
+    await read_everything(hass, mock_config_entry)
     assert mock_client.get_status.await_count == 2
-    assert mock_config_entry.runtime_data.flags.data.source == "endpoint"
+    assert not mock_config_entry.runtime_data.flags_from_battery_list
     assert hass.states.get("binary_sensor.backup_gateway_updating").state == "off"
 
 
@@ -343,7 +351,7 @@ async def test_locked_status_endpoint_over_https(
     await setup(hass, entry)
     assert entry.state is ConfigEntryState.LOADED
     assert state_of(hass, UPDATING).state == "off"
-    assert entry.runtime_data.flags.data.source == "battery_list"
+    assert entry.runtime_data.flags_from_battery_list
 
 
 async def test_restricted_gateway_off_grid_is_not_asked_for_its_batteries(
@@ -384,5 +392,5 @@ async def test_locked_status_endpoint_does_not_end_a_rate_limit_episode(
     mock_client.get_grid_status.side_effect = PowerwallRateLimitError("429", retry_after=10)
     for _ in range(18):  # three minutes, one episode
         await poll(hass, freezer, seconds=10)
-    assert caplog.text.count("is not answering data") == 1
+    assert caplog.text.count("does not answer for now") == 1
     assert not [issue for (domain, issue) in issue_registry.issues if domain == DOMAIN]

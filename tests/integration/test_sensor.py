@@ -311,7 +311,7 @@ async def test_unknown_grid_status_is_shown(
     mock_client.get_grid_status.return_value = GridStatusInfo.from_json(
         load_fixture("grid_status_unknown.json")
     )
-    await init_integration.runtime_data.grid.async_refresh()
+    await init_integration.runtime_data.async_refresh()
     await hass.async_block_till_done()
     state = state_of(hass, GRID_STATUS)
     assert state.state == "system_mystery_state"
@@ -505,6 +505,7 @@ def unknown_value_warnings(records: list[logging.LogRecord]) -> list[str]:
 @pytest.mark.parametrize("powerwalls_fixture", ["powerwalls_unknown_enums.json"])
 async def test_unknown_battery_values_are_logged_once(
     hass: HomeAssistant,
+    mock_client: MagicMock,
     init_integration: ConfigEntry,
     caplog: pytest.LogCaptureFixture,
     freezer: FrozenDateTimeFactory,
@@ -516,7 +517,7 @@ async def test_unknown_battery_values_are_logged_once(
         assert sum(repr(value) in message for message in logged) == 1, (value, logged)
     # A later poll that reads the batteries again logs nothing new.
     await poll(hass, freezer, seconds=300)
-    assert init_integration.runtime_data.gateway.client.get_powerwalls.await_count == 2
+    assert mock_client.get_powerwalls.await_count == 2
     assert unknown_value_warnings(caplog.records) == []
 
 
@@ -599,11 +600,19 @@ async def test_battery_missing_from_an_incomplete_list_goes_unavailable(
     device_registry: dr.DeviceRegistry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    """A battery entry the gateway garbles makes that battery unavailable, and keeps its device."""
+    """A battery entry the gateway garbles makes that battery unavailable, and keeps its device.
+
+    The read that garbles it first is taken for a flaky answer: the battery keeps
+    its last values, and the list is read again 30 s later.
+    """
     payload = load_fixture("powerwalls.json")
     del payload["powerwalls"][0]["PackageSerialNumber"]
     mock_client.get_powerwalls.return_value = Powerwalls.from_json(payload)
     await poll(hass, freezer, seconds=300)  # the battery list is due again
+    assert state_of(hass, f"{BATTERY}_grid_compliance").state == "grid_uncompliant"
+    reads = mock_client.get_powerwalls.await_count
+    await poll(hass, freezer, seconds=30)
+    assert mock_client.get_powerwalls.await_count == reads + 1
     state = state_of(hass, f"{BATTERY}_grid_compliance")
     assert state.state == "unavailable"
     assert state.attributes[ATTR_OPTIONS] == GRID_STATES
