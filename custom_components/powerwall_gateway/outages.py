@@ -37,9 +37,10 @@ _LOGGER = logging.getLogger(__name__)
 
 STORAGE_VERSION = 1
 SAVE_DELAY = 10  # seconds
-# When the grid was last seen is saved this often (and at shutdown), not at
-# every poll: a Raspberry Pi's SD card should not be written every 10 seconds.
-# The time off grid is saved with it, so a crash loses both to the same instant.
+# On grid, when the grid was last seen is saved this often (and at shutdown),
+# not at every poll: a Raspberry Pi's SD card should not be written every 10
+# seconds for a value no sensor shows. Off grid, every poll is saved at once
+# (see ``observe``): the few writes an outage costs keep the statistics whole.
 LAST_SEEN_SAVE_INTERVAL = timedelta(hours=1)
 
 # What a store that cannot be read raises: HomeAssistantError (unreadable
@@ -187,6 +188,7 @@ class OutageTracker:
 
     def __init__(self, hass: HomeAssistant, entry_id: str) -> None:
         """Keep one entry's outage history in Home Assistant's storage."""
+        self._hass = hass
         self._store: Store[dict[str, Any]] = Store(
             hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}.outages"
         )
@@ -292,14 +294,25 @@ class OutageTracker:
                     self.last, ended=None, ended_after=since, ongoing=False, measured_seconds=None
                 )
             event = OutageEvent("grid_restored", self.last)
-        if (
-            event is not None
-            or self._saved_at is None
-            or now - self._saved_at >= (LAST_SEEN_SAVE_INTERVAL)
-        ):
+        if event is not None or previous is False:
+            self._save_now(now)
+        elif self._saved_at is None or now - self._saved_at >= LAST_SEEN_SAVE_INTERVAL:
             self._saved_at = now
             self._store.async_delay_save(self._stored, SAVE_DELAY)
         return event
+
+    def _save_now(self, now: datetime) -> None:
+        """The outage count or the time off grid changed: start writing it before it is shown.
+
+        The write reaches the executor before this poll's states do the event
+        bus, let alone the recorder's next commit (every few seconds). So an
+        unclean stop never restarts either lower than the recorder saw it,
+        which the recorder would take for a meter reset and count twice.
+        """
+        self._saved_at = now
+        self._hass.async_create_task(
+            self._store.async_save(self._stored()), f"{self._store.key} save", eager_start=True
+        )
 
     def _accrue(self, elapsed: float | None) -> None:
         """Off grid since the last poll of this run: that time counts, to the outage too."""
