@@ -304,10 +304,11 @@ class OutageTracker:
     def _save_now(self, now: datetime) -> None:
         """The outage count or the time off grid changed: start writing it before it is shown.
 
-        The write reaches the executor before this poll's states do the event
-        bus, let alone the recorder's next commit (every few seconds). So an
-        unclean stop never restarts either lower than the recorder saw it,
-        which the recorder would take for a meter reset and count twice.
+        The write is handed to the executor before this poll's states reach
+        the event bus (after the write under way, if one is), well before the
+        recorder's next commit (every few seconds). So an unclean stop does not
+        restart either lower than the recorder saw it, which the recorder would
+        take for a meter reset and count twice.
         """
         self._saved_at = now
         self._hass.async_create_task(
