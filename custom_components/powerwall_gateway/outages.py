@@ -249,17 +249,14 @@ class OutageTracker:
         )
 
     @callback
-    def observe(
-        self, connected: bool | None, now: datetime, *, monotonic: float | None = None
-    ) -> OutageEvent | None:
+    def observe(self, connected: bool | None, now: datetime) -> OutageEvent | None:
         """Note one grid poll; return the event it reveals, if any.
 
-        ``monotonic`` is the monotonic clock at the poll (``time.monotonic()``
-        when not given); durations come from it, ``now`` only says when.
+        Durations come from the monotonic clock at the poll; ``now`` only says when.
         """
         if connected is None:  # an unknown grid status says nothing either way
             return None
-        reading = time.monotonic() if monotonic is None else monotonic
+        reading = time.monotonic()
         previous, self._connected = self._connected, connected
         elapsed: float | None = None
         if previous is not None and self._monotonic is not None:
