@@ -4,7 +4,8 @@ Serial numbers and the DIN become pseudonyms, the same one wherever a value
 appears (``**SERIAL_1**``, ``**DIN**``, ``**GATEWAY_SERIAL**``): the owner's
 device tree survives, and the download replays in the simulator as the owner's
 gateway. The address the gateway was added with is ``**HOST**`` (a host name
-can name its owner) and the certificate fingerprint ``**CERTIFICATE**`` (one
+can name its owner), in every spelling of it and with every address its name
+resolves to, and the certificate fingerprint ``**CERTIFICATE**`` (one
 the client met since, if different, ``**CERTIFICATE_2**``). Credentials, the
 MAC address and the title are plainly redacted. All are matched by value as
 well as by key, in any case form, so an error message quoting the gateway
@@ -14,10 +15,13 @@ is stands as ``**TOO_DEEP**``, so a hostile answer cannot break the download.
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict
+import ipaddress
 import re
+import socket
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntryState
@@ -50,6 +54,8 @@ CERTIFICATE = "CERTIFICATE"
 # What may continue a host name or address: the host is replaced only where
 # none of these is next to it, so 192.168.1.5 leaves 192.168.1.50 alone.
 HOST_CHARACTER = r"[\w-]"
+# How long the download waits for the host name to resolve; then its addresses are not known.
+RESOLVE_TIMEOUT = 5  # seconds
 
 # Keys whose values are plainly redacted. A DHCP-discovered entry's discovery
 # keys hold its MAC address; the title holds the gateway's serial number.
@@ -93,9 +99,11 @@ class Pseudonyms:
     by their lower-case, upper-case and case-folded forms, which may differ in
     length (``İ`` lower-cases to two characters, ``ß`` upper-cases to ``SS``),
     so each form is a pattern of its own and the text around a match is never
-    touched. The host matches as it was typed (host names are stored lower
-    case), and only where it stands whole, so a host named ``powerwall`` does
-    not rewrite the gateway's "Powerwall firmware".
+    touched. The host matches only where it stands whole, at any length. An
+    address or a dotted name matches in any case (and an IPv6 address in any
+    of its spellings); a one-word name only as typed, lower-cased (as stored)
+    and upper-cased (as a unique id), so a host named ``powerwall`` does not
+    rewrite the gateway's "Powerwall firmware".
     """
 
     def __init__(self) -> None:
@@ -103,8 +111,10 @@ class Pseudonyms:
         # By case-folded value; the spelling each was given, for its patterns.
         self._folded: dict[str, str] = {}
         self._spellings: dict[str, str] = {}
-        # Host forms, by their exact spelling.
+        # Host forms, by each spelling they match in; by case-folded form those
+        # that match in any case.
         self._exact: dict[str, str] = {}
+        self._any_case: dict[str, str] = {}
         self._count: Counter[str] = Counter()
         self._pattern: re.Pattern[str] | None = None
         # The placeholder of each of the pattern's groups, in order.
@@ -113,7 +123,8 @@ class Pseudonyms:
     def known(self, value: str) -> str | None:
         """The placeholder of ``value`` as a whole, if it has one."""
         value = value.strip()
-        return self._folded.get(value.casefold()) or self._exact.get(value)
+        folded = value.casefold()
+        return self._folded.get(folded) or self._any_case.get(folded) or self._exact.get(value)
 
     def add(self, value: object, kind: str, *, exact: bool = False) -> str | None:
         """Give ``value`` the next placeholder of ``kind`` (SERIAL, DIN, …) and return it."""
@@ -134,21 +145,28 @@ class Pseudonyms:
         """Another spelling of a value that stands as ``placeholder``."""
         if not (value := value.strip()) or self.known(value) is not None:
             return
-        if exact:
-            self._exact[value] = placeholder
+        if exact and _any_case(value):
+            self._any_case[value.casefold()] = placeholder
+        elif exact:
+            for spelling in (value, value.lower(), value.upper()):
+                self._exact.setdefault(spelling, placeholder)
         else:
             self._folded[value.casefold()] = placeholder
             self._spellings[value] = placeholder
         self._pattern = None
 
-    def add_host(self, host: object) -> None:
-        """The gateway's address as typed (``host``, ``host:port``, ``[v6]:port``) and its parts."""
+    def add_host(self, host: object, addresses: Iterable[str] = ()) -> None:
+        """The gateway's address as typed (``host``, ``host:port``, ``[v6]:port``) and its parts.
+
+        ``addresses`` are those its name resolves to: error texts quote them.
+        """
         if not isinstance(host, str) or (placeholder := self.add(host, HOST, exact=True)) is None:
             return
-        for form in (host.strip(), *_host_forms(host.strip())):
+        forms = _host_forms(host.strip())
+        for address in addresses:
+            forms.extend(_address_forms(address))
+        for form in forms:
             self.alias(form, placeholder, exact=True)
-            # A gateway with neither DIN nor batteries has its host, upper-cased, as unique id.
-            self.alias(form.upper(), placeholder, exact=True)
 
     def add_certificate(self, fingerprint: object) -> None:
         """A certificate's SHA-256 fingerprint, in hex and in the colon-separated spelling."""
@@ -177,17 +195,19 @@ class Pseudonyms:
         for spelling, placeholder in self._spellings.items():
             cases = {spelling, spelling.lower(), spelling.upper(), spelling.casefold()}
             forms.extend((form, f"(?i:{re.escape(form)})", placeholder) for form in cases)
+        forms = [form for form in forms if len(form[0]) >= MIN_SUBSTRING_LENGTH]
+        # Host forms at any length: they match only where they stand whole.
         bound = HOST_CHARACTER
         forms.extend(
             (form, f"(?<!{bound}){re.escape(form)}(?!{bound})", placeholder)
             for form, placeholder in self._exact.items()
         )
-        # Longest first: a DIN is replaced as a whole, not as its serial part.
-        forms = sorted(
-            (form for form in forms if len(form[0]) >= MIN_SUBSTRING_LENGTH),
-            key=lambda form: len(form[0]),
-            reverse=True,
+        forms.extend(
+            (form, f"(?<!{bound})(?i:{re.escape(form)})(?!{bound})", placeholder)
+            for form, placeholder in self._any_case.items()
         )
+        # Longest first: a DIN is replaced as a whole, not as its serial part.
+        forms.sort(key=lambda form: len(form[0]), reverse=True)
         self._groups = [placeholder for _, _, placeholder in forms]
         return re.compile("|".join(f"({pattern})" for _, pattern, _ in forms) or "(?!)")
 
@@ -200,14 +220,57 @@ class Pseudonyms:
         return REDACTED
 
 
-def _host_forms(host: str) -> list[str]:
-    """``host`` without its port, and an IPv6 address also without its brackets."""
+def _any_case(form: str) -> bool:
+    """Whether a host form is an address or a dotted name, which no word of a text looks like."""
+    return "." in form or ":" in form
+
+
+def _bare_host(host: str) -> str:
+    """``host`` without its port and brackets: a name or an IP address."""
     if host.startswith("["):
-        address = host[1:].partition("]")[0]
-        return [f"[{address}]", address]
+        return host[1:].partition("]")[0]
     if host.count(":") == 1:
-        return [host.rpartition(":")[0]]
-    return []
+        return host.rpartition(":")[0]
+    return host
+
+
+def _host_forms(host: str) -> list[str]:
+    """``host`` as typed, without its port, and an address in each of its spellings."""
+    return [host, _bare_host(host), *_address_forms(_bare_host(host))]
+
+
+def _address_forms(address: str) -> list[str]:
+    """An IP address as texts spell it; none for a name.
+
+    IPv6 compressed (``::1``), expanded (``0:0:0:0:0:0:0:1``) and zero-padded,
+    each also in brackets.
+    """
+    try:
+        ip = ipaddress.ip_address(address.partition("%")[0])  # without an IPv6 zone
+    except ValueError:
+        return []
+    if ip.version == 4:
+        return [str(ip)]
+    padded = ip.exploded
+    expanded = ":".join(group.lstrip("0") or "0" for group in padded.split(":"))
+    spellings = dict.fromkeys((ip.compressed, expanded, padded))
+    return [*spellings, *(f"[{spelling}]" for spelling in spellings)]
+
+
+async def _resolved(hass: HomeAssistant, host: object) -> list[str]:
+    """The addresses the entry's host name resolves to now; none for an address.
+
+    Asked of the system's resolver, for at most RESOLVE_TIMEOUT: a name it
+    cannot resolve (say one only mDNS knows) adds no address.
+    """
+    if not isinstance(host, str) or not (name := _bare_host(host.strip())) or _address_forms(name):
+        return []
+    try:
+        async with asyncio.timeout(RESOLVE_TIMEOUT):
+            answers = await hass.loop.getaddrinfo(name, None, type=socket.SOCK_STREAM)
+    except OSError, TimeoutError, UnicodeError:
+        return []
+    return [str(sockaddr[0]) for *_, sockaddr in answers]
 
 
 def _items(data: object) -> Iterator[tuple[str, object]]:
@@ -262,16 +325,21 @@ def _anonymize(data: object, pseudonyms: Pseudonyms) -> Any:
 
 
 def _pseudonyms(
-    hass: HomeAssistant, entry: PowerwallGatewayConfigEntry, download: Mapping[str, Any]
+    hass: HomeAssistant,
+    entry: PowerwallGatewayConfigEntry,
+    download: Mapping[str, Any],
+    addresses: Iterable[str],
 ) -> Pseudonyms:
     """The pseudonyms of everything identifying in ``download``, and the entry's secrets.
+
+    ``addresses`` are those the entry's host name resolves to.
 
     Battery serials are numbered in the order ``/api/powerwalls`` lists them,
     then come any others in the download, then those only the device registry
     knows (all there is when the entry did not load).
     """
     pseudonyms = Pseudonyms()
-    pseudonyms.add_host(entry.data.get(CONF_HOST))
+    pseudonyms.add_host(entry.data.get(CONF_HOST), addresses)
     # The fingerprint the entry trusts first: one the client met since is ``_2``.
     pseudonyms.add_certificate(entry.data.get(CONF_CERTIFICATE_FINGERPRINT))
     for key, value in _items(download):
@@ -368,7 +436,8 @@ async def async_get_config_entry_diagnostics(
 ) -> dict[str, Any]:
     """The entry, the gateway's last answers and the coordinators' state, pseudonymised."""
     download = _download(entry)
-    pseudonyms = _pseudonyms(hass, entry, download)
+    addresses = await _resolved(hass, entry.data.get(CONF_HOST))
+    pseudonyms = _pseudonyms(hass, entry, download, addresses)
     # Megabytes of answers (a flooding gateway) take a while to go through:
     # not in the event loop. The payloads are never changed once decoded.
     anonymized: dict[str, Any] = await hass.async_add_executor_job(_anonymize, download, pseudonyms)

@@ -11,7 +11,10 @@ subtracting wall-clock times: setting the clock (NTP, a user, a dead RTC
 battery) during an outage changes neither its duration nor the time off grid.
 
 The history file is Home Assistant's storage, which anyone can edit: what
-cannot be read in it is unknown (one warning), never a failed entry.
+cannot be read in it is unknown (one warning), never a failed entry. That
+includes values that parse but cannot be: a time outside EARLIEST..LATEST
+(``9999-12-31T23:30:00-01:00`` does not even exist in UTC) and a duration
+longer than that window (``1e15`` seconds is more than a timedelta holds).
 """
 
 from __future__ import annotations
@@ -20,7 +23,6 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
 import logging
-import math
 import time
 from typing import Any, Literal
 
@@ -35,15 +37,23 @@ _LOGGER = logging.getLogger(__name__)
 
 STORAGE_VERSION = 1
 SAVE_DELAY = 10  # seconds
-# When the grid was last seen is saved this often (and at shutdown), not at
-# every poll: a Raspberry Pi's SD card should not be written every 10 seconds.
-# The time off grid is saved with it, so a crash loses both to the same instant.
+# On grid, when the grid was last seen is saved this often (and at shutdown),
+# not at every poll: a Raspberry Pi's SD card should not be written every 10
+# seconds for a value no sensor shows. Off grid, every poll is saved at once
+# (see ``observe``): the few writes an outage costs keep the statistics whole.
 LAST_SEEN_SAVE_INTERVAL = timedelta(hours=1)
 
 # What a store that cannot be read raises: HomeAssistantError (unreadable
 # file), NotImplementedError (another storage version: there is no migration),
 # KeyError/TypeError/AttributeError (the wrapper is not the shape Store expects).
 _UNREADABLE = (HomeAssistantError, NotImplementedError, KeyError, TypeError, AttributeError)
+
+# Every stored time lies in this window: no clock Home Assistant runs on reads
+# before the Unix epoch, and none of this file's times is two centuries ahead.
+EARLIEST = datetime(1970, 1, 1, tzinfo=dt_util.UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=dt_util.UTC)
+# No stored duration is longer than the window its ends lie in.
+MAX_SECONDS = (LATEST - EARLIEST).total_seconds()
 
 type OutageEventType = Literal["grid_lost", "grid_restored"]
 
@@ -55,39 +65,46 @@ class _Reader:
         self.problems: list[str] = []
 
     def time(self, data: Mapping[str, Any], key: str) -> datetime | None:
-        """A stored time; a naive one is UTC, as everything this file holds is written."""
+        """A stored time from EARLIEST to LATEST; a naive one is UTC, as this file is written."""
         value = data.get(key)
         if value is None:
             return None
-        parsed: datetime | None = None
-        if isinstance(value, str):
-            try:
-                parsed = dt_util.parse_datetime(value)
-            except ValueError:  # 2026-13-01, 2026-02-30
-                parsed = None
-        if parsed is None:
+        utc = _utc(value) if isinstance(value, str) else None
+        if utc is None or not EARLIEST <= utc < LATEST:
             self.problems.append(f"{key}={value!r}")
             return None
-        if parsed.tzinfo is None:
-            # Not Home Assistant's as_utc, which takes a naive time as local:
-            # this file is only ever written in UTC, so UTC lost its offset.
-            return parsed.replace(tzinfo=dt_util.UTC)
-        return dt_util.as_utc(parsed)
+        return utc
 
     def seconds(self, data: Mapping[str, Any], key: str) -> float | None:
-        """A stored non-negative number of seconds."""
+        """A stored number of seconds from 0 to MAX_SECONDS."""
         value = data.get(key)
         if value is None:
             return None
         if (
             isinstance(value, bool)
             or not isinstance(value, int | float)
-            or not math.isfinite(value)
-            or value < 0
+            or not 0 <= value <= MAX_SECONDS  # NaN compares false: it is refused too
         ):
             self.problems.append(f"{key}={value!r}")
             return None
         return float(value)
+
+
+def _utc(text: str) -> datetime | None:
+    """``text`` as an ISO time in UTC, or None if it is not one that exists in UTC."""
+    try:
+        parsed = dt_util.parse_datetime(text)
+        if parsed is None:
+            return None
+        if parsed.tzinfo is None:
+            # Not Home Assistant's as_utc, which takes a naive time as local:
+            # this file is only ever written in UTC, so UTC lost its offset.
+            return parsed.replace(tzinfo=dt_util.UTC)
+        return dt_util.as_utc(parsed)
+    except ValueError:  # 2026-13-01, 2026-02-30
+        return None
+    except OverflowError:  # 9999-12-31T23:30:00-01:00 is past year 9999 in UTC
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +188,7 @@ class OutageTracker:
 
     def __init__(self, hass: HomeAssistant, entry_id: str) -> None:
         """Keep one entry's outage history in Home Assistant's storage."""
+        self._hass = hass
         self._store: Store[dict[str, Any]] = Store(
             hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}.outages"
         )
@@ -231,17 +249,14 @@ class OutageTracker:
         )
 
     @callback
-    def observe(
-        self, connected: bool | None, now: datetime, *, monotonic: float | None = None
-    ) -> OutageEvent | None:
+    def observe(self, connected: bool | None, now: datetime) -> OutageEvent | None:
         """Note one grid poll; return the event it reveals, if any.
 
-        ``monotonic`` is the monotonic clock at the poll (``time.monotonic()``
-        when not given); durations come from it, ``now`` only says when.
+        Durations come from the monotonic clock at the poll; ``now`` only says when.
         """
         if connected is None:  # an unknown grid status says nothing either way
             return None
-        reading = time.monotonic() if monotonic is None else monotonic
+        reading = time.monotonic()
         previous, self._connected = self._connected, connected
         elapsed: float | None = None
         if previous is not None and self._monotonic is not None:
@@ -276,14 +291,26 @@ class OutageTracker:
                     self.last, ended=None, ended_after=since, ongoing=False, measured_seconds=None
                 )
             event = OutageEvent("grid_restored", self.last)
-        if (
-            event is not None
-            or self._saved_at is None
-            or now - self._saved_at >= (LAST_SEEN_SAVE_INTERVAL)
-        ):
+        if event is not None or previous is False:
+            self._save_now(now)
+        elif self._saved_at is None or now - self._saved_at >= LAST_SEEN_SAVE_INTERVAL:
             self._saved_at = now
             self._store.async_delay_save(self._stored, SAVE_DELAY)
         return event
+
+    def _save_now(self, now: datetime) -> None:
+        """The outage count or the time off grid changed: start writing it before it is shown.
+
+        The write is handed to the executor before this poll's states reach
+        the event bus (after the write under way, if one is), well before the
+        recorder's next commit (every few seconds). So an unclean stop does not
+        restart either lower than the recorder saw it, which the recorder would
+        take for a meter reset and count twice.
+        """
+        self._saved_at = now
+        self._hass.async_create_task(
+            self._store.async_save(self._stored()), f"{self._store.key} save", eager_start=True
+        )
 
     def _accrue(self, elapsed: float | None) -> None:
         """Off grid since the last poll of this run: that time counts, to the outage too."""

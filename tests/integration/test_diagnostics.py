@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 import json
 from pathlib import Path
+import socket
 from typing import Any
-from unittest.mock import MagicMock
+from unittest.mock import MagicMock, patch
 
+from aiohttp import ThreadedResolver
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_EMAIL, CONF_HOST, CONF_MAC, CONF_PASSWORD
@@ -553,3 +555,46 @@ async def test_diagnostics_redacts_a_password_in_any_case_form(
     answer = diagnostics["payloads"]["/api/powerwalls"]["on_grid_check_error"]
     assert answer == "login with **REDACTED**: refused"
     assert diagnostics["entry"]["data"][CONF_PASSWORD] == REDACTED
+
+
+@pytest.fixture
+async def system_resolver() -> AsyncIterator[None]:
+    """Host names resolved as the system does (``localhost`` is 127.0.0.1), in this test's loop.
+
+    The test plugin's resolver belongs to the session's event loop, and Home
+    Assistant's own asks mDNS, which must not leave loopback. IPv4 only: the
+    test plugin lets sockets reach 127.0.0.1 alone.
+    """
+    resolver = ThreadedResolver()
+
+    async def resolve(host: str, port: int = 0, family: int = 0) -> Any:
+        return await resolver.resolve(host, port, socket.AF_INET)
+
+    with patch(
+        "homeassistant.helpers.aiohttp_client._async_make_resolver",
+        return_value=MagicMock(resolve=resolve, close=resolver.close, real_close=resolver.close),
+    ):
+        yield
+
+
+async def test_diagnostics_host_name_entry_names_neither_the_name_nor_its_address(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    system_resolver: None,
+    simulator: GatewaySimulator,
+    unload_entries: None,
+) -> None:
+    """Added as ``localhost``: the address it resolves to, quoted by the reason setup waits, is the host too."""
+    host = f"localhost:{simulator.port}"
+    entry = simulator_entry(simulator, **{CONF_HOST: host})
+    await simulator.stop()
+    entry = await set_up(hass, simulator, entry)
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert entry.reason is not None
+    assert "127.0.0.1" in entry.reason
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+    assert "**HOST**" in diagnostics["reason"]
+    assert_absent(
+        diagnostics,
+        {"host": host, "name": "localhost", "address": "127.0.0.1", "IPv6 address": "::1"},
+    )

@@ -102,6 +102,61 @@ def test_host_pseudonymised_where_it_stands_whole(host: str, text: str, expected
     assert hosts(host).replace(text) == expected
 
 
+@pytest.mark.parametrize(
+    ("host", "text", "expected"),
+    [
+        # A short IPv6 host, as stored and as an older entry may hold it, in every spelling.
+        (
+            "[::1]",
+            "Cannot connect to host ::1:443 ssl:default",
+            "Cannot connect to host **HOST**:443 ssl:default",
+        ),
+        (
+            "[::1]",
+            "Connect call failed ('::1', 443, 0, 0)",
+            "Connect call failed ('**HOST**', 443, 0, 0)",
+        ),
+        ("::1", "https://[::1]/api", "https://**HOST**/api"),
+        ("[::1]:8443", "0:0:0:0:0:0:0:1 refused", "**HOST** refused"),
+        (
+            "[::1]",
+            "0000:0000:0000:0000:0000:0000:0000:0001 refused",
+            "**HOST** refused",
+        ),
+        ("[::1]", "::10 and fe80::1 are others", "::10 and fe80::1 are others"),
+        # An address or a dotted name in another letter case is the same host.
+        ("[fe80::ab:cd]", "FE80::AB:CD refused", "**HOST** refused"),
+        ("[fe80::ab:cd]", "[FE80:0:0:0:0:0:AB:CD]:443", "**HOST**:443"),
+        ("gw.lan", "Cannot connect to host GW.Lan:443", "Cannot connect to host **HOST**:443"),
+        ("gw.lan:8443", "Gw.LAN:8443 refused", "**HOST** refused"),
+        # A one-word name only in the spellings the integration writes: the gateway's own words stay.
+        ("powerwall", "POWERWALL:443 refused", "**HOST**:443 refused"),
+        ("powerwall", "Powerwall", "Powerwall"),
+    ],
+)
+def test_host_pseudonymised_in_every_spelling(host: str, text: str, expected: str) -> None:
+    assert hosts(host).replace(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Connect call failed ('192.168.1.50', 443)",
+            "Connect call failed ('**HOST**', 443)",
+        ),
+        ("[FD00::1:50]:443 refused", "**HOST**:443 refused"),
+        ("fd00:0:0:0:0:0:1:50 refused", "**HOST** refused"),
+        ("192.168.1.500 is not it", "192.168.1.500 is not it"),
+    ],
+)
+def test_addresses_a_host_name_resolves_to_are_the_host(text: str, expected: str) -> None:
+    pseudonyms = Pseudonyms()
+    pseudonyms.add_host("gw.lan", ["192.168.1.50", "fd00::1:50"])
+    assert pseudonyms.replace(text) == expected
+    assert pseudonyms.replace("192.168.1.50") == "**HOST**"
+
+
 def test_certificate_fingerprints_numbered_in_either_spelling() -> None:
     pseudonyms = Pseudonyms()
     pseudonyms.add_certificate("ab" * 32)

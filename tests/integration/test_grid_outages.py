@@ -381,6 +381,13 @@ ONGOING = {
     "ended_after": None,
     "ongoing": True,
 }
+ENDED = {
+    **ONGOING,
+    "ended": "2026-11-28T20:30:00+00:00",
+    "ended_after": "2026-11-28T20:29:50+00:00",
+    "ongoing": False,
+    "measured_seconds": 1800.0,
+}
 
 
 async def set_up_with_history(
@@ -427,6 +434,37 @@ def outage_warnings(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]
                 {**history(None), "data": {"last": None, "time_off_grid_seconds": "an hour"}}
             ),
             id="time off grid a string",
+        ),
+        # Times that parse but overflow when made UTC, or lie outside any clock's range.
+        pytest.param(
+            json.dumps(history({**ONGOING, "started": "9999-12-31T23:30:00-01:00"})),
+            id="start after year 9999 in UTC",
+        ),
+        pytest.param(
+            json.dumps(history({**ONGOING, "started_after": "0001-01-01T00:00:00+01:00"})),
+            id="start before year 1 in UTC",
+        ),
+        pytest.param(
+            json.dumps(history(ONGOING, "9999-12-31T23:30:00-01:00")), id="last_seen 9999"
+        ),
+        pytest.param(
+            json.dumps(history({**ENDED, "ended": "1901-01-01T00:00:00+00:00"})),
+            id="end in 1901",
+        ),
+        pytest.param(
+            json.dumps(history({**ENDED, "ended": "2999-01-01T00:00:00+00:00"})),
+            id="end in 2999",
+        ),
+        # Durations a timedelta cannot hold, or longer than any stored time allows.
+        pytest.param(
+            json.dumps(history({**ENDED, "measured_seconds": 1e15})), id="duration 1e15 s"
+        ),
+        pytest.param(
+            json.dumps(history({**ENDED, "measured_seconds": 1e10})), id="duration 317 years"
+        ),
+        pytest.param(
+            json.dumps({**history(None), "data": {"last": None, "time_off_grid_seconds": 1e15}}),
+            id="time off grid 1e15 s",
         ),
     ],
 )

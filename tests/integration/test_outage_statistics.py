@@ -10,11 +10,14 @@ interval late, and the time off grid is that length exactly.
 A restart is the entry unloaded (its outage history is written, as at Home
 Assistant's final write), Home Assistant down for a while with the gateway
 going on without it, and the entry set up again from what the storage holds.
+An unclean stop (a crash, a power cut) writes nothing more: the storage holds
+what it held when the process died.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+import copy
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -126,6 +129,19 @@ async def start(
     freezer.tick(timedelta(seconds=down))
     simulator.advance(down)
     await set_up(hass, entry)
+
+
+async def crash(hass: HomeAssistant, entry: MockConfigEntry, hass_storage: dict[str, Any]) -> None:
+    """Home Assistant dies: the storage keeps what was written before, and nothing after."""
+    key = f"powerwall_gateway.{entry.entry_id}.outages"
+    written = copy.deepcopy(hass_storage.get(key))
+    # Unloading stops the polls; what it writes is thrown away, as a crash never writes it.
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    if written is None:
+        hass_storage.pop(key, None)
+    else:
+        hass_storage[key] = written
 
 
 async def restart(
@@ -278,3 +294,64 @@ async def test_outage_that_began_while_home_assistant_was_down_is_counted_from_s
     await step(hass, freezer, simulator)
     assert seen(hass) == (1, 100)
     assert_statistics(await hourly_statistics(hass, hour), outages=1, time_off_grid=100)
+
+
+async def five_minute_sums(hass: HomeAssistant, hour: datetime) -> list[float]:
+    """The running total of the time off grid at the end of each five-minute period, in hours."""
+    rows = await get_instance(hass).async_add_executor_job(
+        statistics_during_period,
+        hass,
+        hour,
+        hour + timedelta(hours=1),
+        {TIME_OFF_GRID},
+        "5minute",
+        None,
+        {"sum"},
+    )
+    return [row["sum"] for row in rows[TIME_OFF_GRID]]
+
+
+async def test_unclean_stop_during_an_outage_never_takes_the_time_off_grid_back(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    entry: MockConfigEntry,
+    simulator: GatewaySimulator,
+    freezer: FrozenDateTimeFactory,
+    hour: datetime,
+) -> None:
+    """A crash 2,090 s into an outage: the sensor restarts at 2,090 s, not lower.
+
+    A reload at 600 s wrote the history; a lower value after the crash (600 s)
+    would be a meter reset to the recorder, which then counts those 600 s
+    twice. Down for 300 s, then 200 s more off grid are seen: 2,290 s in all.
+    """
+    await step(hass, freezer, simulator)
+    simulator.set_scenario("grid_outage", outage=HOUR, reconnect=0)
+    shown: list[float] = []
+    for _ in range(61):
+        await step(hass, freezer, simulator)
+        shown.append(seen(hass)[1])
+    assert seen(hass) == (1, 600)
+    await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    for _ in range(149):
+        await step(hass, freezer, simulator)
+        shown.append(seen(hass)[1])
+    assert seen(hass) == (1, 2090)
+    await crash(hass, entry, hass_storage)
+    await start(hass, freezer, simulator, entry, down=300)
+    assert state_of(hass, GRID_CONNECTED).state == "off"
+    shown.append(seen(hass)[1])
+    assert seen(hass) == (1, 2090)
+    for _ in range(19):
+        await step(hass, freezer, simulator)
+        shown.append(seen(hass)[1])
+    simulator.set_scenario("normal")
+    await step(hass, freezer, simulator)
+    shown.append(seen(hass)[1])
+    assert seen(hass) == (1, 2290)
+    assert shown == sorted(shown)
+    assert_statistics(await hourly_statistics(hass, hour), outages=1, time_off_grid=2290)
+    sums = await five_minute_sums(hass, hour)
+    assert sums == sorted(sums)
+    assert sums[-1] == pytest.approx(2290 / HOUR)

@@ -1,8 +1,9 @@
 """The outage tracker itself: durations from a monotonic clock, and outage statistics.
 
 A restart is a new tracker loading the same store, as Home Assistant does.
-The wall clock (``now``) and the monotonic clock (``monotonic``) are given to
-each observation, so either can be made to jump on its own.
+The wall clock is the ``now`` each observation is given, as the coordinator
+gives it; the monotonic clock is the one the freezer moves. So either can be
+made to jump on its own.
 """
 
 from __future__ import annotations
@@ -10,8 +11,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
+import pytest
 
 from custom_components.powerwall_gateway.outages import OutageTracker
 
@@ -23,17 +26,26 @@ T0 = datetime(2026, 11, 28, 20, 0, tzinfo=dt_util.UTC)
 class Clocks:
     """A wall clock and a monotonic clock that move together unless told otherwise."""
 
-    def __init__(self) -> None:
+    def __init__(self, freezer: FrozenDateTimeFactory) -> None:
+        self.freezer = freezer
         self.wall = T0
-        self.mono = 1000.0
 
     def tick(self, seconds: float) -> None:
         self.wall += timedelta(seconds=seconds)
-        self.mono += seconds
+        self.freezer.tick(seconds)
 
     def step_wall(self, seconds: float) -> None:
         """Set the wall clock by ``seconds`` (NTP, a user): the monotonic clock does not move."""
         self.wall += timedelta(seconds=seconds)
+
+    def step_monotonic(self, seconds: float) -> None:
+        """Move the monotonic clock alone, as a new boot does (it starts again from near 0)."""
+        self.freezer.move_to(dt_util.utcnow() + timedelta(seconds=seconds))
+
+
+@pytest.fixture
+def clocks(freezer: FrozenDateTimeFactory) -> Clocks:
+    return Clocks(freezer)
 
 
 async def new_tracker(hass: HomeAssistant) -> OutageTracker:
@@ -50,12 +62,13 @@ async def restart(hass: HomeAssistant, tracker: OutageTracker) -> OutageTracker:
 
 
 def observe(tracker: OutageTracker, clocks: Clocks, connected: bool | None) -> Any:
-    return tracker.observe(connected, clocks.wall, monotonic=clocks.mono)
+    return tracker.observe(connected, clocks.wall)
 
 
-async def test_duration_ignores_the_wall_clock_stepping_back(hass: HomeAssistant) -> None:
+async def test_duration_ignores_the_wall_clock_stepping_back(
+    hass: HomeAssistant, clocks: Clocks
+) -> None:
     """The wall clock set back an hour during an outage: the duration is the time that passed."""
-    clocks = Clocks()
     tracker = await new_tracker(hass)
     observe(tracker, clocks, True)
     clocks.tick(10)
@@ -72,8 +85,9 @@ async def test_duration_ignores_the_wall_clock_stepping_back(hass: HomeAssistant
     assert tracker.time_off_grid == timedelta(seconds=60)
 
 
-async def test_duration_ignores_the_wall_clock_stepping_forward(hass: HomeAssistant) -> None:
-    clocks = Clocks()
+async def test_duration_ignores_the_wall_clock_stepping_forward(
+    hass: HomeAssistant, clocks: Clocks
+) -> None:
     tracker = await new_tracker(hass)
     observe(tracker, clocks, True)
     clocks.tick(10)
@@ -84,34 +98,25 @@ async def test_duration_ignores_the_wall_clock_stepping_forward(hass: HomeAssist
     assert event.outage.duration == timedelta(seconds=20)
 
 
-async def test_duration_without_a_monotonic_reading_uses_the_default_clock(
-    hass: HomeAssistant,
+async def test_monotonic_clock_going_back_makes_the_duration_unknown(
+    hass: HomeAssistant, clocks: Clocks
 ) -> None:
-    """``observe(connected, now)`` as coordinator.py calls it: a duration, never negative."""
-    tracker = await new_tracker(hass)
-    tracker.observe(True, T0)
-    tracker.observe(False, T0 + timedelta(seconds=10))
-    event = tracker.observe(True, T0 + timedelta(seconds=20))
-    assert event is not None
-    assert event.outage.duration is not None
-    assert event.outage.duration >= timedelta(0)
-
-
-async def test_monotonic_clock_going_back_makes_the_duration_unknown(hass: HomeAssistant) -> None:
     """A reading that cannot be right says nothing: unknown, never negative."""
     tracker = await new_tracker(hass)
-    tracker.observe(True, T0, monotonic=100.0)
-    tracker.observe(False, T0 + timedelta(seconds=10), monotonic=110.0)
-    event = tracker.observe(True, T0 + timedelta(seconds=20), monotonic=50.0)
+    observe(tracker, clocks, True)
+    clocks.tick(10)
+    observe(tracker, clocks, False)
+    clocks.step_wall(10)
+    clocks.step_monotonic(-60)
+    event = observe(tracker, clocks, True)
     assert event is not None
     assert event.outage.duration is None
     assert tracker.time_off_grid == timedelta(0)
 
 
 async def test_measured_duration_is_stored_and_survives_a_restart(
-    hass: HomeAssistant, hass_storage: dict[str, Any]
+    hass: HomeAssistant, hass_storage: dict[str, Any], clocks: Clocks
 ) -> None:
-    clocks = Clocks()
     tracker = await new_tracker(hass)
     observe(tracker, clocks, True)
     clocks.tick(10)
@@ -127,10 +132,9 @@ async def test_measured_duration_is_stored_and_survives_a_restart(
 
 
 async def test_duration_across_a_restart_adds_the_time_home_assistant_was_down(
-    hass: HomeAssistant,
+    hass: HomeAssistant, clocks: Clocks
 ) -> None:
     """Seen beginning and seen ending: measured in each run, plus the gap between them."""
-    clocks = Clocks()
     tracker = await new_tracker(hass)
     observe(tracker, clocks, True)
     clocks.tick(10)
@@ -139,7 +143,7 @@ async def test_duration_across_a_restart_adds_the_time_home_assistant_was_down(
     observe(tracker, clocks, False)
     tracker = await restart(hass, tracker)
     clocks.wall += timedelta(seconds=300)  # down for five minutes
-    clocks.mono = 5.0  # a new boot: the monotonic clock starts again
+    clocks.step_monotonic(-3600)  # a new boot: the monotonic clock starts again
     observe(tracker, clocks, False)
     clocks.tick(40)
     event = observe(tracker, clocks, True)
@@ -151,9 +155,8 @@ async def test_duration_across_a_restart_adds_the_time_home_assistant_was_down(
 
 
 async def test_wall_clock_back_across_a_restart_makes_the_duration_unknown(
-    hass: HomeAssistant,
+    hass: HomeAssistant, clocks: Clocks
 ) -> None:
-    clocks = Clocks()
     tracker = await new_tracker(hass)
     observe(tracker, clocks, True)
     clocks.tick(10)
@@ -173,9 +176,8 @@ async def test_counts_start_at_zero(hass: HomeAssistant) -> None:
 
 
 async def test_outage_counts_once_when_it_starts_and_accrues_while_it_lasts(
-    hass: HomeAssistant,
+    hass: HomeAssistant, clocks: Clocks
 ) -> None:
-    clocks = Clocks()
     tracker = await new_tracker(hass)
     observe(tracker, clocks, True)
     clocks.tick(10)
@@ -199,9 +201,8 @@ async def test_outage_counts_once_when_it_starts_and_accrues_while_it_lasts(
     assert tracker.time_off_grid == timedelta(seconds=50)
 
 
-async def test_two_outages_around_a_restart(hass: HomeAssistant) -> None:
+async def test_two_outages_around_a_restart(hass: HomeAssistant, clocks: Clocks) -> None:
     """One outage before the restart, one after: two outages, their times summed."""
-    clocks = Clocks()
     tracker = await new_tracker(hass)
     observe(tracker, clocks, True)
     clocks.tick(10)
@@ -212,7 +213,7 @@ async def test_two_outages_around_a_restart(hass: HomeAssistant) -> None:
     tracker = await restart(hass, tracker)
     assert (tracker.outage_count, tracker.time_off_grid) == (1, timedelta(seconds=70))
     clocks.tick(3600)
-    clocks.mono = 0.0
+    clocks.step_monotonic(-7200)  # a new boot
     observe(tracker, clocks, True)
     clocks.tick(10)
     observe(tracker, clocks, False)
@@ -223,9 +224,8 @@ async def test_two_outages_around_a_restart(hass: HomeAssistant) -> None:
     assert (tracker.outage_count, tracker.time_off_grid) == (2, timedelta(seconds=100))
 
 
-async def test_restart_during_an_outage_counts_it_once(hass: HomeAssistant) -> None:
+async def test_restart_during_an_outage_counts_it_once(hass: HomeAssistant, clocks: Clocks) -> None:
     """Neither lost nor counted twice; the time Home Assistant was down is not invented."""
-    clocks = Clocks()
     tracker = await new_tracker(hass)
     observe(tracker, clocks, True)
     clocks.tick(10)
@@ -235,7 +235,7 @@ async def test_restart_during_an_outage_counts_it_once(hass: HomeAssistant) -> N
     tracker = await restart(hass, tracker)
     assert (tracker.outage_count, tracker.time_off_grid) == (1, timedelta(seconds=20))
     clocks.tick(600)  # down for ten minutes
-    clocks.mono = 0.0
+    clocks.step_monotonic(-7200)  # a new boot
     assert observe(tracker, clocks, False) is None
     assert (tracker.outage_count, tracker.time_off_grid) == (1, timedelta(seconds=20))
     clocks.tick(30)
@@ -252,15 +252,14 @@ async def test_restart_during_an_outage_counts_it_once(hass: HomeAssistant) -> N
 
 
 async def test_outage_that_began_while_home_assistant_was_down_is_counted(
-    hass: HomeAssistant,
+    hass: HomeAssistant, clocks: Clocks
 ) -> None:
     """On grid at shutdown, off grid at start-up: one outage; its time only from then on."""
-    clocks = Clocks()
     tracker = await new_tracker(hass)
     observe(tracker, clocks, True)
     tracker = await restart(hass, tracker)
     clocks.tick(3600)
-    clocks.mono = 0.0
+    clocks.step_monotonic(-7200)  # a new boot
     assert observe(tracker, clocks, False).event_type == "grid_lost"
     assert (tracker.outage_count, tracker.time_off_grid) == (1, timedelta(0))
     clocks.tick(45)
@@ -271,10 +270,9 @@ async def test_outage_that_began_while_home_assistant_was_down_is_counted(
 
 
 async def test_outage_wholly_while_home_assistant_was_down_is_not_seen(
-    hass: HomeAssistant,
+    hass: HomeAssistant, clocks: Clocks
 ) -> None:
     """On grid at shutdown and at start-up: nothing proves an outage, nothing is counted."""
-    clocks = Clocks()
     tracker = await new_tracker(hass)
     observe(tracker, clocks, True)
     tracker = await restart(hass, tracker)
@@ -284,10 +282,9 @@ async def test_outage_wholly_while_home_assistant_was_down_is_not_seen(
 
 
 async def test_time_off_grid_is_saved_with_when_the_grid_was_last_seen(
-    hass: HomeAssistant, hass_storage: dict[str, Any]
+    hass: HomeAssistant, hass_storage: dict[str, Any], clocks: Clocks
 ) -> None:
     """A crash loses the time since the last save, together with that save's ``last_seen``."""
-    clocks = Clocks()
     tracker = await new_tracker(hass)
     observe(tracker, clocks, True)
     clocks.tick(10)
