@@ -30,7 +30,7 @@ from homeassistant.util.json import json_loads
 from .connection import CONF_CERTIFICATE_FINGERPRINT
 from .const import CONF_SESSION
 from .coordinator import PowerwallCoordinator, PowerwallGatewayConfigEntry, PowerwallGatewayData
-from .devices import is_din
+from .identity import is_din
 from .models import BatteryData
 
 REDACTED = "**REDACTED**"

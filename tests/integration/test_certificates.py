@@ -588,7 +588,7 @@ async def test_gateway_without_din_confirms_a_new_certificate_too(
         hass, gateway_simulator_factory, scenario="no_din"
     )
     assert entry.unique_id is not None
-    assert entry.unique_id.startswith("SERIALS-")
+    assert entry.unique_id.startswith("CERT-")
     result = await type_password(hass, entry, "reauth", TYPED_PASSWORD)
     assert result["step_id"] == "confirm_certificate"
     assert other.logins == 0

@@ -224,7 +224,7 @@ async def test_gateway_without_din_is_titled_by_its_address(
 ) -> None:
     """Older firmware reports no DIN: the entry is named by the address its owner typed.
 
-    Its identity still comes from its batteries, which no one recognises in a title.
+    Its identity is the certificate it presented, which no one recognises in a title.
     """
     sim = await gateway_simulator_factory(scenario="no_din")
     result = await hass.config_entries.flow.async_init(
@@ -234,7 +234,7 @@ async def test_gateway_without_din_is_titled_by_its_address(
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == f"Backup Gateway {sim.host}"
-    assert result["result"].unique_id.startswith("SERIALS-")
+    assert result["result"].unique_id == f"CERT-{sim.fingerprint[:16].upper()}"
 
 
 async def test_dhcp_discovery_asks_for_password(
