@@ -131,6 +131,19 @@ async def test_user_flow_not_a_gateway(hass: HomeAssistant, mock_client: MagicMo
     assert result["errors"] == {"base": "not_gateway"}
 
 
+async def test_device_with_neither_api_status_nor_a_login_is_not_a_gateway(
+    hass: HomeAssistant, mock_client: MagicMock
+) -> None:
+    """Go's "404 page not found" for /api/status and for the login too: some other web server."""
+    mock_client.get_gateway_info.side_effect = PowerwallUnsupportedError("no /api/status")
+    mock_client.login.side_effect = PowerwallUnsupportedError("no login")
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}, data={CONF_HOST: HOST, CONF_PASSWORD: PASSWORD}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "not_gateway"}
+
+
 @pytest.mark.parametrize(
     ("exception", "error"),
     [
