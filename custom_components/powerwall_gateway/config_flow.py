@@ -157,8 +157,7 @@ class PowerwallGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult | None:
         """Add the gateway at ``host``; ``None``: show the form again with ``errors``.
 
-        A gateway that is set up already aborts the flow before any password is
-        sent to it, and again if its login tells its DIN only then.
+        A configured gateway aborts before its login, or after it if only the login tells.
         """
         if (device := await self._async_ask(host, errors, placeholders)) is None:
             return None
@@ -173,10 +172,7 @@ class PowerwallGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
     async def _async_abort_if_configured(
         self, device: DeviceAnswer, unique_id: str | None = None
     ) -> None:
-        """Abort if ``device`` (or ``unique_id``) is set up; move its entry only if it proves itself.
-
-        Only the certificate the entry trusts proves it: a DIN is told to anyone who asks.
-        """
+        """Abort if ``device`` (or ``unique_id``) is set up; its trusted certificate moves it."""
         entry = configured_entry(self.hass, device)
         unique_id = entry.unique_id if entry is not None else unique_id or device.din
         if unique_id is None:
@@ -205,10 +201,9 @@ class PowerwallGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
         )
 
     async def async_step_dhcp(self, discovery_info: DhcpServiceInfo) -> ConfigFlowResult:
-        """A gateway joined the network: update a known one that lost contact, or offer it."""
+        """A gateway joined the network: update a known one, or offer it (no password sent)."""
         self._discovered_host = ip = discovery_info.ip
         self._discovered_mac = mac = format_mac(discovery_info.macaddress)
-        # Ask the device who it is: no login, so no password is guessed or sent.
         try:
             device = await async_ask_device(self.hass, ip)
         except PowerwallNotGatewayError:
@@ -216,8 +211,9 @@ class PowerwallGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
         except PowerwallError:
             return self.async_abort(reason="cannot_connect")
         if (entry := configured_entry(self.hass, device, mac=mac, host=ip)) is not None:
+            followed = async_follow_known_gateway(self.hass, entry, device, mac)
             return self.async_abort(
-                reason=async_follow_known_gateway(self.hass, entry, device, mac)
+                reason="already_configured" if followed else "untrusted_certificate"
             )
         # Without a DIN (older firmware, a restricted local API) the flow goes by the
         # MAC address until the login tells the gateway's identity.
@@ -288,9 +284,8 @@ class PowerwallGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
             # Moving the gateway to a new address should not mean typing the password
             # again, as long as the gateway there presents the trusted certificate.
             stored = not user_input.get(CONF_PASSWORD)
-            connect_input = user_input
-            if stored:
-                connect_input = {**user_input, CONF_PASSWORD: entry.data[CONF_PASSWORD]}
+            password = entry.data[CONF_PASSWORD] if stored else user_input[CONF_PASSWORD]
+            connect_input = {**user_input, CONF_PASSWORD: password}
             if result := await self._async_connect_entry(
                 entry,
                 user_input[CONF_HOST],
@@ -463,6 +458,14 @@ class _Seconds(NumberSelector):
         return value
 
 
+OPTIONS_SCHEMA = vol.Schema(
+    {
+        vol.Required(key, default=default): _Seconds(low, high)
+        for key, (default, low, high) in _INTERVALS.items()
+    }
+)
+
+
 class PowerwallGatewayOptionsFlow(OptionsFlowWithReload):
     """How often to poll, within bounds that keep the gateway safe."""
 
@@ -478,22 +481,19 @@ class PowerwallGatewayOptionsFlow(OptionsFlowWithReload):
             return self.async_create_entry(
                 data={key: int(value) for key, value in user_input.items()}
             )
-        schema = vol.Schema(
-            {
-                vol.Required(key, default=default): _Seconds(low, high)
-                for key, (default, low, high) in _INTERVALS.items()
-            }
-        )
         return self.async_show_form(
             step_id="init",
             data_schema=self.add_suggested_values_to_schema(
-                schema, user_input or self.config_entry.options
+                OPTIONS_SCHEMA, user_input or self.config_entry.options
             ),
             errors=errors,
-            # The bounds each field's error names ("grid_interval_min").
+            # The bounds each field's error names.
             description_placeholders={
-                f"{key}_{name}": str(bound)
-                for key, (_, low, high) in _INTERVALS.items()
-                for name, bound in (("min", low), ("max", high))
+                "grid_interval_min": str(MIN_GRID_INTERVAL),
+                "grid_interval_max": str(MAX_GRID_INTERVAL),
+                "scan_interval_min": str(MIN_SCAN_INTERVAL),
+                "scan_interval_max": str(MAX_SCAN_INTERVAL),
+                "powerwalls_interval_min": str(MIN_POWERWALLS_INTERVAL),
+                "powerwalls_interval_max": str(MAX_POWERWALLS_INTERVAL),
             },
         )

@@ -244,8 +244,8 @@ def is_ip_address(host: str) -> bool:
 @callback
 def async_follow_known_gateway(
     hass: HomeAssistant, entry: ConfigEntry, device: DeviceAnswer, mac: str
-) -> str:
-    """Discovery found ``entry``'s gateway: follow it if it proves itself; the abort reason.
+) -> bool:
+    """Discovery found ``entry``'s gateway: follow it; ``False`` if it does not prove itself.
 
     Only an entry that stores an address (not a name the user typed) and lost
     contact at the old one follows: a gateway on both Ethernet and Wi-Fi must
@@ -267,7 +267,7 @@ def async_follow_known_gateway(
                 device.host,
                 host,
             )
-            return "untrusted_certificate"
+            return False
         reload = hass.config_entries.async_update_entry(
             entry, data={**entry.data, CONF_HOST: device.host, CONF_MAC: mac}
         )
@@ -275,7 +275,7 @@ def async_follow_known_gateway(
         reload = True
     if reload and entry.state in (ConfigEntryState.LOADED, ConfigEntryState.SETUP_RETRY):
         hass.config_entries.async_schedule_reload(entry.entry_id)
-    return "already_configured"
+    return True
 
 
 def _working(entry: ConfigEntry) -> bool:

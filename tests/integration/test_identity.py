@@ -7,8 +7,15 @@ restricted local API has no /api/status at all.
 
 from __future__ import annotations
 
+import hashlib
+
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.config_entries import SOURCE_DHCP, SOURCE_RECONFIGURE, ConfigEntryState
+from homeassistant.config_entries import (
+    SOURCE_DHCP,
+    SOURCE_RECONFIGURE,
+    SOURCE_USER,
+    ConfigEntryState,
+)
 from homeassistant.const import CONF_HOST, CONF_MAC, CONF_PASSWORD
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
@@ -223,3 +230,47 @@ async def test_entry_whose_gateway_restricts_its_api_keeps_loading(
     assert sim_entry.state is ConfigEntryState.LOADED
     assert sim_entry.unique_id == identity
     assert state_of(hass, GRID_CONNECTED).state == "on"
+
+
+async def test_entry_known_by_its_batteries_keeps_its_identity_and_is_recognised(
+    hass: HomeAssistant,
+    gateway_simulator_factory: SimulatorFactory,
+    lan: dict[str, GatewaySimulator],
+) -> None:
+    """An entry of the last release, known by a hash of its battery serials, keeps loading.
+
+    Its entities keep their ids; the certificate it pinned at its first setup
+    lets the form and discovery recognise its gateway.
+    """
+    sim = lan[GATEWAY_ADDRESS] = lan[DHCP_ADDRESS] = await gateway_simulator_factory(
+        scenario="no_din"
+    )
+    serials = ",".join(sorted(sim.serials))
+    old = "SERIALS-" + hashlib.sha256(serials.encode()).hexdigest()[:16].upper()
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id=old,
+        data={CONF_HOST: GATEWAY_ADDRESS, CONF_PASSWORD: sim.password},
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    before = entity_ids(hass, entry)
+    assert all(unique_id.startswith(f"{old}_") for unique_id in before.values())
+    assert entry.data[CONF_CERTIFICATE_FINGERPRINT] == sim.fingerprint
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    assert entry.unique_id == old
+    assert entity_ids(hass, entry) == before
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_DHCP}, data=dhcp(DHCP_ADDRESS)
+    )
+    assert result["reason"] == "already_configured"
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN,
+        context={"source": SOURCE_USER},
+        data={CONF_HOST: DHCP_ADDRESS, CONF_PASSWORD: sim.password},
+    )
+    assert result["reason"] == "already_configured"
+    assert len(hass.config_entries.async_entries(DOMAIN)) == 1
