@@ -770,6 +770,37 @@ class Restricted(Scenario):
             view.missing.add(Endpoint.POWERWALLS_STATUS)
 
 
+class RestrictedSurface(Scenario):
+    """The restricted surface of a Powerwall 3 as Home Assistant core meets it (PR #169137).
+
+    Only the login, ``/api/meters/aggregates``, ``/api/system_status/soe`` and
+    ``/api/system_status/grid_status`` answer; everything else, ``/api/status``
+    included, answers Go's plain-text ``404 page not found``. Nothing reports a DIN.
+    """
+
+    name = "restricted_surface"
+    description = (
+        "Powerwall 3 restricted surface: only the login, meters/aggregates, soe and "
+        "grid_status answer; everything else, /api/status included, 404 page not found; "
+        "grid_status: the live grid status"
+    )
+    defaults: ClassVar[Mapping[str, Any]] = {"grid_status": "SystemGridConnected"}
+
+    def reported_din(self, din: str, ctx: Context) -> str | None:
+        """No endpoint that tells a DIN answers."""
+        return None
+
+    def shape(self, view: View, ctx: Context) -> None:
+        """Answer 404 for everything but the login and the three live endpoints."""
+        view.grid_status = grid_status_payload(self.params["grid_status"])
+        view.missing |= {
+            Endpoint.STATUS,
+            Endpoint.POWERWALLS,
+            Endpoint.POWERWALLS_STATUS,
+            Endpoint.LOGOUT,
+        }
+
+
 HTML_PAGE = (
     "<!DOCTYPE html><html><head><title>Tesla Energy</title></head>"
     "<body><h1>Something went wrong</h1><p>Please try again later.</p></body></html>"
@@ -979,6 +1010,7 @@ SCENARIOS: dict[str, type[Scenario]] = {
         StatesList,
         Powerwall3,
         Restricted,
+        RestrictedSurface,
         StatusLocked,
         SerialEqualsDin,
         DuplicateSerials,

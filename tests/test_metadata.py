@@ -534,7 +534,7 @@ def _flow_reasons() -> dict[str, set[str]]:
     """``<section>.error`` and ``<section>.abort`` keys the flows can show."""
     flow = _module("config_flow")
     reasons: dict[str, set[str]] = {}
-    # Helpers at module level (none today) would count for the config flow.
+    # Helpers at module level of config_flow.py (none today) would count for the config flow.
     for section, cls in _flow_classes():
         found = reasons.setdefault(f"{section}.error", set())
         aborts = reasons.setdefault(f"{section}.abort", set())
@@ -563,6 +563,8 @@ def _flow_reasons() -> dict[str, set[str]]:
                     progress = _keyword(node, "raise_on_progress")
                     if not (isinstance(progress, ast.Constant) and progress.value is False):
                         aborts.add("already_in_progress")
+                if call == "AbortFlow" and node.args:
+                    aborts |= _strings(node.args[0], flow) or {"<not a literal>"}
                 if call == "async_update_reload_and_abort" and _keyword(node, "reason") is None:
                     # Its default reason depends on the flow's source: reauth or reconfigure.
                     steps = {f.name for f in cls.body if isinstance(f, ast.AsyncFunctionDef)}
@@ -570,6 +572,11 @@ def _flow_reasons() -> dict[str, set[str]]:
                         aborts.add("reauth_successful")
                     if "async_step_reconfigure" in steps:
                         aborts.add("reconfigure_successful")
+    # The identity decisions the config flow shares with setup and discovery.
+    identity = _module("identity")
+    for node in ast.walk(SOURCES["identity"]):
+        if isinstance(node, ast.Call) and _call_name(node) == "AbortFlow" and node.args:
+            reasons["config.abort"] |= _strings(node.args[0], identity) or {"<not a literal>"}
     return reasons
 
 
@@ -680,6 +687,10 @@ def _flow_placeholders() -> set[str]:
             for keyword in node.keywords:
                 if keyword.arg and keyword.arg.endswith("placeholders"):
                     names |= _dict_keys(keyword.value, flow)
+    # An abort of identity.py: AbortFlow(reason, placeholders).
+    for node in ast.walk(SOURCES["identity"]):
+        if isinstance(node, ast.Call) and _call_name(node) == "AbortFlow" and len(node.args) > 1:
+            names |= _dict_keys(node.args[1], _module("identity"))
     return names
 
 

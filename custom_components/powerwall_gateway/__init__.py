@@ -5,61 +5,21 @@ from __future__ import annotations
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP, Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ConfigEntryNotReady
 from homeassistant.helpers import device_registry as dr
 
-from .api import PowerwallCertificateError, PowerwallError
-from .connection import (
-    CONF_CERTIFICATE_FINGERPRINT,
-    create_entry_client,
-    remember_client,
-)
 from .const import DOMAIN
 from .coordinator import PowerwallCoordinator, PowerwallGatewayConfigEntry
-from .devices import (
-    async_migrate_battery_identities,
-    async_migrate_to_din,
-    gateway_device_info,
-    gateway_unique_id,
-    is_din,
-)
-from .errors import error_key
+from .devices import async_migrate_battery_identities, gateway_device_info
+from .identity import async_connect_entry
 from .outages import OutageTracker
-from .repairs import async_certificate_changed, async_certificate_trusted
+from .repairs import async_certificate_trusted
 
 PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.EVENT, Platform.SENSOR]
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: PowerwallGatewayConfigEntry) -> bool:
     """Set up a gateway: who it is, then one poll of it (only its live grid status must answer)."""
-    client = create_entry_client(hass, entry)
-    try:
-        info = await client.get_gateway_info()  # identity and firmware; no login needed
-    except PowerwallError as err:
-        if isinstance(err, PowerwallCertificateError):
-            # Retried like any failed setup: it costs a TLS handshake, nothing is sent,
-            # and the entry recovers by itself if the trusted gateway answers again.
-            async_certificate_changed(hass, entry, err)
-        raise ConfigEntryNotReady(
-            translation_domain=DOMAIN,
-            translation_key=error_key(err),
-            translation_placeholders={"error": str(err)},
-        ) from err
-    finally:
-        remember_client(hass, client)
-    async_certificate_trusted(hass, entry.entry_id)
-    if entry.data.get(CONF_CERTIFICATE_FINGERPRINT) is None:
-        # Set up before certificates were recorded: trust the one just presented to
-        # a request without session or password, and pin it from here on.
-        hass.config_entries.async_update_entry(
-            entry,
-            data={**entry.data, CONF_CERTIFICATE_FINGERPRINT: client.certificate_fingerprint},
-        )
-        pinned = create_entry_client(hass, entry)
-        pinned.last_payloads.update(client.last_payloads)  # /api/status, for diagnostics
-        client = pinned
-    if (din := gateway_unique_id(info)) and din != entry.unique_id and not is_din(entry.unique_id):
-        async_migrate_to_din(hass, entry, din)
+    client, info = await async_connect_entry(hass, entry)
     outages = OutageTracker(hass, entry.entry_id)
     await outages.async_load()
     # Home Assistant does not unload entries when it stops: the outage history

@@ -23,7 +23,7 @@ from homeassistant.helpers.aiohttp_client import async_create_clientsession
 from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
 
-from .api import GatewayInfo, PowerwallClient
+from .api import PowerwallClient
 from .const import (
     CONF_LOGIN_BACKOFF_UNTIL,
     CONF_SESSION,
@@ -80,7 +80,7 @@ def create_entry_client(hass: HomeAssistant, entry: ConfigEntry[Any]) -> Powerwa
     """The client of an entry: its password and stored session, its certificate pinned.
 
     An entry created before certificates were recorded has none to pin yet;
-    its setup records the first one it sees (see ``async_setup_entry``).
+    its setup records the first one it sees (see ``identity.async_connect_entry``).
     """
     data = entry.data
     client = create_client(
@@ -94,21 +94,6 @@ def create_entry_client(hass: HomeAssistant, entry: ConfigEntry[Any]) -> Powerwa
     if session := data.get(CONF_SESSION):
         client.restore_session(session)
     return client
-
-
-async def async_identify(hass: HomeAssistant, host: str) -> tuple[GatewayInfo, str | None]:
-    """Ask the device at ``host`` who it is, and which certificate it presents.
-
-    Reads ``/api/status``, which needs no login, with a client that holds no
-    password and no session: whatever answers learns nothing from it. Client
-    errors propagate.
-    """
-    client = create_client(hass, host, "")
-    try:
-        info = await client.get_gateway_info()
-    finally:
-        remember_cooldown(hass, client.host, client.rate_limited_for)
-    return info, client.certificate_fingerprint
 
 
 def _session(hass: HomeAssistant) -> ClientSession:

@@ -13,24 +13,7 @@ from homeassistant.util import slugify
 
 from .api import Battery, Diagnostic, GatewayInfo, Powerwalls, Sync
 from .const import DOMAIN, LOGGER, MANUFACTURER, STALE_DEVICE_READS
-
-
-def is_din(unique_id: str | None) -> bool:
-    """Whether a gateway identity is a DIN ("1232100-00-E--TG123456789A4M")."""
-    return unique_id is not None and "--" in unique_id
-
-
-@callback
-def async_migrate_to_din(hass: HomeAssistant, entry: ConfigEntry, din: str) -> None:
-    """Give an entry set up without a DIN the DIN its firmware now reports.
-
-    The entry, its devices (the gateway's and its batteries') and its entities
-    move to the new identity, so history and automations carry on.
-    """
-    old = entry.unique_id or entry.entry_id
-    LOGGER.info("The gateway at %s now reports its DIN; moving its identity to it", entry.title)
-    _move_identities(hass, entry, lambda ident: _replace_prefix(ident, old, din))
-    hass.config_entries.async_update_entry(entry, unique_id=din)
+from .identity import move_identities
 
 
 @callback
@@ -49,29 +32,7 @@ def async_migrate_battery_identities(hass: HomeAssistant, entry: ConfigEntry) ->
             return ident
         return f"{gateway_id}_{ident.removeprefix('battery_')}"
 
-    _move_identities(hass, entry, scoped)
-
-
-def _replace_prefix(ident: str, old: str, new: str) -> str:
-    if ident == old:
-        return new
-    return f"{new}_{ident.removeprefix(f'{old}_')}" if ident.startswith(f"{old}_") else ident
-
-
-def _move_identities(hass: HomeAssistant, entry: ConfigEntry, move: Callable[[str], str]) -> None:
-    """Give the entry's devices and entities the identities ``move`` makes of theirs."""
-    entities = er.async_get(hass)
-    for entity in er.async_entries_for_config_entry(entities, entry.entry_id):
-        if (new := move(entity.unique_id)) != entity.unique_id:
-            entities.async_update_entity(entity.entity_id, new_unique_id=new)
-    devices = dr.async_get(hass)
-    for device in dr.async_entries_for_config_entry(devices, entry.entry_id):
-        identifiers = {
-            (domain, move(ident) if domain == DOMAIN else ident)
-            for domain, ident in device.identifiers
-        }
-        if identifiers != device.identifiers:
-            devices.async_update_device(device.id, new_identifiers=identifiers)
+    move_identities(hass, entry, scoped)
 
 
 def battery_id(serial: str, gateway_id: str) -> str:
@@ -255,15 +216,3 @@ class StaleEntries:
         for uid in self._missing_checks.gone(missing):
             LOGGER.info("Removing %s: the gateway no longer reports its check", missing[uid])
             registry.async_remove(missing[uid])
-
-
-def gateway_unique_id(info: GatewayInfo, powerwalls: Powerwalls | None = None) -> str | None:
-    """A gateway's identity: its DIN, else one derived from its batteries (older firmware).
-
-    Every config flow step derives it here, so a gateway has one identity however
-    it is added. Never derived from the password; the flow falls back to the
-    address only for a gateway with neither a DIN nor batteries to go by.
-    Without ``powerwalls`` (read only after a login) a gateway without a DIN has none yet.
-    """
-    unique_id = info.din or (powerwalls.gateway_id if powerwalls is not None else None)
-    return unique_id.upper() if unique_id else None

@@ -34,7 +34,7 @@ from homeassistant.util.json import json_loads
 from .connection import CONF_CERTIFICATE_FINGERPRINT
 from .const import CONF_SESSION
 from .coordinator import PowerwallCoordinator, PowerwallGatewayConfigEntry
-from .devices import is_din
+from .identity import is_din
 
 REDACTED = "**REDACTED**"
 # What stands in for anything nested deeper than MAX_DEPTH.

@@ -538,6 +538,22 @@ async def _redirect(request: web.Request) -> web.Response:
     raise web.HTTPFound("/login")
 
 
+async def test_restricted_surface_has_no_api_status_but_its_live_endpoints(
+    gateway_simulator: GatewaySimulator, make_client: Callable[..., PowerwallClient]
+) -> None:
+    """Go's plain "404 page not found" for /api/status: maybe a gateway, only a login tells."""
+    gateway_simulator.set_scenario("restricted_surface")
+    client = make_client(gateway_simulator)
+    with pytest.raises(PowerwallUnsupportedError, match="has no /api/status"):
+        await client.get_gateway_info()
+    assert client.certificate_fingerprint == gateway_simulator.fingerprint
+    assert gateway_simulator.logins == 0
+    grid = await client.get_grid_status()
+    assert grid.grid_status is not None
+    with pytest.raises(PowerwallUnsupportedError):
+        await client.get_powerwalls()
+
+
 @pytest.mark.parametrize("status_handler", [None, _html, _other_json, _redirect])
 async def test_a_plain_web_server_is_not_a_gateway(
     https_server: ServeApp,

@@ -51,7 +51,6 @@ def test_seed_powerwalls_parses_every_field() -> None:
     powerwalls = Powerwalls.from_json(load_json("powerwalls.json"))
 
     assert powerwalls.gateway_din == "1234567-00-E--TG123456789A4M"
-    assert powerwalls.gateway_id == "1234567-00-E--TG123456789A4M"
     assert powerwalls.states is None
     assert powerwalls.skipped_powerwalls == 0
     assert powerwalls.status.on_grid_check_error == (
@@ -112,20 +111,10 @@ def test_status_endpoint_and_powerwalls_carry_the_same_flags() -> None:
     assert all(getattr(status, flag) is not None for flag in STATUS_FLAGS)
 
 
-def test_missing_din_msa_and_debug_fall_back_to_a_serial_based_id() -> None:
+def test_missing_din_msa_and_debug_leave_no_gateway_din() -> None:
     powerwalls = Powerwalls.from_json(load_json("powerwalls_no_din_msa_debug.json"))
     assert powerwalls.gateway_din is None
-    assert powerwalls.gateway_id is not None
-    assert powerwalls.gateway_id.startswith("serials-")
-    # Stable: the same batteries give the same id on every poll.
-    again = Powerwalls.from_json(load_json("powerwalls_no_din_msa_debug.json"))
-    assert again.gateway_id == powerwalls.gateway_id
-
-
-def test_gateway_id_is_none_without_din_or_batteries() -> None:
-    payload = load_json("powerwalls_no_batteries.json")
-    del payload["gateway_din"]
-    assert Powerwalls.from_json(payload).gateway_id is None
+    assert powerwalls.powerwalls
 
 
 def test_blank_din_counts_as_missing() -> None:

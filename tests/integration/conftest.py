@@ -15,17 +15,20 @@ from typing import Any
 from unittest.mock import AsyncMock, MagicMock, PropertyMock, patch
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.config_entries import ConfigEntry
+from homeassistant.config_entries import SOURCE_USER, ConfigEntry, ConfigEntryState
 from homeassistant.const import CONF_EMAIL, CONF_HOST, CONF_PASSWORD
 from homeassistant.core import HomeAssistant, State
+from homeassistant.data_entry_flow import FlowResultType
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from syrupy.assertion import SnapshotAssertion
 
+from custom_components.powerwall_gateway import connection
 from custom_components.powerwall_gateway.api import (
     GatewayInfo,
     GridStatusInfo,
+    PowerwallClient,
     Powerwalls,
 )
 from custom_components.powerwall_gateway.api.models import (
@@ -198,3 +201,34 @@ async def sim_entry(
     yield entry
     await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
+
+
+async def add_by_hand(hass: HomeAssistant, host: str, password: str) -> MockConfigEntry:
+    """Add a gateway through the user flow, as a person does; return its loaded entry."""
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}, data={CONF_HOST: host, CONF_PASSWORD: password}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    entry = result["result"]
+    assert entry.state is ConfigEntryState.LOADED
+    return entry
+
+
+@pytest.fixture
+def lan(monkeypatch: pytest.MonkeyPatch) -> dict[str, GatewaySimulator]:
+    """LAN addresses (as DHCP reports them), each answered by a simulator on loopback.
+
+    Every client the integration builds sends its requests to the simulator of
+    its address; an address without one fails the test, so nothing ever
+    leaves loopback.
+    """
+    routes: dict[str, GatewaySimulator] = {}
+
+    class RoutedClient(PowerwallClient):
+        def __init__(self, host: str, *args: Any, **kwargs: Any) -> None:
+            super().__init__(host, *args, **kwargs)
+            self.base_url = f"https://{routes[self.host].host}"
+
+    monkeypatch.setattr(connection, "PowerwallClient", RoutedClient)
+    return routes

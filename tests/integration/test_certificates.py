@@ -31,15 +31,13 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.powerwall_gateway import connection
-from custom_components.powerwall_gateway.api import PowerwallClient
 from custom_components.powerwall_gateway.connection import CONF_CERTIFICATE_FINGERPRINT
 from custom_components.powerwall_gateway.const import DOMAIN
 from simulator import GatewaySimulator
 from simulator.pytest_plugin import SimulatorFactory
 from simulator.tls import generate_certificate
 
-from .conftest import poll, simulator_entry, state_of
+from .conftest import add_by_hand, poll, simulator_entry, state_of
 
 GRID_STATUS = "sensor.backup_gateway_grid_status"
 CHANGED = "certificate other than the trusted one"
@@ -66,18 +64,6 @@ def battery_entity(sim: GatewaySimulator) -> str:
 
 def issue_id(entry: MockConfigEntry) -> str:
     return f"certificate_changed_{entry.entry_id}"
-
-
-async def add_by_hand(hass: HomeAssistant, host: str, password: str) -> MockConfigEntry:
-    """Add a gateway through the user flow, as a person does; return its loaded entry."""
-    result = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": SOURCE_USER}, data={CONF_HOST: host, CONF_PASSWORD: password}
-    )
-    assert result["type"] is FlowResultType.CREATE_ENTRY
-    await hass.async_block_till_done()
-    entry = result["result"]
-    assert entry.state is ConfigEntryState.LOADED
-    return entry
 
 
 def certificate_files(sim: GatewaySimulator, folder: Path) -> dict[str, str]:
@@ -314,25 +300,6 @@ async def test_fix_flow_of_a_removed_entry_changes_nothing(
 
 
 # ---------------------------------------------------------------- DHCP takeover
-
-
-@pytest.fixture
-def lan(monkeypatch: pytest.MonkeyPatch) -> dict[str, GatewaySimulator]:
-    """LAN addresses (as DHCP reports them), each answered by a simulator on loopback.
-
-    Every client the integration builds sends its requests to the simulator of
-    its address; an address without one fails the test, so nothing ever
-    leaves loopback.
-    """
-    routes: dict[str, GatewaySimulator] = {}
-
-    class RoutedClient(PowerwallClient):
-        def __init__(self, host: str, *args: Any, **kwargs: Any) -> None:
-            super().__init__(host, *args, **kwargs)
-            self.base_url = f"https://{routes[self.host].host}"
-
-    monkeypatch.setattr(connection, "PowerwallClient", RoutedClient)
-    return routes
 
 
 def dhcp(hostname: str) -> DhcpServiceInfo:
@@ -588,7 +555,7 @@ async def test_gateway_without_din_confirms_a_new_certificate_too(
         hass, gateway_simulator_factory, scenario="no_din"
     )
     assert entry.unique_id is not None
-    assert entry.unique_id.startswith("SERIALS-")
+    assert entry.unique_id.startswith("CERT-")
     result = await type_password(hass, entry, "reauth", TYPED_PASSWORD)
     assert result["step_id"] == "confirm_certificate"
     assert other.logins == 0

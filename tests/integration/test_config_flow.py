@@ -131,6 +131,19 @@ async def test_user_flow_not_a_gateway(hass: HomeAssistant, mock_client: MagicMo
     assert result["errors"] == {"base": "not_gateway"}
 
 
+async def test_device_with_neither_api_status_nor_a_login_is_not_a_gateway(
+    hass: HomeAssistant, mock_client: MagicMock
+) -> None:
+    """Go's "404 page not found" for /api/status and for the login too: some other web server."""
+    mock_client.get_gateway_info.side_effect = PowerwallUnsupportedError("no /api/status")
+    mock_client.login.side_effect = PowerwallUnsupportedError("no login")
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}, data={CONF_HOST: HOST, CONF_PASSWORD: PASSWORD}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "not_gateway"}
+
+
 @pytest.mark.parametrize(
     ("exception", "error"),
     [
@@ -224,7 +237,7 @@ async def test_gateway_without_din_is_titled_by_its_address(
 ) -> None:
     """Older firmware reports no DIN: the entry is named by the address its owner typed.
 
-    Its identity still comes from its batteries, which no one recognises in a title.
+    Its identity is the certificate it presented, which no one recognises in a title.
     """
     sim = await gateway_simulator_factory(scenario="no_din")
     result = await hass.config_entries.flow.async_init(
@@ -234,7 +247,7 @@ async def test_gateway_without_din_is_titled_by_its_address(
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == f"Backup Gateway {sim.host}"
-    assert result["result"].unique_id.startswith("SERIALS-")
+    assert result["result"].unique_id == f"CERT-{sim.fingerprint[:16].upper()}"
 
 
 async def test_dhcp_discovery_asks_for_password(

@@ -438,20 +438,26 @@ async def test_diagnostics_deeply_nested_answer(
     assert debug == "**TOO_DEEP**"
 
 
+@pytest.mark.parametrize("by_certificate", [False, True], ids=["serials", "certificate"])
 async def test_diagnostics_gateway_without_din(
     hass: HomeAssistant,
     hass_client: ClientSessionGenerator,
     gateway_simulator_factory: SimulatorFactory,
     unload_entries: None,
+    by_certificate: bool,
 ) -> None:
     """Older firmware without a DIN, found by DHCP: its id and MAC are redacted, batteries kept apart."""
     sim = await gateway_simulator_factory(scenario="no_din")
     mac = "aa:bb:cc:dd:ee:ff"
+    # What the config flow derives now (the certificate) and what earlier releases
+    # derived (from the battery serials) on such firmware.
+    unique_id = (
+        f"CERT-{sim.fingerprint[:16].upper()}" if by_certificate else "SERIALS-0123456789ABCDEF"
+    )
     entry = MockConfigEntry(
         domain=DOMAIN,
         title="Backup Gateway",
-        # What the config flow derives from the battery serials on such firmware.
-        unique_id="SERIALS-0123456789ABCDEF",
+        unique_id=unique_id,
         data={CONF_HOST: sim.host, CONF_PASSWORD: sim.password, CONF_EMAIL: "", CONF_MAC: mac},
     )
     entry = await set_up(hass, sim, entry)
@@ -467,7 +473,7 @@ async def test_diagnostics_gateway_without_din(
     ]
     assert_absent(
         diagnostics,
-        {"MAC": mac, "MAC (upper case)": mac.upper(), "gateway id": "SERIALS-0123456789ABCDEF"},
+        {"MAC": mac, "MAC (upper case)": mac.upper(), "gateway id": unique_id},
     )
 
 

@@ -134,6 +134,30 @@ async def test_restricted_powerwall3_reports_its_own_din(
     assert await status_of(client, sim, POWERWALLS, token) == 404
 
 
+async def test_restricted_surface_answers_only_the_login_and_three_live_endpoints(
+    client: aiohttp.ClientSession, gateway_simulator: GatewaySimulator
+) -> None:
+    sim = gateway_simulator
+    sim.set_scenario("restricted_surface", grid_status="SystemIslandedActive")
+    token = await login(client, sim)
+    for path in (
+        "/api/status",
+        POWERWALLS,
+        POWERWALLS_STATUS,
+        "/api/logout",
+        *REMOVED_ON_RESTRICTED,
+    ):
+        for session in (None, token):
+            status, body, headers = await fetch(client, sim, path, session)
+            assert (status, body) == (404, "404 page not found\n"), path
+            assert headers["Content-Type"].startswith("text/plain")
+    assert (await get_ok(client, sim, GRID_STATUS, token))["grid_status"] == "SystemIslandedActive"
+    assert set(await get_ok(client, sim, METERS, token)) == {"site", "battery", "load", "solar"}
+    assert "percentage" in await get_ok(client, sim, SOE, token)
+    assert await status_of(client, sim, GRID_STATUS) == 401
+    assert sim.din is None
+
+
 # -- status_locked -------------------------------------------------------------------
 
 

@@ -42,7 +42,7 @@ async def test_scenario_names() -> None:
         "future_firmware", "old_firmware", "states_empty", "states_list", "powerwall3",
         "html_error", "truncated_json", "wrong_types", "slow", "connection_reset", "replay",
         "restricted", "status_locked", "serial_equals_din", "duplicate_serials", "no_din",
-        "site_controller_running", "microgrid_faulted",
+        "site_controller_running", "microgrid_faulted", "restricted_surface",
     }  # fmt: skip
     assert all(scenario.description for scenario in SCENARIOS.values())
 

@@ -69,6 +69,8 @@ SESSION_COOKIES: Final = ("AuthCookie", "UserRecord")
 _AUTH_FAILED: Final = frozenset({401, 403})
 _LOGIN_REJECTED: Final = frozenset({400, 401, 403})
 _BUSY: Final = frozenset({409, 502, 503})
+# The body of Go's net/http 404, as a gateway's restricted local API answers it.
+GO_NOT_FOUND: Final = b"404 page not found"
 # A Retry-After longer than this is not believed: an hour is already a long outage.
 _MAX_RETRY_AFTER: Final = 3600.0
 _QUOTE_LENGTH: Final = 80
@@ -192,11 +194,19 @@ class PowerwallClient:
     async def get_gateway_info(self) -> GatewayInfo:
         """Read ``/api/status``: identity and firmware, no login needed.
 
-        Raises :class:`PowerwallNotGatewayError` when whatever answered is not a gateway.
+        Raises :class:`PowerwallNotGatewayError` when whatever answered is not a gateway,
+        and :class:`PowerwallUnsupportedError` for Go's plain "404 page not found": the
+        restricted local API of a Powerwall 3 or recent firmware, which has no
+        ``/api/status`` (only a login tells whether it is a gateway).
         """
         answer = await self._send("GET", PATH_GATEWAY_INFO)
         if answer.status in _BUSY or answer.status == 429:
             self._raise_for_status(answer, PATH_GATEWAY_INFO, login=False)
+        if answer.status == 404 and answer.body.strip() == GO_NOT_FOUND:
+            raise PowerwallUnsupportedError(
+                f"The device at {self.host} has no {PATH_GATEWAY_INFO} (a Powerwall 3, or a"
+                " gateway whose firmware restricts the local API)"
+            )
         if answer.status != 200:
             raise self._not_gateway(answer)
         try:

@@ -42,7 +42,6 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from enum import StrEnum
 from functools import cache
-import hashlib
 import math
 import re
 from typing import Any
@@ -539,16 +538,6 @@ class Powerwalls:
     def truncated(self) -> bool:
         """Whether anything was dropped to stay within the bounds (see the module docstring)."""
         return bool(self.dropped_powerwalls or self.dropped_checks or self.dropped_states)
-
-    @property
-    def gateway_id(self) -> str | None:
-        """A stable identity: the DIN, else one derived from the battery serials."""
-        if self.gateway_din:
-            return self.gateway_din
-        if not self.powerwalls:
-            return None
-        serials = ",".join(sorted(b.package_serial_number for b in self.powerwalls))
-        return "serials-" + hashlib.sha256(serials.encode()).hexdigest()[:16]
 
     @classmethod
     def from_json(cls, data: object) -> Powerwalls:
