@@ -5,7 +5,8 @@ Started by ``scripts/develop`` inside the project's toolchain. It:
 1. starts the bundled gateway simulator on https://127.0.0.1:<sim port>;
 2. links the integration from the checkout into ``config/custom_components``
    and copies the bundled blueprint where an imported one lives, beside Home
-   Assistant's own example blueprints;
+   Assistant's own example blueprints; creates the empty ``automations.yaml``
+   and ``scripts.yaml`` the UI's editors save to;
 3. pins Home Assistant's HTTP server to 127.0.0.1 in ``config/.storage/http``
    (a YAML ``http:`` block would only be a five-minute trial since 2026.10);
 4. starts ``hass -c config``, onboards a development user (and nothing else:
@@ -62,6 +63,10 @@ ONBOARDED_BUT_THE_USER = ["core_config", "analytics", "integration"]
 # Repairs Home Assistant raises about how it is installed here (a Python
 # virtual environment, as every development checkout is): nothing to fix.
 INSTALLATION_ISSUES = {("homeassistant", "deprecated_method")}
+# The files Home Assistant's automation and script editors save to, which
+# configuration.yaml includes, empty as Home Assistant's own first start writes
+# them: an include of a missing file fails the configuration.
+EDITOR_FILES = {"automations.yaml": "[]", "scripts.yaml": ""}
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -111,7 +116,7 @@ def save_password(password: str, path: Path = PASSWORD_FILE) -> None:
 
 
 def prepare_config(port: int, reset: bool) -> None:
-    """Link the integration in and pin the HTTP server to loopback."""
+    """Link the integration in, create the editors' files and pin the HTTP server to loopback."""
     if reset:
         for child in CONFIG.iterdir():
             # The password stays: a browser that saved it keeps working after a reset.
@@ -124,6 +129,9 @@ def prepare_config(port: int, reset: bool) -> None:
         _remove(link)
         link.symlink_to(Path("..", "..", "custom_components", DOMAIN))
     install_blueprints(CONFIG / "blueprints" / "automation")
+    for name, empty in EDITOR_FILES.items():
+        if not (CONFIG / name).exists():
+            (CONFIG / name).write_text(empty, encoding="utf-8")
     storage = CONFIG / ".storage"
     storage.mkdir(exist_ok=True)
     stable = {
