@@ -88,7 +88,6 @@ async def test_a_blueprint_automation_made_in_the_ui_is_listed_and_runs(
                 "path": "powerwall_gateway/grid_outage_notify.yaml",
                 "input": {
                     "grid_event": "event.backup_gateway_grid",
-                    "off_grid_reason": "sensor.backup_gateway_off_grid_reason",
                     "actions": [{"action": "test.notify", "data": {"message": "{{ message }}"}}],
                 },
             },
