@@ -53,6 +53,9 @@ PASSWORD_FILE = CONFIG / ".develop-password"
 # The simulator's certificate and key, kept like a real gateway's (see simulator_certificate).
 SIM_CERT = CONFIG / ".develop-simulator-cert.pem"
 SIM_KEY = CONFIG / ".develop-simulator-key.pem"
+# The one `scripts/simulator control ... certificate second` swaps to, kept the same way.
+SIM_SECOND_CERT = CONFIG / ".develop-simulator-second-cert.pem"
+SIM_SECOND_KEY = CONFIG / ".develop-simulator-second-key.pem"
 LEGACY_PASSWORD = "dev-password"  # noqa: S105 - what instances onboarded before had
 SIM_PASSWORD = "simulator-password"  # noqa: S105
 READY_TIMEOUT = 300.0
@@ -201,24 +204,32 @@ def _remove(path: Path) -> None:
 
 
 def simulator_certificate() -> list[str]:
-    """The simulator's options for its certificate, made once per configuration.
+    """The simulator's options for its two certificates, made once per configuration.
 
     The integration pins the certificate a gateway presented when it was set
     up: a fresh one at every start would be another device to it, so an
     instance started again without --reset showed a certificate repair and no
     entities. A real gateway keeps its certificate; so does the simulator here.
+    The second one, which the certificate-change scenario swaps to, is kept too,
+    so a second certificate trusted in Home Assistant is the same after a restart.
     """
-    if not (SIM_CERT.is_file() and SIM_KEY.is_file()):
-        sys.path.insert(0, str(ROOT))
-        from simulator.tls import generate_certificate  # noqa: PLC0415 - needs ROOT on the path
+    options = []
+    for cert, key, cert_option, key_option in (
+        (SIM_CERT, SIM_KEY, "--cert", "--key"),
+        (SIM_SECOND_CERT, SIM_SECOND_KEY, "--second-cert", "--second-key"),
+    ):
+        if not (cert.is_file() and key.is_file()):
+            sys.path.insert(0, str(ROOT))
+            from simulator.tls import generate_certificate  # noqa: PLC0415 - needs ROOT on the path
 
-        certificate = generate_certificate()
-        SIM_CERT.write_bytes(certificate.cert_pem)
-        SIM_KEY.unlink(missing_ok=True)
-        descriptor = os.open(SIM_KEY, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "wb") as file:
-            file.write(certificate.key_pem)
-    return ["--cert", str(SIM_CERT), "--key", str(SIM_KEY)]
+            certificate = generate_certificate()
+            cert.write_bytes(certificate.cert_pem)
+            key.unlink(missing_ok=True)
+            descriptor = os.open(key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(descriptor, "wb") as file:
+                file.write(certificate.key_pem)
+        options += [cert_option, str(cert), key_option, str(key)]
+    return options
 
 
 async def start_simulator(args: argparse.Namespace) -> tuple[asyncio.subprocess.Process, str]:

@@ -54,3 +54,19 @@ def test_reset_keeps_the_password(
     assert develop.saved_password(tmp_path / ".develop-password") == "kept"
     assert not (tmp_path / ".storage" / "auth").exists()
     assert (tmp_path / ".storage" / "http").is_file()
+
+
+def test_simulator_certificates_are_made_once_and_kept_private(
+    develop: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first and the second certificate (the certificate-change scenario's) stay the same."""
+    for name in ("SIM_CERT", "SIM_KEY", "SIM_SECOND_CERT", "SIM_SECOND_KEY"):
+        monkeypatch.setattr(develop, name, tmp_path / name.lower())
+    options = develop.simulator_certificate()
+    assert options[::2] == ["--cert", "--key", "--second-cert", "--second-key"]
+    files = [Path(path) for path in options[1::2]]
+    contents = [path.read_bytes() for path in files]
+    assert contents[0] != contents[2]
+    assert stat.S_IMODE(files[1].stat().st_mode) == stat.S_IMODE(files[3].stat().st_mode) == 0o600
+    assert develop.simulator_certificate() == options
+    assert [path.read_bytes() for path in files] == contents
