@@ -14,6 +14,9 @@ Started by ``scripts/develop`` inside the project's toolchain. It:
    text-to-speech integrations this instance has no use for), and adds the
    integration pointed at the simulator, all over Home Assistant's API;
 5. prints the URL and the credentials, then waits until Ctrl-C and stops both.
+   Until then the terminal shows Home Assistant's console output; after it,
+   only its warnings and errors, so the login stays in view (the whole log
+   is in ``config/home-assistant.log``).
 
 The development user's password is random, made once per checkout and kept in
 ``config/.develop-password`` (git-ignored, mode 0600), so no two checkouts
@@ -515,6 +518,42 @@ async def wait_for_entities(
 
 
 BLUEPRINT_AUTOMATION = "automation.grid_outage_notifications"
+# The start of a record in Home Assistant's console output (colours, if any, first).
+CONSOLE_RECORD = re.compile(
+    r"^(?:\x1b\[[0-9;]*m)*\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+ "
+    r"(DEBUG|INFO|WARNING|ERROR|CRITICAL) "
+)
+SHOWN_WHEN_QUIET = {"WARNING", "ERROR", "CRITICAL"}
+
+
+class ConsoleFilter:
+    """Which of Home Assistant's console lines the terminal shows.
+
+    All of them until :attr:`quiet` is set (at the ready banner); from then on
+    the records at WARNING and above, each with its continuation lines (a
+    traceback), and nothing of the DEBUG and INFO records polls write every
+    few seconds.
+    """
+
+    def __init__(self) -> None:
+        """Show everything, until quiet."""
+        self.quiet = False
+        self._record_shown = True
+
+    def shows(self, line: str) -> bool:
+        """Whether the terminal shows ``line``."""
+        if match := CONSOLE_RECORD.match(line):
+            self._record_shown = match.group(1) in SHOWN_WHEN_QUIET
+        return not self.quiet or self._record_shown
+
+
+async def relay_console(stream: asyncio.StreamReader, console: ConsoleFilter) -> None:
+    """Copy Home Assistant's console output to the terminal, as ``console`` lets through."""
+    while line := await stream.readline():
+        text = line.decode(errors="replace")
+        if console.shows(text):
+            sys.stdout.write(text)
+            sys.stdout.flush()
 
 
 async def blueprint_automation(http: aiohttp.ClientSession, base: str, token: str) -> str:
@@ -543,7 +582,8 @@ async def main(argv: list[str]) -> int:
     saved = saved_password()
     password = saved or new_password()
     simulator, sim_host = await start_simulator(args)
-    # With --check, Home Assistant's console output stays in config/home-assistant.log.
+    # With --check, Home Assistant's console output stays in config/home-assistant.log;
+    # without, it goes through a ConsoleFilter, quiet after the banner.
     hass = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -551,8 +591,14 @@ async def main(argv: list[str]) -> int:
         "-c",
         str(CONFIG),
         cwd=ROOT,
-        stdout=asyncio.subprocess.DEVNULL if args.check else None,
-        stderr=asyncio.subprocess.DEVNULL if args.check else None,
+        stdout=asyncio.subprocess.DEVNULL if args.check else asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL if args.check else asyncio.subprocess.STDOUT,
+    )
+    console = ConsoleFilter()
+    relay = (
+        asyncio.create_task(relay_console(hass.stdout, console))
+        if hass.stdout is not None
+        else None
     )
     # Ctrl-C or SIGTERM cancels this task; the finally block below then stops
     # Home Assistant and the simulator.
@@ -580,9 +626,12 @@ async def main(argv: list[str]) -> int:
             f"    Gateway simulator: https://{sim_host} (password {SIM_PASSWORD}, {serving})\n"
             f"    Switch scenarios: scripts/simulator control --url https://{sim_host} "
             "scenario grid_outage\n"
+            "    Home Assistant's log: config/home-assistant.log (only its warnings and "
+            "errors show here from now on)\n"
             "    Ctrl-C stops both.\n",
             flush=True,
         )
+        console.quiet = True
         if args.check:
             for state in sorted(entities, key=lambda s: s["entity_id"]):
                 print(f"    {state['entity_id']}: {state['state']}")
@@ -607,6 +656,8 @@ async def main(argv: list[str]) -> int:
                     await process.wait()
             except TimeoutError:
                 process.kill()
+        if relay is not None:
+            await relay
     return 0
 
 
