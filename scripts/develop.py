@@ -5,7 +5,8 @@ Started by ``scripts/develop`` inside the project's toolchain. It:
 1. starts the bundled gateway simulator on https://127.0.0.1:<sim port>;
 2. links the integration from the checkout into ``config/custom_components``
    and copies the bundled blueprint where an imported one lives, beside Home
-   Assistant's own example blueprints;
+   Assistant's own example blueprints; creates the empty ``automations.yaml``
+   and ``scripts.yaml`` the UI's editors save to;
 3. pins Home Assistant's HTTP server to 127.0.0.1 in ``config/.storage/http``
    (a YAML ``http:`` block would only be a five-minute trial since 2026.10);
 4. starts ``hass -c config``, onboards a development user (and nothing else:
@@ -13,6 +14,9 @@ Started by ``scripts/develop`` inside the project's toolchain. It:
    text-to-speech integrations this instance has no use for), and adds the
    integration pointed at the simulator, all over Home Assistant's API;
 5. prints the URL and the credentials, then waits until Ctrl-C and stops both.
+   Until then the terminal shows Home Assistant's console output; after it,
+   only its warnings and errors, so the login stays in view (the whole log
+   is in ``config/home-assistant.log``).
 
 The development user's password is random, made once per checkout and kept in
 ``config/.develop-password`` (git-ignored, mode 0600), so no two checkouts
@@ -52,6 +56,9 @@ PASSWORD_FILE = CONFIG / ".develop-password"
 # The simulator's certificate and key, kept like a real gateway's (see simulator_certificate).
 SIM_CERT = CONFIG / ".develop-simulator-cert.pem"
 SIM_KEY = CONFIG / ".develop-simulator-key.pem"
+# The one `scripts/simulator control ... certificate second` swaps to, kept the same way.
+SIM_SECOND_CERT = CONFIG / ".develop-simulator-second-cert.pem"
+SIM_SECOND_KEY = CONFIG / ".develop-simulator-second-key.pem"
 LEGACY_PASSWORD = "dev-password"  # noqa: S105 - what instances onboarded before had
 SIM_PASSWORD = "simulator-password"  # noqa: S105
 READY_TIMEOUT = 300.0
@@ -62,6 +69,10 @@ ONBOARDED_BUT_THE_USER = ["core_config", "analytics", "integration"]
 # Repairs Home Assistant raises about how it is installed here (a Python
 # virtual environment, as every development checkout is): nothing to fix.
 INSTALLATION_ISSUES = {("homeassistant", "deprecated_method")}
+# The files Home Assistant's automation and script editors save to, which
+# configuration.yaml includes, empty as Home Assistant's own first start writes
+# them: an include of a missing file fails the configuration.
+EDITOR_FILES = {"automations.yaml": "[]", "scripts.yaml": ""}
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -111,7 +122,7 @@ def save_password(password: str, path: Path = PASSWORD_FILE) -> None:
 
 
 def prepare_config(port: int, reset: bool) -> None:
-    """Link the integration in and pin the HTTP server to loopback."""
+    """Link the integration in, create the editors' files and pin the HTTP server to loopback."""
     if reset:
         for child in CONFIG.iterdir():
             # The password stays: a browser that saved it keeps working after a reset.
@@ -124,6 +135,9 @@ def prepare_config(port: int, reset: bool) -> None:
         _remove(link)
         link.symlink_to(Path("..", "..", "custom_components", DOMAIN))
     install_blueprints(CONFIG / "blueprints" / "automation")
+    for name, empty in EDITOR_FILES.items():
+        if not (CONFIG / name).exists():
+            (CONFIG / name).write_text(empty, encoding="utf-8")
     storage = CONFIG / ".storage"
     storage.mkdir(exist_ok=True)
     stable = {
@@ -193,24 +207,32 @@ def _remove(path: Path) -> None:
 
 
 def simulator_certificate() -> list[str]:
-    """The simulator's options for its certificate, made once per configuration.
+    """The simulator's options for its two certificates, made once per configuration.
 
     The integration pins the certificate a gateway presented when it was set
     up: a fresh one at every start would be another device to it, so an
     instance started again without --reset showed a certificate repair and no
     entities. A real gateway keeps its certificate; so does the simulator here.
+    The second one, which the certificate-change scenario swaps to, is kept too,
+    so a second certificate trusted in Home Assistant is the same after a restart.
     """
-    if not (SIM_CERT.is_file() and SIM_KEY.is_file()):
-        sys.path.insert(0, str(ROOT))
-        from simulator.tls import generate_certificate  # noqa: PLC0415 - needs ROOT on the path
+    options = []
+    for cert, key, cert_option, key_option in (
+        (SIM_CERT, SIM_KEY, "--cert", "--key"),
+        (SIM_SECOND_CERT, SIM_SECOND_KEY, "--second-cert", "--second-key"),
+    ):
+        if not (cert.is_file() and key.is_file()):
+            sys.path.insert(0, str(ROOT))
+            from simulator.tls import generate_certificate  # noqa: PLC0415 - needs ROOT on the path
 
-        certificate = generate_certificate()
-        SIM_CERT.write_bytes(certificate.cert_pem)
-        SIM_KEY.unlink(missing_ok=True)
-        descriptor = os.open(SIM_KEY, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "wb") as file:
-            file.write(certificate.key_pem)
-    return ["--cert", str(SIM_CERT), "--key", str(SIM_KEY)]
+            certificate = generate_certificate()
+            cert.write_bytes(certificate.cert_pem)
+            key.unlink(missing_ok=True)
+            descriptor = os.open(key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(descriptor, "wb") as file:
+                file.write(certificate.key_pem)
+        options += [cert_option, str(cert), key_option, str(key)]
+    return options
 
 
 async def start_simulator(args: argparse.Namespace) -> tuple[asyncio.subprocess.Process, str]:
@@ -496,6 +518,42 @@ async def wait_for_entities(
 
 
 BLUEPRINT_AUTOMATION = "automation.grid_outage_notifications"
+# The start of a record in Home Assistant's console output (colours, if any, first).
+CONSOLE_RECORD = re.compile(
+    r"^(?:\x1b\[[0-9;]*m)*\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+ "
+    r"(DEBUG|INFO|WARNING|ERROR|CRITICAL) "
+)
+SHOWN_WHEN_QUIET = {"WARNING", "ERROR", "CRITICAL"}
+
+
+class ConsoleFilter:
+    """Which of Home Assistant's console lines the terminal shows.
+
+    All of them until :attr:`quiet` is set (at the ready banner); from then on
+    the records at WARNING and above, each with its continuation lines (a
+    traceback), and nothing of the DEBUG and INFO records polls write every
+    few seconds.
+    """
+
+    def __init__(self) -> None:
+        """Show everything, until quiet."""
+        self.quiet = False
+        self._record_shown = True
+
+    def shows(self, line: str) -> bool:
+        """Whether the terminal shows ``line``."""
+        if match := CONSOLE_RECORD.match(line):
+            self._record_shown = match.group(1) in SHOWN_WHEN_QUIET
+        return not self.quiet or self._record_shown
+
+
+async def relay_console(stream: asyncio.StreamReader, console: ConsoleFilter) -> None:
+    """Copy Home Assistant's console output to the terminal, as ``console`` lets through."""
+    while line := await stream.readline():
+        text = line.decode(errors="replace")
+        if console.shows(text):
+            sys.stdout.write(text)
+            sys.stdout.flush()
 
 
 async def blueprint_automation(http: aiohttp.ClientSession, base: str, token: str) -> str:
@@ -524,7 +582,8 @@ async def main(argv: list[str]) -> int:
     saved = saved_password()
     password = saved or new_password()
     simulator, sim_host = await start_simulator(args)
-    # With --check, Home Assistant's console output stays in config/home-assistant.log.
+    # With --check, Home Assistant's console output stays in config/home-assistant.log;
+    # without, it goes through a ConsoleFilter, quiet after the banner.
     hass = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -532,8 +591,14 @@ async def main(argv: list[str]) -> int:
         "-c",
         str(CONFIG),
         cwd=ROOT,
-        stdout=asyncio.subprocess.DEVNULL if args.check else None,
-        stderr=asyncio.subprocess.DEVNULL if args.check else None,
+        stdout=asyncio.subprocess.DEVNULL if args.check else asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL if args.check else asyncio.subprocess.STDOUT,
+    )
+    console = ConsoleFilter()
+    relay = (
+        asyncio.create_task(relay_console(hass.stdout, console))
+        if hass.stdout is not None
+        else None
     )
     # Ctrl-C or SIGTERM cancels this task; the finally block below then stops
     # Home Assistant and the simulator.
@@ -561,9 +626,12 @@ async def main(argv: list[str]) -> int:
             f"    Gateway simulator: https://{sim_host} (password {SIM_PASSWORD}, {serving})\n"
             f"    Switch scenarios: scripts/simulator control --url https://{sim_host} "
             "scenario grid_outage\n"
+            "    Home Assistant's log: config/home-assistant.log (only its warnings and "
+            "errors show here from now on)\n"
             "    Ctrl-C stops both.\n",
             flush=True,
         )
+        console.quiet = True
         if args.check:
             for state in sorted(entities, key=lambda s: s["entity_id"]):
                 print(f"    {state['entity_id']}: {state['state']}")
@@ -588,6 +656,8 @@ async def main(argv: list[str]) -> int:
                     await process.wait()
             except TimeoutError:
                 process.kill()
+        if relay is not None:
+            await relay
     return 0
 
 

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 import aiohttp
 
 from .app import (
+    CERTIFICATE_CHOICES,
     CHECKOUT,
     DEFAULT_ENDPOINT_LIMIT,
     DEFAULT_LOGIN_LIMIT,
@@ -209,6 +210,13 @@ def serve_parser() -> argparse.ArgumentParser:
     )
     add("--key", metavar="FILE", help="PEM private key of --cert")
     add(
+        "--second-cert",
+        metavar="FILE",
+        help="PEM certificate that 'control certificate second' swaps to (with --second-key; "
+        "default: one made at the first swap)",
+    )
+    add("--second-key", metavar="FILE", help="PEM private key of --second-cert")
+    add(
         "--token-file",
         type=Path,
         metavar="FILE",
@@ -254,6 +262,12 @@ def control_parser() -> argparse.ArgumentParser:
     password.add_argument("password")
     rate = commands.add_parser("rate-limit", help="rate-limit on|off")
     rate.add_argument("enabled", choices=["on", "off"])
+    certificate = commands.add_parser(
+        "certificate",
+        help="present another certificate, as a reset or replaced gateway does: "
+        "certificate second (and back: certificate first)",
+    )
+    certificate.add_argument("which", choices=list(CERTIFICATE_CHOICES))
     return parser
 
 
@@ -267,6 +281,8 @@ def _control_request(args: argparse.Namespace) -> tuple[str, str, dict[str, Any]
         return "POST", "/_sim/password", {"password": args.password}
     if command == "rate-limit":
         return "POST", "/_sim/rate_limit", {"enabled": args.enabled == "on"}
+    if command == "certificate":
+        return "POST", "/_sim/certificate", {"certificate": args.which}
     if command == "remove-battery":
         return "DELETE", f"/_sim/batteries/{args.serial}", None
     if command == "replace-battery":
@@ -345,6 +361,8 @@ async def serve(args: argparse.Namespace, stop: asyncio.Event | None = None) -> 
         unauthorized_status=args.unauthorized_status,
         cert_file=args.cert,
         key_file=args.key,
+        second_cert_file=args.second_cert,
+        second_key_file=args.second_key,
     )
     if stop is None:
         stop = asyncio.Event()
@@ -380,6 +398,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if (args.cert is None) != (args.key is None):
         parser.error("--cert and --key go together")
+    if (args.second_cert is None) != (args.second_key is None):
+        parser.error("--second-cert and --second-key go together")
     try:
         loopback_host(args.host)
         return asyncio.run(serve(args))

@@ -12,12 +12,14 @@ import json
 import os
 from pathlib import Path
 import secrets
+import ssl
 import time
 from types import TracebackType
 from typing import Any, Literal, Self
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
+from aiohttp.web_protocol import RequestHandler
 
 from .control import CONTROL_TOKEN_HEADER, ControlApi
 from .endpoints import DATA_ENDPOINTS, Endpoint
@@ -52,6 +54,9 @@ CHECKOUT = Path(__file__).resolve().parent.parent
 """The checkout the simulator runs from."""
 REPLAY_DIR = CHECKOUT / "replay"
 """The one folder the control API may replay files from, besides files given at start."""
+type CertificateChoice = Literal["first", "second"]
+CERTIFICATE_CHOICES: tuple[CertificateChoice, ...] = ("first", "second")
+"""The certificates a simulator can present: the one it started with, and one other."""
 UP_TIME_AT_START = 2 * 86400.0
 """The simulated gateway has been running for two days when the simulator starts."""
 
@@ -119,6 +124,8 @@ class GatewaySimulator:
         unauthorized_status: int = 401,
         cert_file: str | None = None,
         key_file: str | None = None,
+        second_cert_file: str | None = None,
+        second_key_file: str | None = None,
         control_token: str | None = None,
         replay_dir: str | os.PathLike[str] | None = None,
     ) -> None:
@@ -131,12 +138,13 @@ class GatewaySimulator:
         ``control_token`` is the secret every control request must carry
         (random when not given); ``replay_dir`` the folder the control API may
         replay files from (default: ``replay/`` of the checkout).
+        ``cert_file``/``key_file`` are the certificate served from the start
+        (default: one made now), ``second_cert_file``/``second_key_file`` the
+        one :meth:`use_certificate` swaps to (default: one made at the first swap).
         """
         check_battery_count(batteries)
         if unauthorized_status not in {401, 403}:
             raise ValueError("unauthorized_status must be 401 or 403")
-        if (cert_file is None) != (key_file is None):
-            raise ValueError("give both cert_file and key_file, or neither")
         self._bind_host = loopback_host(host)
         self.requested_port = port
         self.password = password
@@ -157,12 +165,11 @@ class GatewaySimulator:
             for name in (powerwalls_file, status_file, diagnostics_file)
             if name
         )
-        self.certificate: Certificate = (
-            load_certificate(cert_file, key_file)
-            if cert_file is not None and key_file is not None
-            else generate_certificate()
-        )
+        self._certificates = _certificates(cert_file, key_file, second_cert_file, second_key_file)
+        self.certificate: Certificate = self._certificates["first"]
         self.fingerprint = self.certificate.fingerprint
+        self._certificate_in_use: CertificateChoice = "first"
+        self._ssl_context: ssl.SSLContext | None = None
         self._t0 = time.monotonic()
         self._offset = 0.0
         self._wall0 = datetime.now(UTC)
@@ -199,11 +206,12 @@ class GatewaySimulator:
             self._make_app(), handler_cancellation=True, access_log=None, shutdown_timeout=1.0
         )
         await runner.setup()
+        self._ssl_context = self.certificate.server_context()
         site = web.TCPSite(
             runner,
             host,
             self.requested_port,
-            ssl_context=self.certificate.server_context(),
+            ssl_context=self._ssl_context,
             reuse_address=True,
         )
         try:
@@ -280,6 +288,40 @@ class GatewaySimulator:
         raise PermissionError(
             f"the control API replays only files given at start or inside {shown}/"
         )
+
+    # -- certificate ---------------------------------------------------------------
+
+    @property
+    def certificate_in_use(self) -> CertificateChoice:
+        """Which certificate is served: ``"first"`` (the one started with) or ``"second"``."""
+        return self._certificate_in_use
+
+    def use_certificate(self, which: str, *, answering: RequestHandler | None = None) -> None:
+        """Present the ``"first"`` or the ``"second"`` certificate from now on.
+
+        What a gateway that was reset or replaced at the same address does: new
+        connections see the other certificate, and open ones are closed (a
+        gateway that restarts drops them), so a client that pools connections
+        meets the change at its next request. ``answering`` is the connection of
+        a control request asking for the change: it is closed once its answer
+        is sent. The second certificate stays the same for the simulator's lifetime.
+        """
+        if which not in CERTIFICATE_CHOICES:
+            raise ValueError(f"the certificate is 'first' or 'second', not {which!r}")
+        choice: CertificateChoice = "first" if which == "first" else "second"
+        if choice not in self._certificates:
+            self._certificates[choice] = generate_certificate()
+        self._certificate_in_use = choice
+        self.certificate = self._certificates[choice]
+        self.fingerprint = self.certificate.fingerprint
+        if self._ssl_context is not None:
+            self.certificate.load_into(self._ssl_context)
+        server = self._runner.server if self._runner is not None else None
+        for connection in server.connections if server is not None else []:
+            if connection is answering:
+                connection.close()
+            else:
+                connection.force_close()
 
     # -- clock ---------------------------------------------------------------------
 
@@ -602,6 +644,27 @@ class GatewaySimulator:
         response.del_cookie("AuthCookie", path="/")
         response.del_cookie("UserRecord", path="/")
         return response
+
+
+def _certificates(
+    cert_file: str | None,
+    key_file: str | None,
+    second_cert_file: str | None,
+    second_key_file: str | None,
+) -> dict[CertificateChoice, Certificate]:
+    """The certificates given as files; the first is made now when not given."""
+    if (cert_file is None) != (key_file is None):
+        raise ValueError("give both cert_file and key_file, or neither")
+    if (second_cert_file is None) != (second_key_file is None):
+        raise ValueError("give both second_cert_file and second_key_file, or neither")
+    certificates: dict[CertificateChoice, Certificate] = {
+        "first": load_certificate(cert_file, key_file)
+        if cert_file is not None and key_file is not None
+        else generate_certificate()
+    }
+    if second_cert_file is not None and second_key_file is not None:
+        certificates["second"] = load_certificate(second_cert_file, second_key_file)
+    return certificates
 
 
 def _not_found_response() -> web.Response:

@@ -46,6 +46,7 @@ class ControlApi:
             ("DELETE", "/_sim/requests", self.clear_requests),
             ("POST", "/_sim/password", self.password),
             ("POST", "/_sim/rate_limit", self.rate_limit),
+            ("POST", "/_sim/certificate", self.certificate),
         ]
         for method, path, handler in routes:
             router.add_route(method, path, self._guarded(handler))
@@ -99,6 +100,7 @@ class ControlApi:
             "url": sim.url,
             "din": sim.din,
             "fingerprint": sim.fingerprint,
+            "certificate": sim.certificate_in_use,
             "scenario": sim.scenario,
             "params": sim.scenario_params,
             "scenario_elapsed": sim.scenario_elapsed,
@@ -175,6 +177,14 @@ class ControlApi:
     async def rate_limit(self, request: web.Request) -> web.Response:
         """``POST /_sim/rate_limit`` ``{"enabled": bool}``."""
         self.sim.rate_limit = bool((await _body(request))["enabled"])
+        return web.json_response(self.snapshot())
+
+    async def certificate(self, request: web.Request) -> web.Response:
+        """``POST /_sim/certificate`` ``{"certificate": "first" | "second"}``."""
+        which = (await _body(request))["certificate"]
+        if not isinstance(which, str):
+            raise TypeError("certificate must be 'first' or 'second'")
+        self.sim.use_certificate(which, answering=request.protocol)
         return web.json_response(self.snapshot())
 
 

@@ -33,6 +33,11 @@ class Certificate:
     def server_context(self) -> ssl.SSLContext:
         """Return a server-side SSL context serving this certificate."""
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        self.load_into(context)
+        return context
+
+    def load_into(self, context: ssl.SSLContext) -> None:
+        """Serve this certificate from ``context``: every handshake from now on presents it."""
         # load_cert_chain only reads files; the folder is gone when this returns.
         with tempfile.TemporaryDirectory(prefix="gateway-sim-") as folder:
             cert_path = Path(folder, "cert.pem")
@@ -40,7 +45,6 @@ class Certificate:
             cert_path.write_bytes(self.cert_pem)
             key_path.write_bytes(self.key_pem)
             context.load_cert_chain(cert_path, key_path)
-        return context
 
 
 def generate_certificate(common_name: str = "teg") -> Certificate:

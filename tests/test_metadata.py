@@ -8,7 +8,7 @@ icons, the quality scale and the brand images to the same rules.
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 import importlib
 import importlib.util
 import json
@@ -90,6 +90,8 @@ DOCUMENTED_MANIFEST_KEYS = frozenset(
         "zeroconf",
         "bluetooth",
         "disabled",
+        "categories",
+        "connectivity",
     }
 )
 
@@ -228,6 +230,198 @@ def test_manifest_dhcp_hostnames_match_core_powerwall() -> None:
 
 def test_manifest_dhcp_follows_registered_devices() -> None:
     assert {"registered_devices": True} in MANIFEST.get("dhcp", [])
+
+
+# Home Assistant 2026.11's integration browser groups integrations by the
+# manifest's `categories` (the primary one first, then others) and filters them
+# by `connectivity` (how the devices or service are reached). The values are
+# Home Assistant's own vocabulary: each category is a top-level slug or
+# "slug.subcategory" from the 2026.11.0 release's
+# homeassistant/generated/integration_categories.json, each connectivity a key
+# of `integration_connectivity` in homeassistant/components/homeassistant/strings.json.
+INTEGRATION_CATEGORIES: dict[str, set[str]] = {
+    "ai_voice": {"ai_models", "image_recognition", "speech", "voice_assistants"},
+    "appliances_cleaning": {"cleaning", "cooking", "laundry"},
+    "blinds_curtains": set(),
+    "buttons_remotes": set(),
+    "climate": {
+        "air_purifiers_humidifiers",
+        "fans_ventilation",
+        "heat_pumps_air_conditioning",
+        "thermostats_heating",
+        "water_heaters",
+    },
+    "computers_network": {
+        "cloud_developer_tools",
+        "monitoring",
+        "nas_servers",
+        "printers",
+        "routers_network",
+    },
+    "diy_makers": {"boards_hardware", "web_data_connectors"},
+    "energy": {
+        "backup_power",
+        "energy_prices",
+        "ev_charging",
+        "meters_monitoring",
+        "solar_batteries",
+    },
+    "finance": set(),
+    "garden_plants": set(),
+    "health_wellbeing": set(),
+    "helpers": {"calculate_value", "store_value"},
+    "hubs_protocols": {"building_automation", "smart_home_hubs", "wireless_protocols"},
+    "lighting": {"bulbs_lamps", "led_strips_controllers", "lighting_systems"},
+    "local_services": set(),
+    "media_entertainment": {"gaming", "music_radio_services", "speakers_audio", "tv_streaming"},
+    "messaging_notifications": {"chat_apps", "email_sms_calls", "push_notifications"},
+    "news_social_media": set(),
+    "other_ecosystems": set(),
+    "pets": set(),
+    "plugs_switches": set(),
+    "presence_location": {"network_presence", "phones_companion_apps", "trackers"},
+    "productivity_information": {"calendars_todos", "documents_photos", "shopping_groceries"},
+    "security_safety": {
+        "alarm_systems",
+        "cameras",
+        "doorbells_intercoms",
+        "locks_access",
+        "smoke_co_alarms",
+    },
+    "sensors": {"air_quality", "door_window", "motion_presence", "temperature_humidity"},
+    "vehicles_transport": {"bikes_scooters", "cars_evs", "flights", "public_transport"},
+    "water": {"meters_leak_detection", "pools_spas", "water_treatment"},
+    "weather_alerts": {"air_quality_pollen", "forecasts", "public_warnings"},
+}
+INTEGRATION_CONNECTIVITY = frozenset(
+    {
+        "bluetooth",
+        "cloud",
+        "dali",
+        "dect",
+        "enocean",
+        "esphome",
+        "homekit",
+        "host",
+        "infrared",
+        "insteon",
+        "knx",
+        "lorawan",
+        "matter",
+        "modbus",
+        "mqtt",
+        "network",
+        "onewire",
+        "rf",
+        "serial",
+        "x10",
+        "zigbee",
+        "zwave",
+    }
+)
+
+
+def _is_category(value: object) -> bool:
+    if not isinstance(value, str):
+        return False
+    category, _, subcategory = value.partition(".")
+    if category not in INTEGRATION_CATEGORIES:
+        return False
+    return not subcategory or subcategory in INTEGRATION_CATEGORIES[category]
+
+
+def _list_problems(value: object, valid: Callable[[object], bool]) -> list[str]:
+    """What is wrong with a `categories` or `connectivity` value: a non-empty list of known, unique values."""
+    if not isinstance(value, list) or not value:
+        return [f"{value!r} is not a non-empty list"]
+    problems = [f"{item!r} is unknown" for item in value if not valid(item)]
+    if len(set(map(repr, value))) != len(value):
+        problems.append(f"{value!r} repeats a value")
+    return problems
+
+
+def _category_problems(value: object) -> list[str]:
+    return _list_problems(value, _is_category)
+
+
+def _connectivity_problems(value: object) -> list[str]:
+    return _list_problems(value, lambda item: item in INTEGRATION_CONNECTIVITY)
+
+
+def _installed_homeassistant() -> Path:
+    spec = importlib.util.find_spec("homeassistant")
+    assert spec is not None
+    assert spec.submodule_search_locations
+    return Path(spec.submodule_search_locations[0])
+
+
+def test_manifest_categories_are_home_assistant_categories_primary_first() -> None:
+    """Solar and batteries first, as core `powerwall` says; backup power (outages) second.
+
+    hassfest's manifest schema (home-assistant/core script/hassfest/manifest.py)
+    is the authority, but the copy readable here (commit 7d56dcb0) predates
+    2026.11 and knows neither key; these rules are what the 2026.11.0 release
+    itself ships: categories from homeassistant/generated/integration_categories.json,
+    read by loader.Integration.categories ("the primary category first").
+    """
+    assert _category_problems(MANIFEST.get("categories")) == []
+    assert MANIFEST["categories"][0] == "energy.solar_batteries"
+
+
+def test_manifest_connectivity_is_the_local_network() -> None:
+    """The gateway is reached over the local network (`network`, as core `powerwall` says).
+
+    The vocabulary is the 2026.11.0 release's `integration_connectivity`
+    (homeassistant/components/homeassistant/strings.json), read by
+    loader.Integration.connectivity; hassfest's stored schema predates it.
+    """
+    assert _connectivity_problems(MANIFEST.get("connectivity")) == []
+    assert MANIFEST["connectivity"] == ["network"]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "energy.solar_batteries",
+        [],
+        ["Energy"],
+        ["energy.solar"],
+        ["solar_batteries"],
+        ["energy.solar_batteries", "energy.solar_batteries"],
+        [["energy"]],
+    ],
+)
+def test_category_check_refuses(value: object) -> None:
+    assert _category_problems(value)
+
+
+@pytest.mark.parametrize("value", ["network", [], ["wifi"], ["network", "network"]])
+def test_connectivity_check_refuses(value: object) -> None:
+    assert _connectivity_problems(value)
+
+
+def test_manifest_categories_and_connectivity_match_an_installed_release_that_has_them() -> None:
+    """Under a release that ships the vocabulary (2026.11 and later), it knows our values too.
+
+    The pinned release (2026.10) ships neither: there the copies above are the check.
+    """
+    installed = _installed_homeassistant()
+    generated = installed / "generated" / "integration_categories.json"
+    if not generated.is_file():
+        pytest.skip("the installed Home Assistant predates integration categories")
+    known = {
+        entry["slug"]: {sub["slug"] for sub in entry["subcategories"]}
+        for entry in _load_json(generated)
+    }
+    for value in MANIFEST["categories"]:
+        category, _, subcategory = value.partition(".")
+        assert category in known, value
+        assert not subcategory or subcategory in known[category], value
+    strings = _load_json(installed / "components" / "homeassistant" / "strings.json")
+    assert set(MANIFEST["connectivity"]) <= set(strings["integration_connectivity"])
+    core = _load_json(installed / "components" / "powerwall" / "manifest.json")
+    assert MANIFEST["categories"][0] == core["categories"][0]
+    assert MANIFEST["connectivity"] == core["connectivity"]
 
 
 # -------------------------------------------------------------------- HACS

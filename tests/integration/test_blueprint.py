@@ -11,8 +11,10 @@ from unittest.mock import MagicMock
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant, ServiceCall
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
+from homeassistant.util.yaml import load_yaml_dict
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_mock_service
 
@@ -32,13 +34,103 @@ BLUEPRINT = (
 )
 
 
+def blueprint_inputs() -> dict[str, Any]:
+    """The blueprint's inputs, as the automation editor reads them."""
+    return dict(load_yaml_dict(str(BLUEPRINT))["blueprint"]["input"])
+
+
+def _offered_by(hass: HomeAssistant, selector: dict[str, Any]) -> list[str]:
+    """The entities an entity selector offers, filtered as the frontend's entity picker does.
+
+    The filter keys of the pinned release's EntitySelector (homeassistant/helpers/
+    selector.py): a filter matches an entity when every key it has does; any one
+    filter is enough. A key this does not know fails, rather than offering too much.
+    """
+    entities = er.async_get(hass)
+    devices = dr.async_get(hass)
+    filters = selector.get("filter", [])
+    legacy = {
+        key: selector[key] for key in ("integration", "domain", "device_class") if key in selector
+    }
+    filters = [*filters, legacy] if legacy else filters
+    assert set(selector) <= {"filter", "include_entities", "exclude_entities", *legacy}, selector
+
+    def listed(value: str | list[str]) -> list[str]:
+        return [value] if isinstance(value, str) else value
+
+    def matches(entry: er.RegistryEntry, entity_filter: dict[str, Any]) -> bool:
+        state = hass.states.get(entry.entity_id)
+        attributes = state.attributes if state is not None else {}
+        device = devices.async_get(entry.device_id) if entry.device_id else None
+        for key, value in entity_filter.items():
+            if key == "integration":
+                found: bool = entry.platform == value
+            elif key == "domain":
+                found = entry.domain in listed(value)
+            elif key == "device_class":
+                found = attributes.get("device_class") in listed(value)
+            elif key == "unit_of_measurement":
+                found = attributes.get("unit_of_measurement") in listed(value)
+            elif key == "device":
+                found = device is not None and all(
+                    getattr(device, name) == wanted
+                    for name, wanted in value.items()
+                    if name != "integration"
+                )
+                if found and "integration" in value:
+                    assert device is not None
+                    found = any(
+                        (config_entry := hass.config_entries.async_get_entry(entry_id)) is not None
+                        and config_entry.domain == value["integration"]
+                        for entry_id in device.config_entries
+                    )
+            else:
+                raise AssertionError(f"unknown entity filter key {key!r}")
+            if not found:
+                return False
+        return True
+
+    include = selector.get("include_entities")
+    exclude = selector.get("exclude_entities", [])
+    return sorted(
+        entry.entity_id
+        for entry in entities.entities.values()
+        if (not filters or any(matches(entry, f) for f in filters))
+        and (include is None or entry.entity_id in include)
+        and entry.entity_id not in exclude
+    )
+
+
+# The one entity each of the blueprint's entity pickers is for.
+PICKED = {
+    "grid_event": "event.backup_gateway_grid",
+    "off_grid_reason": "sensor.backup_gateway_off_grid_reason",
+}
+
+
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+async def test_blueprint_pickers_offer_only_the_entity_they_ask_for(
+    hass: HomeAssistant, sim_entry: MockConfigEntry
+) -> None:
+    """Every entity of the gateway registered, diagnostics too: each picker lists one."""
+    assert len(er.async_entries_for_config_entry(er.async_get(hass), sim_entry.entry_id)) > 20
+    pickers = {
+        name: spec["selector"]["entity"]
+        for name, spec in blueprint_inputs().items()
+        if "entity" in spec["selector"]
+    }
+    assert pickers
+    offered = {name: _offered_by(hass, selector) for name, selector in pickers.items()}
+    assert offered == {name: [PICKED[name]] for name in pickers}
+
+
 def copy_blueprint(target: Path) -> None:
     """Put the blueprint where Home Assistant looks for it."""
     target.mkdir(parents=True, exist_ok=True)
     shutil.copy(BLUEPRINT, target / BLUEPRINT.name)
 
 
-async def use_blueprint(hass: HomeAssistant) -> list[ServiceCall]:
+async def use_blueprint(hass: HomeAssistant, **inputs: Any) -> list[ServiceCall]:
     """An automation from the blueprint, sending its message to a test service."""
     target = Path(hass.config.path("blueprints", "automation", "powerwall_gateway"))
     await hass.async_add_executor_job(copy_blueprint, target)
@@ -52,13 +144,13 @@ async def use_blueprint(hass: HomeAssistant) -> list[ServiceCall]:
                     "path": f"powerwall_gateway/{BLUEPRINT.name}",
                     "input": {
                         "grid_event": "event.backup_gateway_grid",
-                        "off_grid_reason": "sensor.backup_gateway_off_grid_reason",
                         "actions": [
                             {
                                 "action": "test.notify",
                                 "data": {"message": "{{ message }}", "kind": "{{ kind }}"},
                             }
                         ],
+                        **inputs,
                     },
                 }
             }
@@ -115,6 +207,50 @@ async def test_blueprint_tells_when_the_powerwall_waits_for_the_user(
         "The Powerwall is off grid and waits for you to reconnect it from the Tesla app."
     )
     assert "grid_lost" in messages
+
+
+WAITING = GridStatusInfo.from_json(
+    {"grid_status": "SystemWaitForUser", "grid_services_active": False}
+)
+
+
+async def test_blueprint_finds_the_off_grid_reason_of_the_chosen_gateway_only(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    mock_client: MagicMock,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Another device's sensor that waits for the user tells nothing; the gateway's own does."""
+    calls = await use_blueprint(hass)
+    hass.states.async_set(
+        "sensor.other_site_off_grid_reason",
+        "on_grid",
+        {"device_class": "enum", "options": ["on_grid", "waiting_for_user"]},
+    )
+    hass.states.async_set(
+        "sensor.other_site_off_grid_reason",
+        "waiting_for_user",
+        {"device_class": "enum", "options": ["on_grid", "waiting_for_user"]},
+    )
+    await hass.async_block_till_done()
+    assert calls == []
+    mock_client.get_grid_status.return_value = WAITING
+    await poll(hass, freezer, seconds=10)
+    assert sorted(call.data["kind"] for call in calls) == ["grid_lost", "waiting_for_user"]
+
+
+async def test_blueprint_automation_made_with_the_old_reason_picker_still_runs(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    mock_client: MagicMock,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """An automation saved when the blueprint had an Off-grid reason input keeps working."""
+    calls = await use_blueprint(hass, off_grid_reason="sensor.backup_gateway_off_grid_reason")
+    assert [state.state for state in hass.states.async_all("automation")] == ["on"]
+    mock_client.get_grid_status.return_value = WAITING
+    await poll(hass, freezer, seconds=10)
+    assert sorted(call.data["kind"] for call in calls) == ["grid_lost", "waiting_for_user"]
 
 
 def islanded() -> GridStatusInfo:

@@ -192,6 +192,39 @@ async def test_certificate_change_sends_nothing_and_asks_the_user(
     assert issue_registry.async_get_issue(DOMAIN, issue_id(entry)) is None
 
 
+async def test_the_simulators_certificate_change_scenario(
+    hass: HomeAssistant,
+    gateway_simulator_factory: SimulatorFactory,
+    freezer: FrozenDateTimeFactory,
+    issue_registry: ir.IssueRegistry,
+    repairs: None,
+) -> None:
+    """`control certificate second`, then `certificate first`: the change and the way back.
+
+    The simulator keeps running (the integration's pooled connection included):
+    the other certificate still reaches nothing, and the first one back recovers.
+    """
+    gateway = await gateway_simulator_factory()
+    entry = await add_by_hand(hass, gateway.host, gateway.password)
+    first = gateway.fingerprint
+    gateway.use_certificate("second")
+    gateway.clear_requests()
+    for _ in range(2):
+        await poll(hass, freezer)
+    assert gateway.requests == []
+    assert state_of(hass, GRID_STATUS).state == STATE_UNAVAILABLE
+    issue = issue_registry.async_get_issue(DOMAIN, issue_id(entry))
+    assert issue is not None
+    assert issue.translation_placeholders is not None
+    assert issue.translation_placeholders["expected"] == readable(first)
+    assert issue.translation_placeholders["actual"] == readable(gateway.fingerprint)
+
+    gateway.use_certificate("first")
+    await poll(hass, freezer)
+    assert state_of(hass, GRID_STATUS).state == "system_grid_connected"
+    assert issue_registry.async_get_issue(DOMAIN, issue_id(entry)) is None
+
+
 async def test_trusted_gateway_back_clears_the_certificate_issue(
     hass: HomeAssistant,
     gateway_simulator_factory: SimulatorFactory,

@@ -47,6 +47,7 @@ async def test_help_documents_every_option_and_scenario() -> None:
         "--host", "--port", "--password", "--batteries", "--scenario", "--powerwalls",
         "--status", "--retry-after", "--no-rate-limit", "--session-ttl", "--cert", "--key",
         "--list-scenarios", "--param", "--slow-delay", "--diagnostics", "--token-file",
+        "--second-cert", "--second-key",
     ):  # fmt: skip
         assert option in out
     for name in SCENARIOS:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 from pathlib import Path
 import stat
@@ -54,3 +55,66 @@ def test_reset_keeps_the_password(
     assert develop.saved_password(tmp_path / ".develop-password") == "kept"
     assert not (tmp_path / ".storage" / "auth").exists()
     assert (tmp_path / ".storage" / "http").is_file()
+
+
+def test_simulator_certificates_are_made_once_and_kept_private(
+    develop: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first and the second certificate (the certificate-change scenario's) stay the same."""
+    for name in ("SIM_CERT", "SIM_KEY", "SIM_SECOND_CERT", "SIM_SECOND_KEY"):
+        monkeypatch.setattr(develop, name, tmp_path / name.lower())
+    options = develop.simulator_certificate()
+    assert options[::2] == ["--cert", "--key", "--second-cert", "--second-key"]
+    files = [Path(path) for path in options[1::2]]
+    contents = [path.read_bytes() for path in files]
+    assert contents[0] != contents[2]
+    assert stat.S_IMODE(files[1].stat().st_mode) == stat.S_IMODE(files[3].stat().st_mode) == 0o600
+    assert develop.simulator_certificate() == options
+    assert [path.read_bytes() for path in files] == contents
+
+
+POLL_DEBUG = (
+    "2026-12-05 19:30:10.123 DEBUG (MainThread) [custom_components.powerwall_gateway.coordinator] "
+    "Finished fetching Backup Gateway data in 0.012 seconds (success: True)\n"
+)
+POLL_INFO = "2026-12-05 19:30:10.130 INFO (MainThread) [homeassistant.setup] Setting up repairs\n"
+WARNING = (
+    "2026-12-05 19:30:20.000 WARNING (MainThread) [custom_components.powerwall_gateway] "
+    "The gateway is busy\n"
+)
+ERROR_WITH_TRACEBACK = [
+    "2026-12-05 19:30:30.000 ERROR (MainThread) [homeassistant.core] Error doing job\n",
+    "Traceback (most recent call last):\n",
+    "TypeError: boom\n",
+]
+COLOURED_DEBUG = "\x1b[36m" + POLL_DEBUG.rstrip("\n") + "\x1b[0m\n"
+
+
+async def test_terminal_is_quiet_after_the_banner_but_for_warnings_and_errors(
+    develop: ModuleType, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before the banner everything shows; after it the polls' DEBUG and INFO lines do not."""
+    stream = asyncio.StreamReader()
+    console = develop.ConsoleFilter()
+    stream.feed_data((POLL_DEBUG + POLL_INFO).encode())
+    relay = asyncio.create_task(develop.relay_console(stream, console))
+    await asyncio.sleep(0)
+    assert capsys.readouterr().out == POLL_DEBUG + POLL_INFO
+
+    console.quiet = True  # the banner is printed
+    stream.feed_data(
+        "".join(
+            [
+                POLL_DEBUG,
+                COLOURED_DEBUG,
+                POLL_INFO,
+                "  a continuation of INFO\n",
+                WARNING,
+                *ERROR_WITH_TRACEBACK,
+                POLL_DEBUG * 2,
+            ]
+        ).encode()
+    )
+    stream.feed_eof()
+    await asyncio.wait_for(relay, 5)
+    assert capsys.readouterr().out == WARNING + "".join(ERROR_WITH_TRACEBACK)
