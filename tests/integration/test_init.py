@@ -28,6 +28,19 @@ async def test_setup_and_unload(
     assert sim_entry.state is ConfigEntryState.NOT_LOADED
 
 
+async def test_entry_of_a_newer_release_is_left_alone(
+    hass: HomeAssistant, simulator: GatewaySimulator
+) -> None:
+    """An entry a newer release wrote (version 2) is not set up, and not rewritten."""
+    entry = simulator_entry(simulator)
+    entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(entry, version=2)
+    assert not await hass.config_entries.async_setup(entry.entry_id)
+    assert entry.state is ConfigEntryState.MIGRATION_ERROR
+    assert entry.version == 2
+    assert simulator.requests == []
+
+
 async def test_session_survives_restart(
     hass: HomeAssistant, sim_entry: MockConfigEntry, simulator: GatewaySimulator
 ) -> None:
