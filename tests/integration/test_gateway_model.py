@@ -25,9 +25,14 @@ from custom_components.powerwall_gateway.const import DOMAIN
 from simulator import GatewaySimulator
 
 from .conftest import poll, read_everything, simulator_entry, state_of
+from .test_blueprint import use_blueprint
 
 GRID_CONNECTED = "binary_sensor.backup_gateway_grid_connected"
 UPDATING = "binary_sensor.backup_gateway_updating"
+GRID_EVENT = "event.backup_gateway_grid"
+GRID = "/api/system_status/grid_status"
+STATUS = "/api/powerwalls/status"
+POWERWALLS = "/api/powerwalls"
 GRID_STATE = "sensor.powerwall_2_tg123456789v61_grid_compliance"
 BUSY = "current config mode is busy"
 
@@ -186,3 +191,61 @@ async def test_every_off_grid_state_reads_off_grid(
     simulator.set_scenario("normal")
     await poll(hass, freezer, 10)
     assert state_of(hass, GRID_CONNECTED).state == STATE_ON
+
+
+async def test_held_read_after_a_failed_one_fires_no_second_grid_lost(
+    hass: HomeAssistant,
+    simulator: GatewaySimulator,
+    sim_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Off grid, a lost connection, then a busy answer: one grid_lost, one notification.
+
+    The busy answer keeps the last values; the event of the read that saw the
+    grid go belongs to that read alone.
+    """
+    calls = await use_blueprint(hass)
+    fired: list[str] = []
+    hass.bus.async_listen(
+        "state_changed",
+        lambda event: (
+            fired.append(event.data["new_state"].attributes.get("event_type"))
+            if event.data["entity_id"] == GRID_EVENT and event.data["new_state"].state[0].isdigit()
+            else None
+        ),
+    )
+    simulator.set_scenario("microgrid_faulted")
+    await poll(hass, freezer, 10)
+    assert state_of(hass, GRID_CONNECTED).state == STATE_OFF
+    for scenario in ("connection_reset", "busy", "busy", "microgrid_faulted"):
+        simulator.set_scenario(scenario)
+        await poll(hass, freezer, 10)
+    assert state_of(hass, GRID_CONNECTED).state == STATE_OFF
+    assert fired == ["grid_lost"]
+    assert [call.data["kind"] for call in calls] == ["grid_lost"]
+
+
+async def test_a_flapping_grid_cannot_multiply_the_requests(
+    hass: HomeAssistant,
+    simulator: GatewaySimulator,
+    sim_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A grid status that flips every 7 s for 10 minutes: ≤ 700 requests/h, ≤ 120/h per detail.
+
+    Counted on the simulator's request log, over HTTPS. The flags and the
+    battery list are read again after a change, never sooner than 30 s after
+    their last read.
+    """
+    simulator.clear_requests()
+    changes = 0
+    for second in range(1, 601):
+        if second % 7 == 0:
+            changes += 1
+            simulator.set_scenario("microgrid_faulted" if changes % 2 else "normal")
+        await poll(hass, freezer, 1)
+    per_hour = {path: simulator.count(path) * 6 for path in (GRID, STATUS, POWERWALLS)}
+    assert sum(per_hour.values()) <= 700, per_hour
+    assert per_hour[STATUS] <= 120, per_hour
+    assert per_hour[POWERWALLS] <= 120, per_hour
+    assert per_hour[GRID] >= 350, per_hour  # every 10 s all the same
