@@ -39,9 +39,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: PowerwallGatewayConfigEn
 
 
 async def async_migrate_entry(hass: HomeAssistant, entry: PowerwallGatewayConfigEntry) -> bool:
-    """Bring an entry of an earlier release up to date, in place."""
-    if entry.version > 1:
-        return False  # written by a newer release: nothing here can read it
+    """Bring an entry of an earlier release up to date, in place.
+
+    Home Assistant itself refuses an entry of a newer major version; a newer
+    minor version is compatible and left as it is.
+    """
     if entry.minor_version < 2:
         async_migrate_battery_identities(hass, entry)
         hass.config_entries.async_update_entry(entry, minor_version=2)

@@ -1,4 +1,4 @@
-"""Binary sensors: the gateway's status flags, grid connection, battery states and alerts."""
+"""Binary sensors: the live grid connection, the gateway's flags, battery states and alerts."""
 
 from __future__ import annotations
 
@@ -19,9 +19,10 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api import Battery, Diagnostic
 from .coordinator import GatewaySnapshot, PowerwallCoordinator, PowerwallGatewayConfigEntry
+from .devices import DiagnosticOwner
 from .entity import PowerwallEntity, PowerwallEntityDescription, add_entities_as_they_appear
 
-# Read-only entities fed by coordinators: no limit needed.
+# Read-only entities fed by a coordinator: no limit needed.
 PARALLEL_UPDATES = 0
 
 RUNNING = BinarySensorDeviceClass.RUNNING
@@ -38,30 +39,48 @@ class PowerwallBinarySensorEntityDescription[SubjectT](
     value_fn: Callable[[SubjectT], bool | None]
 
 
-def _alert(diagnostic: Diagnostic | None) -> bool | None:
-    return diagnostic.alert if diagnostic is not None else None
-
-
 def _has_grid(data: GatewaySnapshot) -> bool:
     return data.grid is not None
-
-
-def _has_sync(data: GatewaySnapshot) -> bool:
-    return data.sync is not None
 
 
 def _has_flags(data: GatewaySnapshot) -> bool:
     return data.flags is not None
 
 
-def _flag(name: str) -> Callable[[GatewaySnapshot], bool | None]:
-    """The value of the gateway flag ``name``."""
+def _flag(name: str, data: GatewaySnapshot) -> bool | None:
+    flag: bool | None = getattr(data.flags, name)
+    return flag
 
-    def value(data: GatewaySnapshot) -> bool | None:
-        flag: bool | None = getattr(data.flags, name)
-        return flag
 
-    return value
+def _alerts(
+    prefix: str, owner_fn: Callable[[Any], DiagnosticOwner | None]
+) -> Iterator[PowerwallBinarySensorEntityDescription[Any]]:
+    """The alert flag of each diagnostic run of an owner (a battery, the synchronizer).
+
+    ``owner_fn`` finds the owner in the entity's subject. A run the firmware
+    stops reporting leaves its alert unknown.
+    """
+    for run in ("commissioning_diagnostic", "update_diagnostic"):
+        yield PowerwallBinarySensorEntityDescription(
+            key=f"{prefix}{run}_alert",
+            translation_key=f"{prefix}{run}_alert",
+            device_class=PROBLEM,
+            entity_category=DIAGNOSTIC,
+            exists_fn=partial(_has_run, owner_fn, run),
+            available_fn=lambda subject: owner_fn(subject) is not None,
+            value_fn=partial(_alert, owner_fn, run),
+        )
+
+
+def _has_run(owner_fn: Callable[[Any], DiagnosticOwner | None], run: str, subject: Any) -> bool:
+    return getattr(owner_fn(subject), run, None) is not None
+
+
+def _alert(
+    owner_fn: Callable[[Any], DiagnosticOwner | None], run: str, subject: Any
+) -> bool | None:
+    diagnostic: Diagnostic | None = getattr(owner_fn(subject), run, None)
+    return diagnostic.alert if diagnostic is not None else None
 
 
 # The live grid connection, for outage automations: on = connected to the grid.
@@ -74,70 +93,27 @@ GRID_CONNECTED = PowerwallBinarySensorEntityDescription[GatewaySnapshot](
     value_fn=lambda data: data.grid.connected if data.grid else None,
 )
 
-FLAG_BINARY_SENSORS: tuple[PowerwallBinarySensorEntityDescription[GatewaySnapshot], ...] = (
-    PowerwallBinarySensorEntityDescription(
-        key="updating",
-        translation_key="updating",
-        device_class=RUNNING,
+# The gateway's flags: (key, device class, entity category).
+FLAG_BINARY_SENSORS = tuple(
+    PowerwallBinarySensorEntityDescription[GatewaySnapshot](
+        key=key,
+        translation_key=key,
+        device_class=device_class,
+        entity_category=category,
         exists_fn=_has_flags,
         available_fn=_has_flags,
-        value_fn=_flag("updating"),
-    ),
-    PowerwallBinarySensorEntityDescription(
-        key="enumerating",
-        translation_key="enumerating",
-        device_class=RUNNING,
-        exists_fn=_has_flags,
-        available_fn=_has_flags,
-        value_fn=_flag("enumerating"),
-    ),
-    PowerwallBinarySensorEntityDescription(
-        key="checking_if_offgrid",
-        translation_key="checking_if_offgrid",
-        device_class=RUNNING,
-        exists_fn=_has_flags,
-        available_fn=_has_flags,
-        value_fn=_flag("checking_if_offgrid"),
-    ),
-    PowerwallBinarySensorEntityDescription(
-        key="running_phase_detection",
-        translation_key="running_phase_detection",
-        device_class=RUNNING,
-        exists_fn=_has_flags,
-        available_fn=_has_flags,
-        value_fn=_flag("running_phase_detection"),
-    ),
-    PowerwallBinarySensorEntityDescription(
-        key="grid_qualifying",
-        translation_key="grid_qualifying",
-        device_class=RUNNING,
-        exists_fn=_has_flags,
-        available_fn=_has_flags,
-        value_fn=_flag("grid_qualifying"),
-    ),
-    PowerwallBinarySensorEntityDescription(
-        key="grid_code_validating",
-        translation_key="grid_code_validating",
-        device_class=RUNNING,
-        exists_fn=_has_flags,
-        available_fn=_has_flags,
-        value_fn=_flag("grid_code_validating"),
-    ),
-    PowerwallBinarySensorEntityDescription(
-        key="bubble_shedding",
-        translation_key="bubble_shedding",
-        exists_fn=_has_flags,
-        available_fn=_has_flags,
-        value_fn=_flag("bubble_shedding"),
-    ),
-    PowerwallBinarySensorEntityDescription(
-        key="phase_detection_not_available",
-        translation_key="phase_detection_not_available",
-        entity_category=DIAGNOSTIC,
-        exists_fn=_has_flags,
-        available_fn=_has_flags,
-        value_fn=_flag("phase_detection_not_available"),
-    ),
+        value_fn=partial(_flag, key),
+    )
+    for key, device_class, category in (
+        ("updating", RUNNING, None),
+        ("enumerating", RUNNING, None),
+        ("checking_if_offgrid", RUNNING, None),
+        ("running_phase_detection", RUNNING, None),
+        ("grid_qualifying", RUNNING, None),
+        ("grid_code_validating", RUNNING, None),
+        ("bubble_shedding", None, None),
+        ("phase_detection_not_available", None, DIAGNOSTIC),
+    )
 )
 
 SYNC_BINARY_SENSORS: tuple[PowerwallBinarySensorEntityDescription[GatewaySnapshot], ...] = (
@@ -145,30 +121,11 @@ SYNC_BINARY_SENSORS: tuple[PowerwallBinarySensorEntityDescription[GatewaySnapsho
         key="sync_updating",
         translation_key="sync_updating",
         device_class=RUNNING,
-        exists_fn=_has_sync,
-        available_fn=_has_sync,
+        exists_fn=lambda data: data.sync is not None,
+        available_fn=lambda data: data.sync is not None,
         value_fn=lambda data: data.sync.updating if data.sync is not None else None,
     ),
-    PowerwallBinarySensorEntityDescription(
-        key="sync_commissioning_diagnostic_alert",
-        translation_key="sync_commissioning_diagnostic_alert",
-        device_class=PROBLEM,
-        entity_category=DIAGNOSTIC,
-        value_fn=lambda data: _alert(data.sync.commissioning_diagnostic) if data.sync else None,
-        exists_fn=lambda data: (
-            data.sync is not None and data.sync.commissioning_diagnostic is not None
-        ),
-        available_fn=_has_sync,
-    ),
-    PowerwallBinarySensorEntityDescription(
-        key="sync_update_diagnostic_alert",
-        translation_key="sync_update_diagnostic_alert",
-        device_class=PROBLEM,
-        entity_category=DIAGNOSTIC,
-        value_fn=lambda data: _alert(data.sync.update_diagnostic) if data.sync else None,
-        exists_fn=lambda data: data.sync is not None and data.sync.update_diagnostic is not None,
-        available_fn=_has_sync,
-    ),
+    *_alerts("sync_", lambda data: data.sync),
 )
 
 BATTERY_BINARY_SENSORS: tuple[PowerwallBinarySensorEntityDescription[Battery], ...] = (
@@ -190,22 +147,7 @@ BATTERY_BINARY_SENSORS: tuple[PowerwallBinarySensorEntityDescription[Battery], .
         entity_category=DIAGNOSTIC,
         value_fn=lambda battery: battery.in_config,
     ),
-    PowerwallBinarySensorEntityDescription(
-        key="commissioning_diagnostic_alert",
-        translation_key="commissioning_diagnostic_alert",
-        device_class=PROBLEM,
-        entity_category=DIAGNOSTIC,
-        value_fn=lambda battery: _alert(battery.commissioning_diagnostic),
-        exists_fn=lambda battery: battery.commissioning_diagnostic is not None,
-    ),
-    PowerwallBinarySensorEntityDescription(
-        key="update_diagnostic_alert",
-        translation_key="update_diagnostic_alert",
-        device_class=PROBLEM,
-        entity_category=DIAGNOSTIC,
-        value_fn=lambda battery: _alert(battery.update_diagnostic),
-        exists_fn=lambda battery: battery.update_diagnostic is not None,
-    ),
+    *_alerts("", lambda battery: battery),
 )
 
 

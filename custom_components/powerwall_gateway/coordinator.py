@@ -25,10 +25,7 @@ from homeassistant.util import dt as dt_util
 
 from .api import (
     Battery,
-    BatteryType,
-    CheckStatus,
     GatewayInfo,
-    GridState,
     GridStatus,
     GridStatusInfo,
     PowerwallAuthenticationError,
@@ -156,7 +153,7 @@ class PowerwallCoordinator(DataUpdateCoordinator[GatewaySnapshot]):
         )
         self.grid_reads = DetailReads(grid_interval, grid_interval, grid_interval)
         self.battery_list = BatteryListPresence(served=self._batteries_registered())
-        self.unknown_values = UnknownValues()
+        self.unknown_values = UnknownValues(client.host)
         self.rate_limits = RateLimitIssue(hass, entry.entry_id, client.host)
         self.restricted_issue = RestrictedApiIssue(hass, entry.entry_id, client.host)
         entry.async_on_unload(self.rate_limits.remove)
@@ -174,7 +171,6 @@ class PowerwallCoordinator(DataUpdateCoordinator[GatewaySnapshot]):
         self._firmware_changed = False
         # Batteries missing from the last list that the one before had: shown once more.
         self._missing_once: set[str] = set()
-        self._logged_bounds: set[str] = set()
 
     def _batteries_registered(self) -> bool:
         """Whether the entry has battery devices: the list was served in an earlier run."""
@@ -319,7 +315,7 @@ class PowerwallCoordinator(DataUpdateCoordinator[GatewaySnapshot]):
         # While something goes on, the read that finds it over shows its result.
         busy = powerwalls.status.active or (flags is not None and flags.active)
         reads.succeeded(now, fast=busy or (grid is not None and grid.connected is False))
-        self._log_news(powerwalls)
+        self.unknown_values.check_battery_list(powerwalls)
         return powerwalls
 
     def _batteries(
@@ -441,41 +437,3 @@ class PowerwallCoordinator(DataUpdateCoordinator[GatewaySnapshot]):
         if device := registry.async_get_device(identifiers={(DOMAIN, self.gateway_id)}):
             registry.async_update_device(device.id, sw_version=self.info.firmware_version)
         return True
-
-    def _log_news(self, powerwalls: Powerwalls) -> None:
-        """Log once what the list holds that cannot be shown as it is."""
-        host = self.client.host
-        if powerwalls.truncated and "truncated" not in self._logged_bounds:
-            self._logged_bounds.add("truncated")
-            LOGGER.warning(
-                "The gateway at %s lists more than this integration keeps (%d batteries,"
-                " %d checks, %d states left out); the rest is shown",
-                host,
-                powerwalls.dropped_powerwalls,
-                powerwalls.dropped_checks,
-                powerwalls.dropped_states,
-            )
-        if powerwalls.skipped_powerwalls and "skipped" not in self._logged_bounds:
-            self._logged_bounds.add("skipped")
-            LOGGER.warning(
-                "The gateway at %s lists %d battery entries without a usable serial number,"
-                " or with one listed twice; they are left out",
-                host,
-                powerwalls.skipped_powerwalls,
-            )
-        batteries = powerwalls.powerwalls
-        unknown = self.unknown_values
-        unknown.check("grid_state", (b.grid_state for b in batteries), GridState)
-        unknown.check("battery type", (b.type for b in batteries), BatteryType)
-        owners: list[Battery | Sync] = [*batteries, *filter(None, [powerwalls.sync])]
-        unknown.check(
-            "check status",
-            (
-                check.status
-                for owner in owners
-                for diagnostic in (owner.commissioning_diagnostic, owner.update_diagnostic)
-                if diagnostic is not None
-                for check in diagnostic.checks
-            ),
-            CheckStatus,
-        )

@@ -115,7 +115,7 @@ def test_a_list_served_before_is_restricted_only_after_404s_over_15_minutes() ->
 
 def test_unknown_values_are_logged_once_and_boundedly(caplog: pytest.LogCaptureFixture) -> None:
     """Each unknown value once; a gateway inventing new ones every read cannot grow the memory."""
-    unknown = UnknownValues()
+    unknown = UnknownValues("192.168.1.50")
     with caplog.at_level(logging.WARNING):
         for _ in range(2):
             unknown.check(

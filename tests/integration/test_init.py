@@ -28,17 +28,27 @@ async def test_setup_and_unload(
     assert sim_entry.state is ConfigEntryState.NOT_LOADED
 
 
+@pytest.mark.parametrize(
+    ("version", "minor_version", "state"),
+    [(2, 1, ConfigEntryState.MIGRATION_ERROR), (1, 3, ConfigEntryState.LOADED)],
+)
 async def test_entry_of_a_newer_release_is_left_alone(
-    hass: HomeAssistant, simulator: GatewaySimulator
+    hass: HomeAssistant,
+    simulator: GatewaySimulator,
+    version: int,
+    minor_version: int,
+    state: ConfigEntryState,
 ) -> None:
-    """An entry a newer release wrote (version 2) is not set up, and not rewritten."""
+    """A newer major version is not set up; a newer minor one loads. Neither is rewritten."""
     entry = simulator_entry(simulator)
     entry.add_to_hass(hass)
-    hass.config_entries.async_update_entry(entry, version=2)
-    assert not await hass.config_entries.async_setup(entry.entry_id)
-    assert entry.state is ConfigEntryState.MIGRATION_ERROR
-    assert entry.version == 2
-    assert simulator.requests == []
+    hass.config_entries.async_update_entry(entry, version=version, minor_version=minor_version)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is state
+    assert (entry.version, entry.minor_version) == (version, minor_version)
+    if state is ConfigEntryState.LOADED:
+        await hass.config_entries.async_unload(entry.entry_id)
 
 
 async def test_session_survives_restart(

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from http import HTTPStatus
+from itertools import chain
 import logging
 
 from .exceptions import (
@@ -22,7 +23,18 @@ from .exceptions import (
     PowerwallRateLimitError,
     PowerwallUnsupportedError,
 )
-from .models import Battery, GridConnection, GridState, GridStatus, GridStatusInfo, PowerwallStatus
+from .models import (
+    Battery,
+    BatteryType,
+    CheckStatus,
+    GridConnection,
+    GridState,
+    GridStatus,
+    GridStatusInfo,
+    Powerwalls,
+    PowerwallStatus,
+    Sync,
+)
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -155,10 +167,15 @@ class BatteryListPresence:
 
 
 class UnknownValues:
-    """Log each enum value this integration does not know, once (and at most so many)."""
+    """Log once what an answer holds that cannot be shown as it is (at most so many values).
 
-    def __init__(self) -> None:
-        """Start with nothing logged."""
+    Each enum value this integration does not know, and a battery list cut to
+    the parse bounds or with unusable entries.
+    """
+
+    def __init__(self, host: str) -> None:
+        """Start with nothing logged about the gateway at ``host``."""
+        self._host = host
         self._logged: set[tuple[str, str]] = set()
 
     def check(self, field_name: str, values: Iterable[str | None], known: type[StrEnum]) -> None:
@@ -175,6 +192,66 @@ class UnknownValues:
                 field_name,
                 value,
             )
+
+    def check_battery_list(self, powerwalls: Powerwalls) -> None:
+        """Log the unknown values of a battery list, and once that it was cut or garbled."""
+        if powerwalls.truncated and self._first("truncated"):
+            _LOGGER.warning(
+                "The gateway at %s lists more than this integration keeps (%d batteries,"
+                " %d checks, %d states left out); the rest is shown",
+                self._host,
+                powerwalls.dropped_powerwalls,
+                powerwalls.dropped_checks,
+                powerwalls.dropped_states,
+            )
+        if powerwalls.skipped_powerwalls and self._first("skipped"):
+            _LOGGER.warning(
+                "The gateway at %s lists %d battery entries without a usable serial number,"
+                " or with one listed twice; they are left out",
+                self._host,
+                powerwalls.skipped_powerwalls,
+            )
+        batteries = powerwalls.powerwalls
+        self.check("grid_state", (b.grid_state for b in batteries), GridState)
+        self.check("battery type", (b.type for b in batteries), BatteryType)
+        owners: list[Battery | Sync] = [*batteries, *filter(None, [powerwalls.sync])]
+        runs = chain.from_iterable(
+            (o.commissioning_diagnostic, o.update_diagnostic) for o in owners
+        )
+        self.check(
+            "check status", (c.status for run in runs if run for c in run.checks), CheckStatus
+        )
+
+    def _first(self, news: str) -> bool:
+        """Whether ``news`` is told for the first time."""
+        first = ("", news) not in self._logged
+        self._logged.add(("", news))
+        return first
+
+
+class GatewayMessage(StrEnum):
+    """What a text flag of the gateway means; its own words are shown beside it.
+
+    A short state keeps the entity's name readable on the device page, and the
+    gateway's usual words on a running site do not read as a fault.
+    """
+
+    NONE = "none"
+    NORMAL = "normal"
+    ERROR = "error"
+
+
+# What the gateway says in its text flags on a healthy, running site.
+NORMAL_PHASE_DETECTION_MESSAGE = "no phase information"
+NORMAL_ON_GRID_CHECK_MESSAGE = "sitemanager process is running"
+
+
+def gateway_message(text: str | None, normal: str) -> GatewayMessage:
+    """The state of a text flag: ``normal`` when it holds the healthy words (any case, spacing)."""
+    words = " ".join((text or "").split()).casefold()
+    if not words:
+        return GatewayMessage.NONE
+    return GatewayMessage.NORMAL if normal in words else GatewayMessage.ERROR
 
 
 class OffGridReason(StrEnum):
