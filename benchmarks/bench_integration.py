@@ -226,7 +226,7 @@ sets the integration up in Home Assistant's test harness
 (`pytest-homeassistant-custom-component`, one process per battery count)
 against the gateway simulator over real HTTPS on loopback. The clock is frozen
 and moved on in steps of the grid interval; Home Assistant's own timers fire
-the polls, so the schedule measured is the coordinators' own. The simulator's
+the polls, so the schedule measured is the coordinator's own. The simulator's
 clock is moved on with it. asyncio's debug mode, which the harness turns on,
 is off, as in production.
 
@@ -250,8 +250,8 @@ is off, as in production.
   hour. "One changed value": every battery's grid state changes
   (`Grid_Compliant` to `Grid_Uncompliant`); the writes until the next battery
   read are counted, and compared with exactly the grid compliance entities.
-- **CPU per poll**: the battery coordinator's refresh with the network send
-  replaced by the gateway's bytes (thread CPU time, {results[0]["cpu"]["repeats"]}
+- **CPU per poll**: a poll that reads the grid status and the battery list,
+  with the network send replaced by the gateway's bytes (thread CPU time, {results[0]["cpu"]["repeats"]}
   refreshes each): decoding, parsing, comparing with the last data, and, when
   a value changed, the entity updates and state writes. Divided by
   `json.loads` of the same bytes, timed in the same process.
