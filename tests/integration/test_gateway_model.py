@@ -23,6 +23,7 @@ from custom_components.powerwall_gateway.api import (
 )
 from custom_components.powerwall_gateway.const import DOMAIN
 from simulator import GatewaySimulator
+from simulator.payloads import FIRMWARE_VERSION
 
 from .conftest import poll, read_everything, simulator_entry, state_of
 from .test_blueprint import use_blueprint
@@ -249,3 +250,55 @@ async def test_a_flapping_grid_cannot_multiply_the_requests(
     assert per_hour[STATUS] <= 120, per_hour
     assert per_hour[POWERWALLS] <= 120, per_hour
     assert per_hour[GRID] >= 350, per_hour  # every 10 s all the same
+
+
+async def test_a_404_right_after_a_restart_holds_the_batteries(
+    hass: HomeAssistant,
+    simulator: GatewaySimulator,
+    sim_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """The first /api/powerwalls after a reload answers 404: held like a busy gateway.
+
+    Its batteries are registered, so the list was served before: no repair
+    issue, and the list is asked again 30 s later, not in 3 hours.
+    """
+    grid_state = f"sensor.powerwall_2_{simulator.serials[0].lower()}_grid_compliance"
+    simulator.set_scenario("restricted", version=FIRMWARE_VERSION)
+    assert await hass.config_entries.async_reload(sim_entry.entry_id)
+    await hass.async_block_till_done()
+    assert sim_entry.state is ConfigEntryState.LOADED
+    assert not [issue for (domain, issue) in issue_registry.issues if domain == DOMAIN]
+    simulator.set_scenario("normal")
+    await poll(hass, freezer, 30)
+    assert state_of(hass, grid_state).state == "grid_compliant"
+    assert not [issue for (domain, issue) in issue_registry.issues if domain == DOMAIN]
+
+
+async def test_a_battery_missing_from_one_read_is_never_unavailable(
+    hass: HomeAssistant,
+    simulator: GatewaySimulator,
+    sim_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """One flaky list without a battery: its last values stay, the list is read again in 30 s."""
+    serial = simulator.serials[1]
+    grid_state = f"sensor.powerwall_2_{serial.lower()}_grid_compliance"
+    states: list[str] = []
+    hass.bus.async_listen(
+        "state_changed",
+        lambda event: (
+            states.append(event.data["new_state"].state)
+            if event.data["entity_id"] == grid_state
+            else None
+        ),
+    )
+    simulator.remove_battery(serial)
+    await poll(hass, freezer, 300)  # the list is due, and lacks the battery
+    reads = simulator.count(POWERWALLS)
+    simulator.set_scenario("normal", batteries=2)
+    await poll(hass, freezer, 30)
+    assert simulator.count(POWERWALLS) == reads + 1
+    assert state_of(hass, grid_state).state == "grid_compliant"
+    assert STATE_UNAVAILABLE not in states
