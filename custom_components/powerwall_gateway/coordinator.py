@@ -221,7 +221,9 @@ class PowerwallCoordinator(DataUpdateCoordinator[GatewaySnapshot]):
             batteries = listed_before or {}
         if self._flags_locked(now):
             # The flags as the battery list carries them, as fresh as it is.
-            flags = powerwalls.status if powerwalls is not None else None
+            held, flags = flags, powerwalls.status if powerwalls is not None else None
+            if flags is not held:
+                await self._follow_activity(held, flags)
         return GatewaySnapshot(
             grid=grid,
             flags=flags,
@@ -271,14 +273,19 @@ class PowerwallCoordinator(DataUpdateCoordinator[GatewaySnapshot]):
         self._flags_locked_until = None
         self.flag_reads.succeeded(now)
         self._answered("flags")
-        if held is not None and not held.active and flags.active:
-            # An activity started: the batteries show its progress, and its result.
-            self._hurry_batteries()
-        if held is not None and held.updating and not flags.updating:
+        await self._follow_activity(held, flags)
+        return flags
+
+    async def _follow_activity(
+        self, before: PowerwallStatus | None, flags: PowerwallStatus | None
+    ) -> None:
+        """An activity started: read the batteries soon; a firmware update ended: its version."""
+        if before is not None and flags is not None and not before.active and flags.active:
+            self._hurry_batteries()  # they show its progress, and its result
+        if before is not None and before.updating and not (flags and flags.updating):
             self._firmware_changed = True
         if self._firmware_changed:
             self._firmware_changed = not await self._read_firmware_version()
-        return flags
 
     async def _read_battery_list(
         self,

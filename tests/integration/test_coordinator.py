@@ -474,6 +474,33 @@ async def test_firmware_version_read_again_until_the_gateway_answers(
     assert mock_client.get_gateway_info.call_count == calls
 
 
+async def test_firmware_version_read_after_an_update_seen_in_the_battery_list(
+    hass: HomeAssistant,
+    mock_client: MagicMock,
+    init_integration: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    """Flags locked (409): the update's end, seen in the battery list, brings the new version."""
+    mock_client.get_status.side_effect = PowerwallBusyError(
+        "Sitemaster is current running", status=409
+    )
+    updating = load_fixture("powerwalls.json")
+    updating["updating"] = True
+    mock_client.get_powerwalls.return_value = Powerwalls.from_json(updating)
+    await poll(hass, freezer, seconds=300)
+    assert hass.states.get("binary_sensor.backup_gateway_updating").state == "on"
+    mock_client.get_powerwalls.return_value = Powerwalls.from_json(load_fixture("powerwalls.json"))
+    mock_client.get_gateway_info.return_value = GatewayInfo(din=DIN, version="25.10.1 abc")
+    await poll(hass, freezer, seconds=30)  # busy: the list is read at every flags interval
+    assert hass.states.get("binary_sensor.backup_gateway_updating").state == "off"
+    gateway = device_registry.async_get_device_by_identifier(
+        (DOMAIN, DIN), init_integration.entry_id
+    )
+    assert gateway is not None
+    assert gateway.sw_version == "25.10.1"
+
+
 async def test_home_assistant_schedules_the_polls(
     hass: HomeAssistant,
     mock_client: MagicMock,
