@@ -28,6 +28,10 @@ from custom_components.powerwall_gateway.api import (
     PowerwallTimeoutError,
     PowerwallUnsupportedError,
 )
+from custom_components.powerwall_gateway.api.client import (
+    LOGIN_RATE_LIMIT_COOLDOWN,
+    RATE_LIMIT_COOLDOWN,
+)
 from simulator import GatewaySimulator, RateLimit
 
 from .conftest import FakeClock, ServeApp
@@ -271,13 +275,13 @@ async def test_login_rate_limit_without_retry_after_uses_the_login_cooldown(
     sim = await gateway_simulator_factory(login_limit=RateLimit(1, 300.0))
     await make_client(sim).get_status()
     clock = FakeClock()
-    client = make_client(sim, monotonic=clock, login_rate_limit_cooldown=900.0)
+    client = make_client(sim, monotonic=clock)
 
     with pytest.raises(PowerwallRateLimitError, match="API Limit Reached") as caught:
         await client.get_status()
 
-    assert caught.value.retry_after == 900.0
-    clock.now += 899
+    assert caught.value.retry_after == LOGIN_RATE_LIMIT_COOLDOWN == 300.0
+    clock.now += 299
     sent = len(sim.requests)
     with pytest.raises(PowerwallRateLimitError):
         await client.get_status()
@@ -289,16 +293,16 @@ async def test_data_rate_limit_without_retry_after_uses_the_endpoint_cooldown(
 ) -> None:
     sim = await gateway_simulator_factory(endpoint_limit=RateLimit(1, 60.0))
     clock = FakeClock()
-    client = make_client(sim, monotonic=clock, rate_limit_cooldown=45.0)
+    client = make_client(sim, monotonic=clock)
     await client.get_status()
 
     with pytest.raises(PowerwallRateLimitError) as caught:
         await client.get_status()
 
-    assert caught.value.retry_after == 45.0
+    assert caught.value.retry_after == RATE_LIMIT_COOLDOWN == 60.0
     assert sim.count(STATUS, status=429) == 1
     # The session survives a rate limit: no new login afterwards.
-    clock.now += 46
+    clock.now += 61
     sim.advance(61)
     await client.get_status()
     assert sim.logins == 1
@@ -337,7 +341,7 @@ async def test_insane_retry_after_is_not_believed(
 
     app = web.Application()
     app.router.add_get("/api/status", limited)
-    client = make_client(await https_server(app), rate_limit_cooldown=60.0)
+    client = make_client(await https_server(app))
     with pytest.raises(PowerwallRateLimitError) as caught:
         await client.get_gateway_info()
     assert caught.value.retry_after == expected

@@ -25,10 +25,10 @@ from custom_components.powerwall_gateway.api import (
     PowerwallStatus,
 )
 from custom_components.powerwall_gateway.api.models import (
-    STATUS_FLAGS,
     parse_status,
     worst_status,
 )
+from simulator.payloads import STATUS_FLAGS
 
 from .conftest import FIXTURES, load_json
 

@@ -17,9 +17,9 @@ from custom_components.powerwall_gateway.api import (
     Powerwalls,
 )
 from custom_components.powerwall_gateway.api.models import (
-    STATUS_FLAGS,
     parse_status,
 )
+from simulator.payloads import STATUS_FLAGS
 
 from .conftest import load_json
 

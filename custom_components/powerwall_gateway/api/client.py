@@ -73,6 +73,9 @@ _BUSY: Final = frozenset({409, 502, 503})
 GO_NOT_FOUND: Final = b"404 page not found"
 # A Retry-After longer than this is not believed: an hour is already a long outage.
 _MAX_RETRY_AFTER: Final = 3600.0
+# How long nothing is sent after a 429 without Retry-After: after a login, and after any other request.
+LOGIN_RATE_LIMIT_COOLDOWN: Final = 300.0
+RATE_LIMIT_COOLDOWN: Final = 60.0
 _QUOTE_LENGTH: Final = 80
 
 # The largest answer read, after decompression. A 12-battery /api/powerwalls is
@@ -107,8 +110,6 @@ class PowerwallClient:
         email: str = "",
         request_timeout: float = 10.0,
         fingerprint: str | None = None,
-        login_rate_limit_cooldown: float = 300.0,
-        rate_limit_cooldown: float = 60.0,
         login_backoff: tuple[float, float] = (30.0, 1800.0),
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -130,8 +131,6 @@ class PowerwallClient:
         self._email = email
         self._http = session
         self._timeout = aiohttp.ClientTimeout(total=request_timeout)
-        self._login_cooldown = login_rate_limit_cooldown
-        self._cooldown = rate_limit_cooldown
         self._monotonic = monotonic
         self._certificate = CertificateCheck(fingerprint_bytes(fingerprint))
         self._session: _Session | None = None
@@ -496,7 +495,7 @@ class PowerwallClient:
                 + (f": {detail})" if detail else ")")
             )
         if status == 429:
-            default = self._login_cooldown if login else self._cooldown
+            default = LOGIN_RATE_LIMIT_COOLDOWN if login else RATE_LIMIT_COOLDOWN
             retry_after = _retry_after(answer.headers) or default
             self._blocked_until = self._monotonic() + retry_after
             raise PowerwallRateLimitError(

@@ -38,7 +38,7 @@ can be followed from the wire to the screen by one word.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from functools import cache
@@ -328,9 +328,6 @@ class PowerwallStatus:
                 data, "phase_detection_not_available", "boolean", what
             ),
         )
-
-
-STATUS_FLAGS: tuple[str, ...] = tuple(field.name for field in fields(PowerwallStatus))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
