@@ -231,3 +231,23 @@ def test_names_differ_where_the_device_page_cuts_them(language: str) -> None:
         for device, names in _device_names(language).items()
     }
     assert alike == {"gateway": [], "battery": []}
+
+
+CERTIFICATE_DIALOGS = (
+    "config.step.confirm_certificate.description",
+    "issues.certificate_changed.fix_flow.step.confirm.description",
+)
+
+
+@pytest.mark.parametrize("language", ["en", *LANGUAGES])
+def test_certificate_dialogs_say_how_to_check_the_fingerprint(language: str) -> None:
+    """Both fingerprints on lines of their own, and where to see the gateway's: https://{host}."""
+    texts = dict(_leaves(_load(language)))
+    unhelpful = [
+        key
+        for key in CERTIFICATE_DIALOGS
+        if "https://{host}" not in texts[key]
+        or ":\n{expected}\n" not in texts[key]
+        or ":\n{actual}\n" not in texts[key]
+    ]
+    assert unhelpful == []
