@@ -19,7 +19,7 @@ from homeassistant.loader import async_get_integration
 import pytest
 
 import custom_components.powerwall_gateway as integration_package
-from custom_components.powerwall_gateway import binary_sensor
+from custom_components.powerwall_gateway import binary_sensor, sensor
 from custom_components.powerwall_gateway.const import DOMAIN
 
 TRANSLATIONS = Path(integration_package.__file__).resolve().parent / "translations"
@@ -145,3 +145,109 @@ async def test_home_assistant_serves_a_translation(hass: HomeAssistant) -> None:
     prefix = f"component.{DOMAIN}.entity"
     assert german[f"{prefix}.binary_sensor.grid_status.name"] == "Netzverbindung"
     assert german[f"{prefix}.sensor.grid_state.state.grid_uncompliant"] == "Nicht netzkonform"
+
+
+# What a device page shows of a name beside its state at 1280 px (issue 28):
+# a longer name is cut, so it must fit, or say what it is before the cut.
+NAME_BUDGET = 24
+# A name may end in whose entity it is, after this separator ("Updating · Synchronizer");
+# the part before it fits the budget on its own.
+OWNER_SEPARATOR = " · "
+# At most this much goes before a check's own name, so 8 characters of it show.
+CHECK_PREFIX_BUDGET = 16
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def _check_names(owner: dict[str, Any]) -> dict[str, list[str]]:
+    """The names of the checks the fixture's ``owner`` (a battery, the synchronizer) reports per run."""
+    return {
+        run: [check["name"] for check in owner[run]["checks"]]
+        for run in ("commissioning_diagnostic", "update_diagnostic")
+    }
+
+
+def _device_names(language: str) -> dict[str, list[str]]:
+    """Every sensor and binary sensor name of each device, checks named as the fixture's."""
+    entities = _load(language)["entity"]
+    powerwalls = json.loads((FIXTURES / "powerwalls.json").read_text(encoding="utf-8"))
+
+    def names(platform: str, descriptions: Any) -> list[str]:
+        return [
+            entities[platform][description.translation_key]["name"] for description in descriptions
+        ]
+
+    def checks(prefix: str, owner: dict[str, Any]) -> list[str]:
+        return [
+            entities["sensor"][f"{prefix}{run}_check"]["name"].format(check=check)
+            for run, checks in _check_names(owner).items()
+            for check in checks
+        ]
+
+    return {
+        "gateway": [
+            *names("binary_sensor", (binary_sensor.GRID_CONNECTED,)),
+            *names("binary_sensor", binary_sensor.FLAG_BINARY_SENSORS),
+            *names("binary_sensor", binary_sensor.SYNC_BINARY_SENSORS),
+            *names("sensor", sensor.GRID_SENSORS),
+            *names("sensor", sensor.OUTAGE_SENSORS),
+            *names("sensor", sensor.FLAG_SENSORS),
+            *names("sensor", sensor.BATTERY_LIST_SENSORS),
+            *checks("sync_", powerwalls["sync"]),
+        ],
+        "battery": [
+            *names("binary_sensor", binary_sensor.BATTERY_BINARY_SENSORS),
+            *names("sensor", sensor.BATTERY_SENSORS),
+            *checks("", powerwalls["powerwalls"][0]),
+        ],
+    }
+
+
+def _too_long(name: str) -> bool:
+    if "{check}" in name:
+        return len(name.partition("{check}")[0]) > CHECK_PREFIX_BUDGET
+    return len(name.partition(OWNER_SEPARATOR)[0]) > NAME_BUDGET
+
+
+@pytest.mark.parametrize("language", ["en", *LANGUAGES])
+def test_every_name_fits_the_device_page(language: str) -> None:
+    """A name fits 24 characters; a check's name comes after a short prefix."""
+    entities = _load(language)["entity"]
+    too_long = [
+        f"{platform}.{key}: {entity['name']}"
+        for platform in ("binary_sensor", "sensor")
+        for key, entity in entities[platform].items()
+        if _too_long(entity["name"])
+    ]
+    assert too_long == []
+
+
+@pytest.mark.parametrize("language", ["en", *LANGUAGES])
+def test_names_differ_where_the_device_page_cuts_them(language: str) -> None:
+    """No two entities of a device read the same in their first 24 characters."""
+    alike = {
+        device: sorted(
+            name for name in names if [n[:NAME_BUDGET] for n in names].count(name[:NAME_BUDGET]) > 1
+        )
+        for device, names in _device_names(language).items()
+    }
+    assert alike == {"gateway": [], "battery": []}
+
+
+CERTIFICATE_DIALOGS = (
+    "config.step.confirm_certificate.description",
+    "issues.certificate_changed.fix_flow.step.confirm.description",
+)
+
+
+@pytest.mark.parametrize("language", ["en", *LANGUAGES])
+def test_certificate_dialogs_say_how_to_check_the_fingerprint(language: str) -> None:
+    """Both fingerprints on lines of their own, and where to see the gateway's: https://{host}."""
+    texts = dict(_leaves(_load(language)))
+    unhelpful = [
+        key
+        for key in CERTIFICATE_DIALOGS
+        if "https://{host}" not in texts[key]
+        or ":\n{expected}\n" not in texts[key]
+        or ":\n{actual}\n" not in texts[key]
+    ]
+    assert unhelpful == []

@@ -32,12 +32,25 @@ async def test_a_connection_without_tls_has_no_certificate_to_record(pinned: byt
         await server.wait_closed()
 
 
-def test_a_fingerprint_reads_in_groups_of_four_bytes() -> None:
-    """Spaces between 4-byte groups: a narrow dialog wraps between bytes, never inside one."""
-    fingerprint = "8bb3591a2c" + "0" * 54
+def test_a_fingerprint_reads_as_a_browser_shows_it_in_rows() -> None:
+    """Colon-separated upper-case bytes, as browsers' certificate viewers show SHA-256, 8 to a row.
+
+    Four rows a person compares one by one; a dialog never wraps inside a row.
+    """
+    fingerprint = "8bb3591a2c" + "0" * 52 + "ff"
     assert readable_fingerprint(fingerprint) == (
-        "8B:B3:59:1A 2C:00:00:00 00:00:00:00 00:00:00:00"
-        " 00:00:00:00 00:00:00:00 00:00:00:00 00:00:00:00"
+        "8B:B3:59:1A:2C:00:00:00\n"
+        "00:00:00:00:00:00:00:00\n"
+        "00:00:00:00:00:00:00:00\n"
+        "00:00:00:00:00:00:00:FF"
+    )
+
+
+def test_a_fingerprint_joined_again_is_what_a_browser_shows() -> None:
+    """Without the line breaks it is character for character Firefox's SHA-256 line."""
+    fingerprint = bytes(range(32)).hex()
+    assert readable_fingerprint(fingerprint).replace("\n", ":") == ":".join(
+        f"{byte:02X}" for byte in range(32)
     )
 
 

@@ -92,33 +92,33 @@ GATEWAY_ENTITIES: dict[str, tuple[str, str, str | None, EntityCategory | None]] 
         BinarySensorDeviceClass.RUNNING,
         None,
     ),
-    "binary_sensor.backup_gateway_bubble_shedding": (
+    "binary_sensor.backup_gateway_off_grid_load_shedding": (
         f"{DIN}_bubble_shedding",
-        "Backup Gateway Bubble shedding",
+        "Backup Gateway Off-grid load shedding",
         None,
         None,
     ),
-    "binary_sensor.backup_gateway_phase_detection_availability": (
+    "binary_sensor.backup_gateway_phase_detection_ready": (
         f"{DIN}_phase_detection_not_available",
-        "Backup Gateway Phase detection availability",
+        "Backup Gateway Phase detection ready",
         None,
         EntityCategory.DIAGNOSTIC,
     ),
-    "binary_sensor.backup_gateway_synchronizer_updating": (
+    "binary_sensor.backup_gateway_updating_synchronizer": (
         f"{DIN}_sync_updating",
-        "Backup Gateway Synchronizer updating",
+        "Backup Gateway Updating · Synchronizer",
         BinarySensorDeviceClass.RUNNING,
         None,
     ),
-    "binary_sensor.backup_gateway_synchronizer_commissioning_alert": (
+    "binary_sensor.backup_gateway_commissioning_alert_synchronizer": (
         f"{DIN}_sync_commissioning_diagnostic_alert",
-        "Backup Gateway Synchronizer commissioning alert",
+        "Backup Gateway Commissioning alert · Synchronizer",
         BinarySensorDeviceClass.PROBLEM,
         EntityCategory.DIAGNOSTIC,
     ),
-    "binary_sensor.backup_gateway_synchronizer_firmware_update_alert": (
+    "binary_sensor.backup_gateway_firmware_update_alert_synchronizer": (
         f"{DIN}_sync_update_diagnostic_alert",
-        "Backup Gateway Synchronizer firmware update alert",
+        "Backup Gateway Firmware update alert · Synchronizer",
         BinarySensorDeviceClass.PROBLEM,
         EntityCategory.DIAGNOSTIC,
     ),
@@ -136,9 +136,9 @@ BATTERY_ENTITIES: dict[str, tuple[str, str, str | None, EntityCategory | None]] 
         BinarySensorDeviceClass.RUNNING,
         None,
     ),
-    f"{BATTERY}_in_configuration": (
+    f"{BATTERY}_configured": (
         f"{BATTERY_ID}_in_config",
-        f"Powerwall 2 {SERIAL} In configuration",
+        f"Powerwall 2 {SERIAL} Configured",
         None,
         EntityCategory.DIAGNOSTIC,
     ),
@@ -223,17 +223,17 @@ async def test_states_follow_the_payloads(
         GRID_CONNECTED: STATE_ON,
         "binary_sensor.backup_gateway_updating": on_off(status["updating"]),
         "binary_sensor.backup_gateway_grid_qualifying": on_off(status["grid_qualifying"]),
-        "binary_sensor.backup_gateway_phase_detection_availability": on_off(
+        "binary_sensor.backup_gateway_phase_detection_ready": on_off(
             status["phase_detection_not_available"]
         ),
-        f"{BATTERY}_in_configuration": on_off(battery["in_config"]),
+        f"{BATTERY}_configured": on_off(battery["in_config"]),
         f"{BATTERY}_updating": on_off(battery["updating"]),
         f"{BATTERY}_commissioning_alert": on_off(battery["commissioning_diagnostic"]["alert"]),
     }
     assert {entity_id: state_of(hass, entity_id).state for entity_id in expected} == expected
     # The fixture has the "not available" flag on and the rest off: a mix-up would show.
-    assert expected["binary_sensor.backup_gateway_phase_detection_availability"] == STATE_ON
-    assert expected[f"{BATTERY}_in_configuration"] == STATE_ON
+    assert expected["binary_sensor.backup_gateway_phase_detection_ready"] == STATE_ON
+    assert expected[f"{BATTERY}_configured"] == STATE_ON
 
 
 @pytest.mark.parametrize(
@@ -284,7 +284,7 @@ async def test_alert_turns_on(
 ) -> None:
     """A diagnostic run's alert flag shows once the battery details are read again."""
     alert = f"{BATTERY}_firmware_update_alert"
-    sync_alert = "binary_sensor.backup_gateway_synchronizer_commissioning_alert"
+    sync_alert = "binary_sensor.backup_gateway_commissioning_alert_synchronizer"
     assert state_of(hass, alert).state == STATE_OFF
     assert state_of(hass, sync_alert).state == STATE_OFF
     payload = load_fixture("powerwalls.json")

@@ -46,9 +46,9 @@ DHCP_ADDRESS = "192.168.1.77"
 
 
 def readable(fingerprint: str) -> str:
-    """A fingerprint as the dialogs show it: "8B:B3:59:1A 2C:…", spaces between 4-byte groups."""
-    groups = [fingerprint[i : i + 8].upper() for i in range(0, 64, 8)]
-    return " ".join(":".join(group[j : j + 2] for j in range(0, 8, 2)) for group in groups)
+    """A fingerprint as the dialogs show it: colon-separated bytes, 8 to a row ("8B:B3:59:…")."""
+    pairs = [fingerprint[i : i + 2].upper() for i in range(0, 64, 2)]
+    return "\n".join(":".join(pairs[i : i + 8]) for i in range(0, 32, 8))
 
 
 def logged(caplog: pytest.LogCaptureFixture, text: str) -> int:

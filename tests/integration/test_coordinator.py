@@ -94,7 +94,7 @@ async def test_firmware_update_is_followed_every_poll(
     When it is done, the gateway device shows the new firmware version.
     """
     progress = battery_entity(simulator, "firmware_update_progress")
-    result = battery_entity(simulator, "firmware_update_diagnostic")
+    result = battery_entity(simulator, "update_diagnostic")
     simulator.set_scenario("update", duration=600)
     simulator.clear_requests()
     await poll(hass, freezer)
@@ -140,10 +140,10 @@ async def test_grid_outage_and_return(
     await poll(hass, freezer)
     assert hass.states.get(GRID_STATUS).state == "system_transition_to_grid"
     assert hass.states.get(battery_entity(simulator, "grid_compliance")).state == "grid_qualifying"
-    first = float(hass.states.get(battery_entity(simulator, "grid_reconnection_time")).state)
+    first = float(hass.states.get(battery_entity(simulator, "reconnection_countdown")).state)
     simulator.advance(60)
     await poll(hass, freezer)
-    second = float(hass.states.get(battery_entity(simulator, "grid_reconnection_time")).state)
+    second = float(hass.states.get(battery_entity(simulator, "reconnection_countdown")).state)
     assert 0 < second < first
     simulator.advance(400)
     await poll(hass, freezer)

@@ -154,7 +154,7 @@ async def test_restricted_gateway_with_flags_shows_them(
     restricted(mock_client, flags=True)
     await setup(hass, mock_config_entry)
     assert state_of(hass, UPDATING).state == "off"
-    assert state_of(hass, "sensor.backup_gateway_on_grid_check_error").state
+    assert state_of(hass, "sensor.backup_gateway_on_grid_check").state
 
 
 async def test_device_without_any_local_api_is_unsupported(

@@ -38,7 +38,7 @@ SERIAL = "TG123456789V61"
 BATTERY_ID = f"{DIN}_{SERIAL}"
 BATTERY = f"sensor.powerwall_2_{SERIAL.lower()}"
 GRID_STATUS = "sensor.backup_gateway_grid_status"
-STATES = "sensor.backup_gateway_states"
+STATES = "sensor.backup_gateway_active_states"
 DIAGNOSTIC_KEYS = ("commissioning_diagnostic", "update_diagnostic")
 CHECK_STATUSES = ["fail", "running", "not_run", "site_controller_running", "pass"]
 GRID_STATUSES = [
@@ -53,8 +53,8 @@ GRID_STATUSES = [
 GRID_STATES = ["grid_compliant", "grid_qualifying", "grid_uncompliant"]
 # The gateway's text flags: entity id and the JSON key the text comes from.
 MESSAGE_SENSORS = {
-    "sensor.backup_gateway_phase_detection_last_error": "phase_detection_last_error",
-    "sensor.backup_gateway_on_grid_check_error": "on_grid_check_error",
+    "sensor.backup_gateway_phase_detection_status": "phase_detection_last_error",
+    "sensor.backup_gateway_on_grid_check": "on_grid_check_error",
 }
 MESSAGE_STATES = ["none", "normal", "error"]
 INTEGRATION = Path(__file__).parents[2] / "custom_components" / DOMAIN
@@ -132,11 +132,11 @@ async def test_check_sensor_state_and_attributes(
     hass: HomeAssistant, entity_registry: er.EntityRegistry, init_integration: ConfigEntry
 ) -> None:
     """An enabled check sensor shows the check's status, message, times and progress."""
-    failed = state_of(hass, f"{BATTERY}_commissioning_check_can_connectivity")
+    failed = state_of(hass, f"{BATTERY}_commissioning_can_connectivity")
     assert failed.state == "site_controller_running"
     assert failed.attributes["status"] == "fail"
     assert failed.attributes[ATTR_FRIENDLY_NAME] == (
-        f"Powerwall 2 {SERIAL} Commissioning check: CAN connectivity"
+        f"Powerwall 2 {SERIAL} Commissioning: CAN connectivity"
     )
     assert failed.attributes["message"].startswith(
         "Cannot perform this action with site controller running."
@@ -147,19 +147,17 @@ async def test_check_sensor_state_and_attributes(
     assert failed.attributes["progress"] is None
     assert failed.attributes[ATTR_OPTIONS] == CHECK_STATUSES
 
-    not_run = state_of(hass, f"{BATTERY}_firmware_update_check_grid_code")
+    not_run = state_of(hass, f"{BATTERY}_update_grid_code")
     assert not_run.state == "not_run"
     assert not_run.attributes["message"] is None
     assert not_run.attributes["start_time"] is None
     assert not_run.attributes["end_time"] is None
     assert not_run.attributes["progress"] == 0
 
-    sync_check = state_of(
-        hass, "sensor.backup_gateway_synchronizer_firmware_update_check_islanding_configuration"
-    )
+    sync_check = state_of(hass, "sensor.backup_gateway_update_islanding_configuration_synchronizer")
     assert sync_check.state == "not_run"
     assert sync_check.attributes[ATTR_FRIENDLY_NAME] == (
-        "Backup Gateway Synchronizer firmware update check: Islanding configuration"
+        "Backup Gateway Update: Islanding configuration · Synchronizer"
     )
     entry = entity_registry.async_get(sync_check.entity_id)
     assert entry is not None
@@ -170,7 +168,7 @@ async def test_enabling_a_check_sensor_shows_it_after_reload(
     hass: HomeAssistant, entity_registry: er.EntityRegistry, init_integration: ConfigEntry
 ) -> None:
     """A user enabling a check sensor gets its state once the entry reloads."""
-    entity_id = f"{BATTERY}_commissioning_check_enable_switch"
+    entity_id = f"{BATTERY}_commissioning_enable_switch"
     assert hass.states.get(entity_id) is None
     entity_registry.async_update_entity(entity_id, disabled_by=None)
     assert await hass.config_entries.async_reload(init_integration.entry_id)
@@ -184,19 +182,19 @@ async def test_names_from_translations(hass: HomeAssistant, init_integration: Co
     """Friendly names are the device name plus the translated entity name."""
     expected = {
         GRID_STATUS: "Backup Gateway Grid status",
-        "sensor.backup_gateway_phase_detection_last_error": "Backup Gateway Phase detection last error",
-        "sensor.backup_gateway_on_grid_check_error": "Backup Gateway On-grid check error",
-        STATES: "Backup Gateway States",
-        "sensor.backup_gateway_synchronizer_commissioning_diagnostic": (
-            "Backup Gateway Synchronizer commissioning diagnostic"
+        "sensor.backup_gateway_phase_detection_status": "Backup Gateway Phase detection status",
+        "sensor.backup_gateway_on_grid_check": "Backup Gateway On-grid check",
+        STATES: "Backup Gateway Active states",
+        "sensor.backup_gateway_commissioning_diagnostic_synchronizer": (
+            "Backup Gateway Commissioning diagnostic · Synchronizer"
         ),
-        "sensor.backup_gateway_synchronizer_firmware_update_progress": (
-            "Backup Gateway Synchronizer firmware update progress"
+        "sensor.backup_gateway_firmware_update_progress_synchronizer": (
+            "Backup Gateway Firmware update progress · Synchronizer"
         ),
         f"{BATTERY}_grid_compliance": f"Powerwall 2 {SERIAL} Grid compliance",
-        f"{BATTERY}_grid_reconnection_time": f"Powerwall 2 {SERIAL} Grid reconnection time",
+        f"{BATTERY}_reconnection_countdown": f"Powerwall 2 {SERIAL} Reconnection countdown",
         f"{BATTERY}_commissioning_diagnostic": f"Powerwall 2 {SERIAL} Commissioning diagnostic",
-        f"{BATTERY}_firmware_update_diagnostic": f"Powerwall 2 {SERIAL} Firmware update diagnostic",
+        f"{BATTERY}_update_diagnostic": f"Powerwall 2 {SERIAL} Update diagnostic",
         f"{BATTERY}_firmware_update_progress": f"Powerwall 2 {SERIAL} Firmware update progress",
     }
     assert {
@@ -212,15 +210,13 @@ async def test_unique_ids(
     expected = {
         GRID_STATUS: f"{DIN}_grid_status",
         STATES: f"{DIN}_states",
-        "sensor.backup_gateway_on_grid_check_error": f"{DIN}_on_grid_check_error",
-        "sensor.backup_gateway_synchronizer_firmware_update_diagnostic": (
-            f"{DIN}_sync_update_diagnostic"
-        ),
-        "sensor.backup_gateway_synchronizer_firmware_update_progress": (
+        "sensor.backup_gateway_on_grid_check": f"{DIN}_on_grid_check_error",
+        "sensor.backup_gateway_update_diagnostic_synchronizer": f"{DIN}_sync_update_diagnostic",
+        "sensor.backup_gateway_firmware_update_progress_synchronizer": (
             f"{DIN}_sync_update_diagnostic_progress"
         ),
         f"{BATTERY}_grid_compliance": f"{BATTERY_ID}_grid_state",
-        f"{BATTERY}_grid_reconnection_time": f"{BATTERY_ID}_grid_reconnection_time_seconds",
+        f"{BATTERY}_reconnection_countdown": f"{BATTERY_ID}_grid_reconnection_time_seconds",
         f"{BATTERY}_commissioning_diagnostic": f"{BATTERY_ID}_commissioning_diagnostic",
         f"{BATTERY}_firmware_update_progress": f"{BATTERY_ID}_update_diagnostic_progress",
     }
@@ -249,9 +245,9 @@ async def test_enum_options(hass: HomeAssistant, init_integration: ConfigEntry) 
 
     for entity_id in (
         f"{BATTERY}_commissioning_diagnostic",
-        f"{BATTERY}_firmware_update_diagnostic",
-        "sensor.backup_gateway_synchronizer_commissioning_diagnostic",
-        "sensor.backup_gateway_synchronizer_firmware_update_diagnostic",
+        f"{BATTERY}_update_diagnostic",
+        "sensor.backup_gateway_commissioning_diagnostic_synchronizer",
+        "sensor.backup_gateway_update_diagnostic_synchronizer",
     ):
         assert state_of(hass, entity_id).attributes[ATTR_OPTIONS] == CHECK_STATUSES, entity_id
 
@@ -268,8 +264,8 @@ async def test_diagnostic_result_is_worst_check(
     assert state_of(hass, f"{BATTERY}_commissioning_diagnostic").state == (
         "site_controller_running"
     )
-    assert state_of(hass, f"{BATTERY}_firmware_update_diagnostic").state == "not_run"
-    assert state_of(hass, "sensor.backup_gateway_synchronizer_commissioning_diagnostic").state == (
+    assert state_of(hass, f"{BATTERY}_update_diagnostic").state == "not_run"
+    assert state_of(hass, "sensor.backup_gateway_commissioning_diagnostic_synchronizer").state == (
         "site_controller_running"
     )
     progress = state_of(hass, f"{BATTERY}_firmware_update_progress")
@@ -288,7 +284,7 @@ async def test_unknown_enum_values_are_shown(
     assert grid_state.state == "grid_mystery"
     assert grid_state.attributes[ATTR_OPTIONS] == [*GRID_STATES, "grid_mystery"]
 
-    check = state_of(hass, f"{battery}_commissioning_check_can_connectivity")
+    check = state_of(hass, f"{battery}_commissioning_can_connectivity")
     assert check.state == "skipped"
     assert check.attributes[ATTR_OPTIONS] == [*CHECK_STATUSES, "skipped"]
     # The other checks were refused while the site controller runs, which is not a
@@ -298,7 +294,7 @@ async def test_unknown_enum_values_are_shown(
     assert commissioning.attributes[ATTR_OPTIONS] == [*CHECK_STATUSES, "skipped"]
 
     # The synchronizer's "Pending" is worse than "not_run", so it is the run's result.
-    sync_result = state_of(hass, "sensor.backup_gateway_synchronizer_firmware_update_diagnostic")
+    sync_result = state_of(hass, "sensor.backup_gateway_update_diagnostic_synchronizer")
     assert sync_result.state == "pending"
     assert sync_result.attributes[ATTR_OPTIONS] == [*CHECK_STATUSES, "pending"]
 
@@ -423,7 +419,7 @@ async def test_device_classes_and_categories(
     hass: HomeAssistant, entity_registry: er.EntityRegistry, init_integration: ConfigEntry
 ) -> None:
     """Live grid values are primary; run results and progress are diagnostic."""
-    reconnection = state_of(hass, f"{BATTERY}_grid_reconnection_time")
+    reconnection = state_of(hass, f"{BATTERY}_reconnection_countdown")
     assert reconnection.attributes[ATTR_DEVICE_CLASS] == SensorDeviceClass.DURATION
     assert reconnection.attributes[ATTR_UNIT_OF_MEASUREMENT] == UnitOfTime.SECONDS
     assert float(reconnection.state) == 0
@@ -433,22 +429,22 @@ async def test_device_classes_and_categories(
         for entity_id in (
             GRID_STATUS,
             f"{BATTERY}_grid_compliance",
-            f"{BATTERY}_grid_reconnection_time",
+            f"{BATTERY}_reconnection_countdown",
             f"{BATTERY}_commissioning_diagnostic",
             f"{BATTERY}_firmware_update_progress",
-            "sensor.backup_gateway_phase_detection_last_error",
-            "sensor.backup_gateway_synchronizer_firmware_update_progress",
+            "sensor.backup_gateway_phase_detection_status",
+            "sensor.backup_gateway_firmware_update_progress_synchronizer",
         )
         if (entity := entity_registry.async_get(entity_id)) is not None
     }
     assert categories == {
         GRID_STATUS: None,
         f"{BATTERY}_grid_compliance": None,
-        f"{BATTERY}_grid_reconnection_time": None,
+        f"{BATTERY}_reconnection_countdown": None,
         f"{BATTERY}_commissioning_diagnostic": EntityCategory.DIAGNOSTIC,
         f"{BATTERY}_firmware_update_progress": EntityCategory.DIAGNOSTIC,
-        "sensor.backup_gateway_phase_detection_last_error": EntityCategory.DIAGNOSTIC,
-        "sensor.backup_gateway_synchronizer_firmware_update_progress": EntityCategory.DIAGNOSTIC,
+        "sensor.backup_gateway_phase_detection_status": EntityCategory.DIAGNOSTIC,
+        "sensor.backup_gateway_firmware_update_progress_synchronizer": EntityCategory.DIAGNOSTIC,
     }
 
 
@@ -526,10 +522,7 @@ async def test_unknown_sync_check_status_is_logged(
     hass: HomeAssistant, init_integration: ConfigEntry, caplog: pytest.LogCaptureFixture
 ) -> None:
     """The synchronizer's unknown check status ("Pending") is logged like a battery's."""
-    assert (
-        state_of(hass, "sensor.backup_gateway_synchronizer_firmware_update_diagnostic").state
-        == "pending"
-    )
+    assert state_of(hass, "sensor.backup_gateway_update_diagnostic_synchronizer").state == "pending"
     logged = unknown_value_warnings(caplog.get_records("setup"))
     assert any("'Pending'" in message for message in logged), logged
 
@@ -571,7 +564,7 @@ async def test_checks_whose_names_share_a_key_get_one_entity(
     assert unique_ids.count(f"{BATTERY_ID}_update_diagnostic_grid_code") == 1
     assert len(unique_ids) == len(set(unique_ids))
     assert "does not generate unique IDs" not in caplog.text
-    assert hass.states.get(f"{BATTERY}_firmware_update_check_grid_code").state == "not_run"
+    assert hass.states.get(f"{BATTERY}_update_grid_code").state == "not_run"
 
 
 async def test_diagnostic_dropped_by_new_firmware_leaves_its_sensors_unknown(
@@ -582,14 +575,14 @@ async def test_diagnostic_dropped_by_new_firmware_leaves_its_sensors_unknown(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """A battery whose firmware stops reporting a diagnostic keeps its sensors, unknown."""
-    check = f"{BATTERY}_firmware_update_check_grid_code"
+    check = f"{BATTERY}_update_grid_code"
     assert state_of(hass, check).state == "not_run"
     payload = load_fixture("powerwalls.json")
     payload["powerwalls"][0]["update_diagnostic"] = None
     mock_client.get_powerwalls.return_value = Powerwalls.from_json(payload)
     await poll(hass, freezer, seconds=300)  # the battery list is due again
     assert state_of(hass, check).state == "unknown"
-    assert state_of(hass, f"{BATTERY}_firmware_update_diagnostic").state == "unknown"
+    assert state_of(hass, f"{BATTERY}_update_diagnostic").state == "unknown"
     assert state_of(hass, f"{BATTERY}_grid_compliance").state == "grid_uncompliant"
 
 
@@ -631,7 +624,7 @@ async def test_long_gateway_text_is_kept_whole_in_the_message(
     mock_config_entry.add_to_hass(hass)
     await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
-    state = state_of(hass, "sensor.backup_gateway_on_grid_check_error")
+    state = state_of(hass, "sensor.backup_gateway_on_grid_check")
     assert state.state == "error"
     assert state.attributes["message"] == text
 

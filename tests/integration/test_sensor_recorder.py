@@ -18,8 +18,8 @@ from pytest_homeassistant_custom_component.typing import RecorderInstanceContext
 from .conftest import state_of
 
 MESSAGE_SENSORS = [
-    "sensor.backup_gateway_phase_detection_last_error",
-    "sensor.backup_gateway_on_grid_check_error",
+    "sensor.backup_gateway_phase_detection_status",
+    "sensor.backup_gateway_on_grid_check",
 ]
 
 

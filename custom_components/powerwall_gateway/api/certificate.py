@@ -24,20 +24,20 @@ def fingerprint_bytes(fingerprint: str | None) -> bytes | None:
     return bytes.fromhex(text)
 
 
-# Bytes per group of a readable fingerprint: 8 groups for a SHA-256 digest.
-_BYTES_PER_GROUP = 4
+# Bytes per row of a readable fingerprint: 4 rows for a SHA-256 digest.
+_BYTES_PER_ROW = 8
 
 
 def readable_fingerprint(fingerprint: str) -> str:
-    """A hex fingerprint as people compare it: "8B:B3:59:1A 2C:…", 4 bytes to a group.
+    """A hex fingerprint as browsers' certificate viewers show it, in rows: "8B:B3:59:…".
 
-    Upper-case byte pairs joined by colons, as browsers show them; the groups are
-    separated by spaces so a narrow dialog wraps the text between bytes, never
-    inside one.
+    Upper-case byte pairs joined by colons, as Firefox shows a SHA-256
+    fingerprint, cut into rows of 8 bytes on lines of their own, so a person
+    compares it row by row and a narrow dialog never wraps inside a row.
     """
     pairs = [fingerprint[i : i + 2].upper() for i in range(0, len(fingerprint), 2)]
-    return " ".join(
-        ":".join(pairs[i : i + _BYTES_PER_GROUP]) for i in range(0, len(pairs), _BYTES_PER_GROUP)
+    return "\n".join(
+        ":".join(pairs[i : i + _BYTES_PER_ROW]) for i in range(0, len(pairs), _BYTES_PER_ROW)
     )
 
 
