@@ -188,10 +188,8 @@ def _device_names(language: str) -> dict[str, list[str]]:
             *names("binary_sensor", (binary_sensor.GRID_CONNECTED,)),
             *names("binary_sensor", binary_sensor.FLAG_BINARY_SENSORS),
             *names("binary_sensor", binary_sensor.SYNC_BINARY_SENSORS),
-            *names("sensor", sensor.GRID_SENSORS),
-            *names("sensor", sensor.OUTAGE_SENSORS),
-            *names("sensor", sensor.FLAG_SENSORS),
-            *names("sensor", sensor.BATTERY_LIST_SENSORS),
+            *names("sensor", sensor.GATEWAY_SENSORS),
+            *names("sensor", sensor.SYNC_SENSORS),
             *checks("sync_", powerwalls["sync"]),
         ],
         "battery": [
