@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from custom_components.powerwall_gateway.diagnostics import REDACTED, SERIAL, Pseudonyms
+from custom_components.powerwall_gateway.api.pseudonyms import REDACTED, SERIAL, Pseudonyms
 
 
 def redacting(*secrets: str) -> Pseudonyms:
