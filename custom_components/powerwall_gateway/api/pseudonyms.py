@@ -6,12 +6,13 @@ device tree survives, and the download replays in the simulator as the owner's
 gateway. The address the gateway was added with is ``**HOST**`` (a host name
 can name its owner), in every spelling of it and with every address its name
 resolves to, and the certificate fingerprint ``**CERTIFICATE**`` (one the
-client met since, if different, ``**CERTIFICATE_2**``). These are replaced
-under their keys and, in any case form, inside every text, so an error message
-quoting the gateway leaks none of them. Credentials, the session and the MAC
-address are redacted under their keys and inside every text; the title and the
-discovery keys under their keys. Anything nested deeper than a real answer
-ever is stands as ``**TOO_DEEP**``, so a hostile answer cannot break the download.
+client met since, if different, ``**CERTIFICATE_2**``). Credentials, the
+session and the MAC address are ``**REDACTED**``. All of these are replaced
+under their keys and inside every text, in every spelling ``Pseudonyms``
+knows, so an error message quoting the gateway leaks none of them; the title
+and the discovery keys are redacted under their keys. Anything nested deeper
+than a real answer ever is stands as ``**TOO_DEEP**``, so a hostile answer
+cannot break the download.
 """
 
 from __future__ import annotations
