@@ -1,10 +1,20 @@
-"""The diagnostics' pseudonyms by themselves: every spelling of a value, and nothing around it."""
+"""The diagnostics' pseudonyms without Home Assistant: which values, numbered how, in every spelling."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
-from custom_components.powerwall_gateway.diagnostics import REDACTED, SERIAL, Pseudonyms
+from custom_components.powerwall_gateway.api.pseudonyms import (
+    MAX_DEPTH,
+    REDACTED,
+    SERIAL,
+    TOO_DEEP,
+    Pseudonyms,
+    host_name,
+    pseudonyms_for,
+)
 
 
 def redacting(*secrets: str) -> Pseudonyms:
@@ -165,3 +175,163 @@ def test_certificate_fingerprints_numbered_in_either_spelling() -> None:
     assert pseudonyms.replace("ab" * 32) == "**CERTIFICATE**"
     assert pseudonyms.replace(f"expected {':'.join(['AB'] * 32)}") == "expected **CERTIFICATE**"
     assert pseudonyms.replace(f"got {'cd' * 32}") == "got **CERTIFICATE_2**"
+
+
+GATEWAY_DIN = "1232100-00-E--TG123456789A4M"
+TRUSTED = "ab" * 32
+
+
+def anonymize(download: dict[str, Any], **entry: Any) -> Any:
+    """``download`` as the diagnostics show it, for an entry added with ``entry``'s values."""
+    given: dict[str, Any] = {
+        "host": "gw.lan",
+        "addresses": (),
+        "fingerprint": TRUSTED,
+        "din": GATEWAY_DIN,
+        "device_serials": (),
+        "secrets": (),
+        "mac": None,
+    }
+    return pseudonyms_for(download, **(given | entry)).anonymize(download)
+
+
+def battery(serial: str) -> dict[str, Any]:
+    return {"PackageSerialNumber": serial, "grid_state": "Grid_Compliant"}
+
+
+def test_serials_numbered_as_the_battery_list_lists_them() -> None:
+    """The battery list first, in its order; then others in the download; then the registry's."""
+    download = {
+        "entry": {"serial_number": "TG000000000C3"},
+        "payloads": {"/api/powerwalls": {"powerwalls": [battery("TGB2"), battery("TGA1")]}},
+        "reason": "no answer from tg000000000d4",
+    }
+    shown = anonymize(download, device_serials=[None, "TG000000000D4", "TGA1"])
+    assert shown["entry"] == {"serial_number": "**SERIAL_3**"}
+    batteries = shown["payloads"]["/api/powerwalls"]["powerwalls"]
+    assert [b["PackageSerialNumber"] for b in batteries] == ["**SERIAL_1**", "**SERIAL_2**"]
+    assert shown["reason"] == "no answer from **SERIAL_4**"
+
+
+def test_din_and_its_gateway_serial_have_pseudonyms_of_their_own() -> None:
+    """The entry's DIN first, another DIN next; the serial inside a DIN also alone, in any case."""
+    download = {
+        "payloads": {
+            "/api/status": {"din": GATEWAY_DIN},
+            "/api/powerwalls": {
+                "gateway_din": "1152100-13-J--TG000000000X9",
+                "error": f"no phase on {GATEWAY_DIN.lower()}",
+                "message": "Synchronizer of tg123456789a4m not reachable",
+            },
+        }
+    }
+    shown = anonymize(download)["payloads"]
+    assert shown["/api/status"] == {"din": "**DIN**"}
+    assert shown["/api/powerwalls"] == {
+        "gateway_din": "**DIN_2**",
+        "error": "no phase on **DIN**",
+        "message": "Synchronizer of **GATEWAY_SERIAL** not reachable",
+    }
+
+
+def test_the_trusted_certificate_is_the_first_whatever_the_download_lists_first() -> None:
+    download = {"client": {"certificate_fingerprint": "cd" * 32}, "entry": {"data": {}}}
+    shown = anonymize(download)
+    assert shown["client"] == {"certificate_fingerprint": "**CERTIFICATE_2**"}
+    assert anonymize(download, fingerprint=None)["client"] == {
+        "certificate_fingerprint": "**CERTIFICATE**"
+    }
+
+
+def test_secrets_redacted_under_their_keys_and_inside_texts() -> None:
+    """Credentials, session, MAC, title and discovery keys by key (empty kept); secrets by value too."""
+    download = {
+        "entry": {
+            "title": "My gateway",
+            "discovery_keys": {"dhcp": ["aabbccddeeff"]},
+            "data": {"Password": "Straße99", "email": "", "session": None, "MAC": "aa:bb"},
+        },
+        "token": {"nested": "anything"},
+        "reason": "login as owner@example.com with STRASSE99 from AABBCCDDEEFF or AA:BB:CC:DD:EE:FF",
+    }
+    shown = anonymize(
+        download, secrets=["Straße99", "owner@example.com", None], mac="aa:bb:cc:dd:ee:ff"
+    )
+    assert shown["entry"] == {
+        "title": REDACTED,
+        "discovery_keys": REDACTED,
+        "data": {"Password": REDACTED, "email": "", "session": None, "MAC": REDACTED},
+    }
+    assert shown["token"] == REDACTED
+    assert shown["reason"] == (
+        "login as **REDACTED** with **REDACTED** from **REDACTED** or **REDACTED**"
+    )
+
+
+@pytest.mark.parametrize(
+    ("unique_id", "expected"),
+    [
+        (GATEWAY_DIN, "**DIN**"),
+        ("GW.LAN", "**HOST**"),
+        ("SERIALS-0123456789ABCDEF", REDACTED),
+        (42, REDACTED),
+        (None, None),
+    ],
+)
+def test_identity_keys_show_a_pseudonym_else_redacted(unique_id: object, expected: object) -> None:
+    """An id derived from the batteries or certificate, known by no pseudonym, is redacted."""
+    shown = anonymize({"entry": {"unique_id": unique_id, "host": "gw.lan"}})
+    assert shown["entry"] == {"unique_id": expected, "host": "**HOST**"}
+
+
+def test_keys_naming_an_identity_are_replaced_and_other_values_kept() -> None:
+    download = {"batteries": {"TGA1": (1, 2.5, True, None, "TGA1 ok")}, 7: "seven"}
+    shown = anonymize(download, device_serials=["TGA1"])
+    assert shown == {
+        "batteries": {"**SERIAL_1**": [1, 2.5, True, None, "**SERIAL_1** ok"]},
+        7: "seven",
+    }
+
+
+def nested(depth: int, leaf: object) -> object:
+    value = leaf
+    for _ in range(depth):
+        value = {"inner": [value]}
+    return value
+
+
+def test_what_is_nested_deeper_than_a_real_answer_stands_as_too_deep() -> None:
+    """5,000 levels download without exhausting the stack; the deep part is cut at MAX_DEPTH."""
+    download = {"payloads": {"debug": nested(5000, {"serial_number": "TGDEEP1"})}, "grid": "ok"}
+    shown = anonymize(download, din=None)
+    value = shown["payloads"]["debug"]
+    depth = 2  # the download, its payloads, then the debug answer
+    while isinstance(value, dict | list):
+        value = value["inner"] if isinstance(value, dict) else value[0]
+        depth += 1
+    assert value == TOO_DEEP
+    assert depth == 32  # MAX_DEPTH: three times what a real answer nests
+    assert shown["grid"] == "ok"
+
+
+def test_identities_deeper_than_a_real_answer_get_no_number() -> None:
+    download = {"deep": nested(MAX_DEPTH, {"serial_number": "TGDEEP1"}), "battery": battery("TGA1")}
+    assert anonymize(download)["battery"]["PackageSerialNumber"] == "**SERIAL_1**"
+
+
+@pytest.mark.parametrize(
+    ("host", "expected"),
+    [
+        ("gw.lan", "gw.lan"),
+        (" gw.lan:8443 ", "gw.lan"),
+        ("localhost", "localhost"),
+        ("192.168.1.50", None),
+        ("192.168.1.50:8443", None),
+        ("[fd00::1]:8443", None),
+        ("::1", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_only_a_host_name_is_resolved(host: object, expected: str | None) -> None:
+    assert host_name(host) == expected
