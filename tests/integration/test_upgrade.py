@@ -29,7 +29,13 @@ NEW_ENTITIES = {"sensor.backup_gateway_grid_outages", "sensor.backup_gateway_tim
 
 
 @pytest.fixture
-def hass_storage(hass_storage: dict[str, Any]) -> dict[str, Any]:
+def registry_written() -> dict[str, Any]:
+    """The registries an earlier release wrote (a test parametrizes another one)."""
+    return OLD
+
+
+@pytest.fixture
+def hass_storage(hass_storage: dict[str, Any], registry_written: dict[str, Any]) -> dict[str, Any]:
     """The registries on disk, as the earlier release left them."""
     for key, version, minor in (
         ("core.entity_registry", er.STORAGE_VERSION_MAJOR, er.STORAGE_VERSION_MINOR),
@@ -39,7 +45,7 @@ def hass_storage(hass_storage: dict[str, Any]) -> dict[str, Any]:
             "version": version,
             "minor_version": minor,
             "key": key,
-            "data": OLD[key],
+            "data": registry_written[key],
         }
     return hass_storage
 
@@ -104,5 +110,61 @@ async def test_entity_ids_and_unique_ids_survive_the_update(
         if ident != din
     }
     assert battery_devices == {f"{din}_{serial}" for serial in simulator.serials}
+    await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+
+
+BEFORE_ONE_COORDINATOR = load_fixture("registry_written_by_cccae7c.json")
+
+
+@pytest.mark.parametrize("registry_written", [BEFORE_ONE_COORDINATOR])
+async def test_an_install_of_the_three_coordinator_release_keeps_every_id(
+    hass: HomeAssistant,
+    registry_written: dict[str, Any],
+    simulator: GatewaySimulator,
+    freezer: FrozenDateTimeFactory,
+    entity_registry: er.EntityRegistry,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    """The release before one coordinator (cccae7c) wrote these registries: nothing moves.
+
+    Every entity keeps its unique id and entity id, though entity names changed
+    since; no entity is added or lost, and the devices keep their identifiers.
+    """
+    written = registry_written
+    await entity_registry.async_load()
+    entry_id = written["entry_id"]
+
+    def ids() -> dict[tuple[str, str], str]:
+        return {
+            (entity.domain, entity.unique_id): entity.entity_id
+            for entity in er.async_entries_for_config_entry(entity_registry, entry_id)
+        }
+
+    def devices() -> set[frozenset[tuple[str, str]]]:
+        return {
+            frozenset(device.identifiers)
+            for device in dr.async_entries_for_config_entry(device_registry, entry_id)
+        }
+
+    before, devices_before = ids(), devices()
+    assert len(before) == 67
+    assert len(devices_before) == 3
+    base = simulator_entry(simulator)
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=base.title,
+        unique_id=written["unique_id"],
+        data=dict(base.data),
+        entry_id=entry_id,
+        minor_version=2,
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    await poll(hass, freezer, 300)
+    assert ids() == before
+    assert devices() == devices_before
+    assert hass.states.get("binary_sensor.backup_gateway_bubble_shedding") is not None
     await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
