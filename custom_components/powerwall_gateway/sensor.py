@@ -188,12 +188,6 @@ GATEWAY_SENSORS: tuple[PowerwallSensorEntityDescription[GatewaySnapshot], ...] =
 )
 
 
-def _run(owner: DiagnosticOwner | None, run: str) -> Diagnostic | None:
-    """A diagnostic run (``commissioning_diagnostic``, ``update_diagnostic``) of ``owner``."""
-    diagnostic: Diagnostic | None = getattr(owner, run) if owner is not None else None
-    return diagnostic
-
-
 def _run_sensors(
     prefix: str, owner_fn: Callable[[Any], DiagnosticOwner | None]
 ) -> tuple[PowerwallSensorEntityDescription[Any], ...]:
@@ -204,51 +198,48 @@ def _run_sensors(
     """
 
     def run(name: str) -> Callable[[Any], Diagnostic | None]:
-        return lambda subject: _run(owner_fn(subject), name)
+        return lambda subject: getattr(owner_fn(subject), name, None)
 
-    commissioning, update = run("commissioning_diagnostic"), run("update_diagnostic")
-    common: dict[str, Any] = {
-        "entity_category": DIAGNOSTIC,
-        "available_fn": lambda subject: owner_fn(subject) is not None,
-    }
+    def described(key: str, run: Callable[[Any], Diagnostic | None], **kwargs: Any) -> Any:
+        return PowerwallSensorEntityDescription(
+            key=f"{prefix}{key}",
+            translation_key=f"{prefix}{key}",
+            entity_category=DIAGNOSTIC,
+            exists_fn=lambda subject: run(subject) is not None,
+            available_fn=lambda subject: owner_fn(subject) is not None,
+            **kwargs,
+        )
+
+    results = tuple(
+        described(
+            name,
+            run(name),
+            device_class=SensorDeviceClass.ENUM,
+            options=CHECK_RESULTS,
+            value_fn=partial(_result, run(name)),
+        )
+        for name in ("commissioning_diagnostic", "update_diagnostic")
+    )
+    update = run("update_diagnostic")
     return (
-        PowerwallSensorEntityDescription(
-            key=f"{prefix}commissioning_diagnostic",
-            translation_key=f"{prefix}commissioning_diagnostic",
-            device_class=SensorDeviceClass.ENUM,
-            options=CHECK_RESULTS,
-            exists_fn=lambda subject: commissioning(subject) is not None,
-            value_fn=lambda subject: _result(commissioning(subject)),
-            **common,
-        ),
-        PowerwallSensorEntityDescription(
-            key=f"{prefix}update_diagnostic",
-            translation_key=f"{prefix}update_diagnostic",
-            device_class=SensorDeviceClass.ENUM,
-            options=CHECK_RESULTS,
-            exists_fn=lambda subject: update(subject) is not None,
-            value_fn=lambda subject: _result(update(subject)),
-            **common,
-        ),
-        PowerwallSensorEntityDescription(
-            key=f"{prefix}update_diagnostic_progress",
-            translation_key=f"{prefix}update_diagnostic_progress",
+        *results,
+        described(
+            "update_diagnostic_progress",
+            update,
             native_unit_of_measurement=PERCENTAGE,
             suggested_display_precision=0,
-            exists_fn=lambda subject: update(subject) is not None,
-            value_fn=lambda subject: _progress(update(subject)),
-            **common,
+            value_fn=partial(_progress, update),
         ),
     )
 
 
-def _result(diagnostic: Diagnostic | None) -> str | None:
+def _result(find: Callable[[Any], Diagnostic | None], subject: Any) -> str | None:
     """A diagnostic run's overall result: the worst of its checks."""
-    return enum_state(diagnostic.result) if diagnostic is not None else None
+    return enum_state(diagnostic.result) if (diagnostic := find(subject)) else None
 
 
-def _progress(diagnostic: Diagnostic | None) -> float | None:
-    return diagnostic.progress_percent if diagnostic is not None else None
+def _progress(find: Callable[[Any], Diagnostic | None], subject: Any) -> float | None:
+    return diagnostic.progress_percent if (diagnostic := find(subject)) else None
 
 
 def _sync(data: GatewaySnapshot) -> DiagnosticOwner | None:
