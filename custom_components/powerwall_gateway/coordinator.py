@@ -213,12 +213,11 @@ class PowerwallCoordinator(DataUpdateCoordinator[GatewaySnapshot]):
         powerwalls = previous.powerwalls if previous is not None else None
         if not self._flags_locked(now) and self.flag_reads.due(now):
             flags = await self._read_flags(now, flags)
-        listed_before = previous.batteries if previous is not None else None
+        batteries = previous.batteries if previous is not None else {}
         if self.battery_reads.due(now):
-            powerwalls = await self._read_battery_list(now, powerwalls, flags, grid)
-            batteries = self._batteries(powerwalls, listed_before)
-        else:
-            batteries = listed_before or {}
+            powerwalls, batteries = await self._read_battery_list(
+                now, powerwalls, batteries, flags, grid
+            )
         if self._flags_locked(now):
             # The flags as the battery list carries them, as fresh as it is.
             held, flags = flags, powerwalls.status if powerwalls is not None else None
@@ -291,17 +290,21 @@ class PowerwallCoordinator(DataUpdateCoordinator[GatewaySnapshot]):
         self,
         now: datetime,
         held: Powerwalls | None,
+        listed: dict[str, Battery],
         flags: PowerwallStatus | None,
         grid: GridStatusInfo | None,
-    ) -> Powerwalls | None:
-        """Read every battery; a 404 may mean a restricted local API."""
+    ) -> tuple[Powerwalls | None, dict[str, Battery]]:
+        """Read every battery: the list and its batteries by identifier.
+
+        A failed read keeps the last ones while it may; a 404 may mean a restricted local API.
+        """
         reads = self.battery_reads
         try:
             powerwalls = await self._request(self.client.get_powerwalls)
         except PowerwallUnsupportedError as err:
             was_restricted = self.battery_list.restricted
             if not self.battery_list.not_found(now):
-                return self._failed_read("batteries", reads, err, now, held)
+                return self._kept_batteries(reads, err, now, held, listed)
             if not was_restricted:
                 LOGGER.info(
                     "The gateway at %s does not offer /api/powerwalls (a restricted local API):"
@@ -312,9 +315,9 @@ class PowerwallCoordinator(DataUpdateCoordinator[GatewaySnapshot]):
             self.restricted_issue.create()
             self._answered("batteries")
             reads.succeeded(now, wait=RESTRICTED_REPROBE_INTERVAL)
-            return None
+            return None, {}
         except PowerwallError as err:
-            return self._failed_read("batteries", reads, err, now, held)
+            return self._kept_batteries(reads, err, now, held, listed)
         if self.battery_list.found():
             LOGGER.info("The gateway at %s offers /api/powerwalls again", self.client.host)
         self.restricted_issue.remove()
@@ -323,26 +326,36 @@ class PowerwallCoordinator(DataUpdateCoordinator[GatewaySnapshot]):
         busy = powerwalls.status.active or (flags is not None and flags.active)
         reads.succeeded(now, fast=busy or (grid is not None and grid.connected is False))
         self.unknown_values.check_battery_list(powerwalls)
-        return powerwalls
+        return powerwalls, self._batteries(powerwalls, listed)
+
+    def _kept_batteries(
+        self,
+        reads: DetailReads,
+        err: PowerwallError,
+        now: datetime,
+        held: Powerwalls | None,
+        listed: dict[str, Battery],
+    ) -> tuple[Powerwalls | None, dict[str, Battery]]:
+        """The list failed: the last one and its batteries while they may be kept."""
+        if (kept := self._failed_read("batteries", reads, err, now, held)) is None:
+            return None, {}
+        return kept, listed
 
     def _batteries(
-        self, powerwalls: Powerwalls | None, listed_before: dict[str, Battery] | None
+        self, powerwalls: Powerwalls, listed_before: dict[str, Battery]
     ) -> dict[str, Battery]:
-        """The batteries of a read of the list; one missing from a single read is kept once.
+        """The batteries of a new read of the list; one missing from a single read is kept once.
 
         One flaky answer shows such a battery as last read, and the list is read
         again as soon as the fast cadence allows. Only reads that lack it after
         that count towards removing its device.
         """
-        if powerwalls is None:
-            return {}
         batteries = {self.battery_id(battery): battery for battery in powerwalls.powerwalls}
-        if listed_before is not None:
-            missing = listed_before.keys() - batteries.keys() - self._missing_once
-            self._missing_once = set(missing)
-            if missing:
-                self._hurry_batteries()
-                batteries |= {key: listed_before[key] for key in missing}
+        missing = listed_before.keys() - batteries.keys() - self._missing_once
+        self._missing_once = set(missing)
+        if missing:
+            self._hurry_batteries()
+            batteries |= {key: listed_before[key] for key in missing}
         self._stale.battery_list_read(powerwalls, batteries)
         return batteries
 
@@ -441,6 +454,7 @@ class PowerwallCoordinator(DataUpdateCoordinator[GatewaySnapshot]):
             LOGGER.debug("Firmware version of %s not read yet: %s", self.client.host, err)
             return False
         registry = dr.async_get(self.hass)
-        if device := registry.async_get_device(identifiers={(DOMAIN, self.gateway_id)}):
+        ident = (DOMAIN, self.gateway_id)
+        if device := registry.async_get_device_by_identifier(ident, self.config_entry.entry_id):
             registry.async_update_device(device.id, sw_version=self.info.firmware_version)
         return True

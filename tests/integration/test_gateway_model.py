@@ -12,7 +12,7 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers import device_registry as dr, issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -302,3 +302,25 @@ async def test_a_battery_missing_from_one_read_is_never_unavailable(
     assert simulator.count(POWERWALLS) == reads + 1
     assert state_of(hass, grid_state).state == "grid_compliant"
     assert STATE_UNAVAILABLE not in states
+
+
+async def test_failed_reads_of_the_list_do_not_count_towards_removing_a_battery(
+    hass: HomeAssistant,
+    simulator: GatewaySimulator,
+    sim_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    """Only lists that were read count: a busy list in between keeps the battery's device."""
+    serial = simulator.serials[1]
+    device = (DOMAIN, f"{sim_entry.unique_id}_{serial}")
+    simulator.remove_battery(serial)
+    await poll(hass, freezer, 300)  # lacks it once: held
+    simulator.set_scenario("busy", details_only=True)
+    for _ in range(3):
+        await poll(hass, freezer, 30)
+    simulator.set_scenario("normal")
+    await poll(hass, freezer, 30)  # lacks it again: the first read that counts
+    assert device_registry.async_get_device_by_identifier(device, sim_entry.entry_id)
+    await poll(hass, freezer, 300)  # the second
+    assert device_registry.async_get_device_by_identifier(device, sim_entry.entry_id) is None
