@@ -16,7 +16,7 @@ from homeassistant.components.sensor import (
     SensorStateClass,
 )
 from homeassistant.const import MAX_LENGTH_STATE_STATE, PERCENTAGE, EntityCategory, UnitOfTime
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
@@ -336,30 +336,36 @@ class PowerwallSensor(PowerwallEntity, SensorEntity):
         {"status", "message", "start_time", "end_time", "progress", "seconds_until_reconnect"}
     )
 
-    @property
     @override
-    def native_value(self) -> StateType | datetime:
-        """The description's value; text longer than a state may be is cut."""
-        value = self.entity_description.value_fn(self.subject)
+    async def async_added_to_hass(self) -> None:
+        self._read()
+        await super().async_added_to_hass()
+
+    @callback
+    @override
+    def _handle_coordinator_update(self) -> None:
+        self._read()
+        super()._handle_coordinator_update()
+
+    def _read(self) -> None:
+        """Take the value, its options and its details once for the state write that follows.
+
+        Text longer than a state may be is cut, and an enum's options gain a
+        value new firmware sent that no one knows yet.
+        """
+        description = self.entity_description
+        subject = self.subject
+        if subject is None or not description.available_fn(subject):
+            self._attr_native_value, self._attr_extra_state_attributes = None, {}
+            return
+        value = description.value_fn(subject)
         if isinstance(value, str) and len(value) > MAX_LENGTH_STATE_STATE:
             value = value[: MAX_LENGTH_STATE_STATE - 1] + "…"
-        return value
-
-    @property
-    @override
-    def options(self) -> list[str] | None:
-        """The known states, and a value new firmware sent that no one knows yet."""
-        options = self.entity_description.options
-        if options is None or not self.available:
-            return options
-        value = self.native_value
-        return [*options, value] if isinstance(value, str) and value not in options else options
-
-    @property
-    @override
-    def extra_state_attributes(self) -> dict[str, Any] | None:
-        """The description's details of the value."""
-        return self.entity_description.attributes_fn(self.subject)
+        options = description.options
+        if options is not None and isinstance(value, str) and value not in options:
+            options = [*options, value]
+        self._attr_native_value, self._attr_options = value, options
+        self._attr_extra_state_attributes = description.attributes_fn(subject) or {}
 
 
 def _sensors(coordinator: PowerwallCoordinator, data: GatewaySnapshot) -> Iterator[Entity]:
