@@ -107,6 +107,11 @@ def test_stored_history_round_trips_and_counts_once_across_a_restart() -> None:
     assert restarted.last == history.last
     assert restarted.observe(False, at(80), 5) is None  # still the same outage
     assert restarted.outage_count == 1
+    restored = restarted.observe(True, at(90), 15)
+    assert restored is not None
+    # 10 s watched, 60 s down by the wall clock, 10 s watched: counted alike in both.
+    assert restored.outage.duration == timedelta(seconds=80)
+    assert restarted.time_off_grid_seconds == 80
 
 
 def test_unreadable_values_are_named_and_the_rest_is_loaded() -> None:

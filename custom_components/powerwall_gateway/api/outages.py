@@ -132,7 +132,7 @@ class OutageHistory:
 
     Each outage is counted once, when first seen (its ``grid_lost``), including
     one found under way at start-up that the last run did not know of. The
-    time off grid accrues the time between polls of a run that saw the grid away.
+    time off grid accrues exactly the intervals the outage's duration measures.
     """
 
     def __init__(self) -> None:
@@ -183,9 +183,11 @@ class OutageHistory:
         self._monotonic = monotonic
         since, self.last_seen = self.last_seen, now
         if previous is False:
-            self._accrue(elapsed)
+            self._accrue(elapsed, watched=True)
         elif previous is None and not connected:
-            self._bridge_restart(since, now)
+            # Still off grid at start-up: the wall clock is the one clock that spans a restart.
+            gap = (now - since).total_seconds() if since is not None else None
+            self._accrue(gap, watched=False)
         # The first poll of this run compares with what the last run knew.
         ongoing = self.last is not None and self.last.ongoing
         was_connected = previous if previous is not None else not ongoing
@@ -210,24 +212,20 @@ class OutageHistory:
             return OutageEvent("grid_restored", self.last)
         return None
 
-    def _accrue(self, elapsed: float | None) -> None:
-        """Off grid since the last poll of this run: that time counts, to the outage too."""
-        if elapsed is not None:
-            self.time_off_grid_seconds += elapsed
-        last = self.last
-        if last is not None and last.ongoing and last.measured_seconds is not None:
-            measured = last.measured_seconds + elapsed if elapsed is not None else None
-            self.last = replace(last, measured_seconds=measured)
+    def _accrue(self, elapsed: float | None, *, watched: bool) -> None:
+        """Off grid for ``elapsed`` more seconds (None or negative: a clock went back).
 
-    def _bridge_restart(self, since: datetime | None, now: datetime) -> None:
-        """Still off grid at start-up: the outage's duration spans the restart by the wall clock.
-
-        A clock set back across it makes the duration unknown. The time off
-        grid is not given this gap: nobody watched it.
+        The outage's duration and the time off grid add the same interval, so
+        one outage reads the same on the device page, in the statistics and in
+        its ``grid_restored``. An outage whose start nobody saw has no duration:
+        then only time ``watched`` by this run counts, never a restart's gap.
         """
         last = self.last
-        if last is None or not last.ongoing or last.measured_seconds is None:
-            return
-        gap = (now - since).total_seconds() if since is not None else None
-        measured = last.measured_seconds + gap if gap is not None and gap >= 0 else None
-        self.last = replace(last, measured_seconds=measured)
+        if last is not None and last.ongoing and last.measured_seconds is not None:
+            if elapsed is None or elapsed < 0:
+                self.last = replace(last, measured_seconds=None)
+                return
+            self.last = replace(last, measured_seconds=last.measured_seconds + elapsed)
+            self.time_off_grid_seconds += elapsed
+        elif watched and elapsed is not None:
+            self.time_off_grid_seconds += elapsed
