@@ -61,6 +61,7 @@ from .identity import (
     LoggedInGateway,
     abort_if_identity_taken,
     abort_if_not_entrys_gateway,
+    abort_if_untrusted,
     async_ask_device,
     async_follow_known_gateway,
     async_log_in,
@@ -174,6 +175,7 @@ class PowerwallGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> None:
         """Abort if ``device`` (or ``unique_id``) is set up; its trusted certificate moves it."""
         entry = configured_entry(self.hass, device)
+        abort_if_untrusted(entry, device)
         unique_id = entry.unique_id if entry is not None else unique_id or device.din
         if unique_id is None:
             return

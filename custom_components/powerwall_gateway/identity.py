@@ -214,6 +214,26 @@ def abort_if_not_entrys_gateway(
         raise AbortFlow("other_gateway_configured", {"title": other.title})
 
 
+def abort_if_untrusted(entry: ConfigEntry | None, device: DeviceAnswer) -> None:
+    """Stop a flow adding ``device`` that claims ``entry``'s identity without its certificate."""
+    trusted = entry.data.get(CONF_CERTIFICATE_FINGERPRINT) if entry is not None else None
+    if entry is not None and trusted is not None and trusted != device.fingerprint:
+        _warn_untrusted(entry, device)
+        raise AbortFlow("untrusted_certificate")
+
+
+def _warn_untrusted(entry: ConfigEntry, device: DeviceAnswer) -> None:
+    # A device claiming the gateway's identity, or the gateway after a reset
+    # or replacement: only the user can tell, so nothing is offered.
+    LOGGER.warning(
+        "The device at %s says it is the gateway set up at %s, but does not present the"
+        " certificate trusted for it; the entry stays where it is. If the gateway was"
+        " replaced or reset, reconfigure the entry with its new address",
+        device.host,
+        entry.data.get(CONF_HOST),
+    )
+
+
 def abort_if_identity_taken(hass: HomeAssistant, entry: ConfigEntry, unique_id: str) -> None:
     """Stop a flow whose login told a DIN that is not ``entry``'s, or is another entry's."""
     if not is_din(unique_id):
@@ -257,16 +277,7 @@ def async_follow_known_gateway(
     reload = entry.state is ConfigEntryState.SETUP_RETRY
     if is_ip_address(host) and host != device.host and not _working(entry):
         if not trusted:
-            # A device claiming the gateway's identity, or the gateway after a reset
-            # or replacement: only the user can tell, so nothing is offered.
-            LOGGER.warning(
-                "The device at %s says it is the gateway set up at %s, but does not"
-                " present the certificate trusted for it; the entry stays where it is."
-                " If the gateway was replaced or reset, reconfigure the entry with its"
-                " new address",
-                device.host,
-                host,
-            )
+            _warn_untrusted(entry, device)
             return False
         reload = hass.config_entries.async_update_entry(
             entry, data={**entry.data, CONF_HOST: device.host, CONF_MAC: mac}

@@ -437,7 +437,12 @@ async def test_user_typed_address_of_an_impostor_does_not_move_the_entry(
     freezer: FrozenDateTimeFactory,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """Adding "the same gateway" at another address moves the entry only if it is the same one."""
+    """Adding "the same gateway" at another address moves the entry only if it is the same one.
+
+    A device reporting the entry's DIN with another certificate is not called
+    "already set up": the form says the certificate is not the trusted one and
+    to reconfigure the entry, and the log has a warning saying the same.
+    """
     caplog.set_level(logging.WARNING)
     entry, _ = await gateway_gone(hass, gateway_simulator_factory, lan, freezer)
     impostor = lan[DHCP_ADDRESS] = await gateway_simulator_factory()
@@ -447,9 +452,23 @@ async def test_user_typed_address_of_an_impostor_does_not_move_the_entry(
         data={CONF_HOST: DHCP_ADDRESS, CONF_PASSWORD: impostor.password},
     )
     assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "already_configured"
+    assert result["reason"] == "untrusted_certificate"
     assert entry.data[CONF_HOST] == GATEWAY_ADDRESS
     assert impostor.logins == 0
+    warnings = [
+        r.getMessage()
+        for r in caplog.records
+        if r.name.startswith("custom_components")
+        and r.levelno == logging.WARNING
+        and "certificate" in r.getMessage()
+    ]
+    assert warnings == [
+        (
+            f"The device at {DHCP_ADDRESS} says it is the gateway set up at {GATEWAY_ADDRESS},"
+            " but does not present the certificate trusted for it; the entry stays where it is."
+            " If the gateway was replaced or reset, reconfigure the entry with its new address"
+        )
+    ]
 
 
 # ------------------------------------------- re-authentication and reconfiguration

@@ -781,7 +781,10 @@ async def test_dhcp_discovery_records_the_certificate(
 async def test_user_flow_keeps_an_entry_that_trusts_another_certificate(
     hass: HomeAssistant, mock_client: MagicMock, mock_config_entry: MockConfigEntry
 ) -> None:
-    """Typing a new address for a set-up gateway moves it only if it presents its certificate."""
+    """Typing a new address for a set-up gateway moves it only if it presents its certificate.
+
+    Otherwise the flow says so (reconfigure the entry), not "already set up".
+    """
     mock_config_entry.add_to_hass(hass)
     trust(hass, mock_config_entry, "cd" * 32)
     result = await hass.config_entries.flow.async_init(
@@ -789,7 +792,7 @@ async def test_user_flow_keeps_an_entry_that_trusts_another_certificate(
         context={"source": SOURCE_USER},
         data={CONF_HOST: "192.168.1.99", CONF_PASSWORD: PASSWORD},
     )
-    assert result["reason"] == "already_configured"
+    assert result["reason"] == "untrusted_certificate"
     assert mock_config_entry.data[CONF_HOST] == HOST
     mock_client.login.assert_not_called()
 
