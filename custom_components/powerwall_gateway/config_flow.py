@@ -120,8 +120,9 @@ class PowerwallGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
         try:
             host = normalize_host(host)
         except ValueError as err:
+            # The form's message is translated whole; the client's reason is English.
+            LOGGER.debug("Not a host: %s", err)
             errors[CONF_HOST] = "invalid_host"
-            placeholders["error"] = str(err)
             return None
         if (wait := cooldown_left(self.hass, host)) > 0:
             errors["base"] = "rate_limited"

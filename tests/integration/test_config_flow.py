@@ -201,8 +201,26 @@ async def test_user_flow_invalid_host(
         DOMAIN, context={"source": SOURCE_USER}, data={CONF_HOST: host, CONF_PASSWORD: PASSWORD}
     )
     assert result["errors"] == {CONF_HOST: "invalid_host"}
-    assert result["description_placeholders"]["error"]
     mock_client.get_gateway_info.assert_not_called()
+
+
+async def test_invalid_host_reads_in_german_only(
+    hass: HomeAssistant, mock_client: MagicMock
+) -> None:
+    """The message names what a host may hold in the form's language, no English inside."""
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN,
+        context={"source": SOURCE_USER},
+        data={CONF_HOST: "not a host!", CONF_PASSWORD: PASSWORD},
+    )
+    assert result["errors"] == {CONF_HOST: "invalid_host"}
+    german = await async_get_translations(hass, "de", "config", {DOMAIN})
+    message = german[f"component.{DOMAIN}.config.error.invalid_host"]
+    assert message.format(**(result["description_placeholders"] or {})) == (
+        "Das ist weder eine IP-Adresse noch ein Hostname. Gib nur die Adresse des Gateways"
+        " ein, wahlweise mit Port (zum Beispiel 192.168.1.50 oder 192.168.1.50:443): ohne"
+        " Leerzeichen, ohne https:// und ohne Pfad."
+    )
 
 
 async def test_user_flow_already_configured(
