@@ -18,7 +18,7 @@ import probatio as vol
 
 from .api import PowerwallCertificateError, readable_fingerprint
 from .connection import CONF_CERTIFICATE_FINGERPRINT
-from .const import DOMAIN, REPEATED_RATE_LIMIT_COUNT, REPEATED_RATE_LIMIT_WINDOW
+from .const import DOMAIN, LOGGER, REPEATED_RATE_LIMIT_COUNT, REPEATED_RATE_LIMIT_WINDOW
 
 ISSUE_RATE_LIMITED = "rate_limited"
 ISSUE_RESTRICTED_API = "restricted_api"
@@ -130,12 +130,22 @@ def async_certificate_changed(
     """The device at the entry's address presents another certificate than the trusted one.
 
     Nothing was sent to it. The issue shows both fingerprints and offers to
-    trust the new one: replacing or resetting a gateway changes it too.
+    trust the new one: replacing or resetting a gateway changes it too. The
+    log says it once per certificate presented, however often it is met.
     """
+    issue_id = certificate_issue_id(entry.entry_id)
+    raised = ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
+    if raised is None or (raised.data or {}).get(_FINGERPRINT) != err.actual:
+        LOGGER.warning(
+            "The gateway at %s presents a certificate Home Assistant does not trust, so nothing"
+            " is sent to it. If you replaced or reset the gateway, trust its new certificate in"
+            " Settings > System > Repairs; if not, another device may be answering at its address",
+            entry.data[CONF_HOST],
+        )
     ir.async_create_issue(
         hass,
         DOMAIN,
-        certificate_issue_id(entry.entry_id),
+        issue_id,
         # The client always reports what it got; without it there is nothing to trust.
         is_fixable=err.actual is not None,
         # Raised again at the first request after a restart if still true.

@@ -612,3 +612,40 @@ async def test_gateway_without_din_confirms_a_new_certificate_too(
     assert result["step_id"] == "confirm_certificate"
     assert other.logins == 0
     assert entry.data[CONF_CERTIFICATE_FINGERPRINT] == gateway.fingerprint
+
+
+async def test_certificate_change_is_logged_once_per_change_in_words(
+    hass: HomeAssistant,
+    gateway_simulator_factory: SimulatorFactory,
+    freezer: FrozenDateTimeFactory,
+    repairs: None,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Two changes, each seen by several polls and a setup retry: one line each, no fingerprints."""
+    gateway = await gateway_simulator_factory()
+    entry = await add_by_hand(hass, gateway.host, gateway.password)
+    fingerprints = {gateway.fingerprint}
+    caplog.clear()
+    for _ in range(2):
+        gateway.use_certificate("second")
+        fingerprints.add(gateway.fingerprint)
+        for _ in range(3):
+            await poll(hass, freezer)
+        await hass.config_entries.async_reload(entry.entry_id)
+        await poll(hass, freezer)  # a setup retry
+        assert entry.state is ConfigEntryState.SETUP_RETRY
+        gateway.use_certificate("first")
+        for _ in range(2):
+            await poll(hass, freezer)
+        assert entry.state is ConfigEntryState.LOADED
+    changes = [r for r in caplog.records if "does not trust" in r.getMessage()]
+    said = (
+        f"The gateway at {gateway.host} presents a certificate Home Assistant does not"
+        " trust, so nothing is sent to it. If you replaced or reset the gateway, trust its"
+        " new certificate in Settings > System > Repairs; if not, another device may be"
+        " answering at its address"
+    )
+    assert [(r.levelno, r.getMessage()) for r in changes] == 2 * [(logging.WARNING, said)]
+    for record in caplog.records:
+        text = record.getMessage()
+        assert not any(fingerprint in text for fingerprint in fingerprints), text
