@@ -13,7 +13,7 @@ from homeassistant.util import slugify
 
 from .api import Battery, Diagnostic, GatewayInfo, Powerwalls, Sync
 from .const import DOMAIN, LOGGER, MANUFACTURER, STALE_DEVICE_READS
-from .identity import move_identities
+from .identity import is_din, move_identities
 
 
 @callback
@@ -45,8 +45,13 @@ def battery_id(serial: str, gateway_id: str) -> str:
 
 
 def gateway_device_info(entry: ConfigEntry, gateway_id: str, info: GatewayInfo) -> DeviceInfo:
-    """The gateway device, identified by the entry's gateway id (the DIN where it has one)."""
+    """The gateway device, identified by the entry's gateway id (the DIN where it has one).
+
+    A gateway known without a DIN (a Powerwall 3) is named with its address, so two
+    of them, and their statistics, are told apart.
+    """
     mac = entry.data.get(CONF_MAC)
+    host = entry.data[CONF_HOST]
     # A DIN is "<part number>--<serial number>" (1232100-00-E--TG123456789A4M).
     part_number, _, serial = (info.din or "").rpartition("--")
     return DeviceInfo(
@@ -56,10 +61,10 @@ def gateway_device_info(entry: ConfigEntry, gateway_id: str, info: GatewayInfo) 
         manufacturer=MANUFACTURER,
         model="Backup Gateway",
         model_id=part_number or None,
-        name="Backup Gateway",
+        name="Backup Gateway" if is_din(gateway_id) else f"Backup Gateway {host}",
         serial_number=serial or None,
         sw_version=info.firmware_version,
-        configuration_url=f"https://{entry.data[CONF_HOST]}/",
+        configuration_url=f"https://{host}/",
     )
 
 
