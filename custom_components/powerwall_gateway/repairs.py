@@ -1,20 +1,15 @@
-"""Repair issues: what the user should know about a gateway and can act on.
-
-Also Home Assistant's repairs platform of the integration: the fix flow that
-lets the user trust a gateway's new certificate.
-"""
+"""Repair issues of a gateway, and their fix flows (Home Assistant's repairs platform)."""
 
 from __future__ import annotations
 
 from collections import deque
 from typing import Any
 
-from homeassistant.components.repairs import RepairsFlow, RepairsFlowResult
+from homeassistant.components.repairs import ConfirmRepairFlow, RepairsFlow, RepairsFlowResult
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_HOST
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
-import probatio as vol
 
 from .api import PowerwallCertificateError, readable_fingerprint
 from .connection import CONF_CERTIFICATE_FINGERPRINT
@@ -23,45 +18,37 @@ from .const import DOMAIN, LOGGER, REPEATED_RATE_LIMIT_COUNT, REPEATED_RATE_LIMI
 ISSUE_RATE_LIMITED = "rate_limited"
 ISSUE_RESTRICTED_API = "restricted_api"
 ISSUE_CERTIFICATE_CHANGED = "certificate_changed"
-# What the certificate issue hands its fix flow.
+# In the entry's data once the person read what a restricted gateway lacks.
+CONF_RESTRICTED_API_ACKNOWLEDGED = "restricted_api_acknowledged"
+# What an issue hands its fix flow.
 _ENTRY_ID = "entry_id"
 _FINGERPRINT = "fingerprint"
 
 
-def rate_limited_issue_id(entry_id: str) -> str:
-    """The repair issue of one entry whose gateway keeps rate-limiting."""
-    return f"{ISSUE_RATE_LIMITED}_{entry_id}"
-
-
 class RateLimitIssue:
-    """Raise a repair issue when rate limits keep coming back; drop it when they stop.
+    """An issue when rate limits keep coming back (something else polls the gateway too).
 
-    One rate limit is the gateway protecting itself. REPEATED_RATE_LIMIT_COUNT
-    separate episodes within REPEATED_RATE_LIMIT_WINDOW mean something else is
-    polling the gateway too, which the user can fix and we cannot.
+    One rate limit is the gateway protecting itself; REPEATED_RATE_LIMIT_COUNT
+    episodes within REPEATED_RATE_LIMIT_WINDOW raise the issue, and a full
+    window without one drops it. An episode lasts until the gateway answers.
     """
 
     def __init__(self, hass: HomeAssistant, entry_id: str, host: str) -> None:
         """Track the episodes of one entry's gateway."""
         self._hass = hass
-        self._issue_id = rate_limited_issue_id(entry_id)
+        self._issue_id = f"{ISSUE_RATE_LIMITED}_{entry_id}"
         self._host = host
         self._episodes: deque[float] = deque()
         self._limited = False
 
     @callback
     def rate_limited(self, now: float) -> None:
-        """A request met a rate limit at ``now`` (a timestamp).
-
-        An episode lasts until the gateway answers again, however many requests
-        (of any coordinator) meet it meanwhile.
-        """
+        """A request met a rate limit at ``now`` (a timestamp)."""
         if self._limited:
             return
         self._limited = True
-        window = REPEATED_RATE_LIMIT_WINDOW.total_seconds()
         self._episodes.append(now)
-        while self._episodes[0] < now - window:
+        while self._episodes[0] < now - REPEATED_RATE_LIMIT_WINDOW.total_seconds():
             self._episodes.popleft()
         if len(self._episodes) >= REPEATED_RATE_LIMIT_COUNT:
             ir.async_create_issue(
@@ -76,46 +63,72 @@ class RateLimitIssue:
 
     @callback
     def answered(self, now: float) -> None:
-        """The gateway answered at ``now``; a full window without a rate limit drops the issue."""
+        """The gateway answered at ``now``."""
         self._limited = False
-        window = REPEATED_RATE_LIMIT_WINDOW.total_seconds()
-        if self._episodes and self._episodes[-1] < now - window:
+        if self._episodes and self._episodes[-1] < now - REPEATED_RATE_LIMIT_WINDOW.total_seconds():
             self._episodes.clear()
-            ir.async_delete_issue(self._hass, DOMAIN, self._issue_id)
+            self.remove()
 
     @callback
     def remove(self) -> None:
-        """Drop the issue with its entry (a new setup raises it again if still due)."""
+        """Drop the issue (with its entry; a new setup raises it again if still due)."""
         ir.async_delete_issue(self._hass, DOMAIN, self._issue_id)
 
 
 class RestrictedApiIssue:
-    """Tell the user plainly what a gateway with a restricted local API does not offer."""
+    """Say once what a gateway with a restricted local API does not offer.
+
+    The fix flow is an acknowledgement, remembered in the entry's data: once
+    read, the issue is not raised again for that entry.
+    """
 
     def __init__(self, hass: HomeAssistant, entry_id: str, host: str) -> None:
         """The issue of one entry's gateway."""
         self._hass = hass
+        self._entry_id = entry_id
         self._issue_id = f"{ISSUE_RESTRICTED_API}_{entry_id}"
         self._host = host
 
     @callback
     def create(self) -> None:
         """The gateway answered /api/powerwalls with "not found"."""
+        entry = self._hass.config_entries.async_get_entry(self._entry_id)
+        if entry is None or entry.data.get(CONF_RESTRICTED_API_ACKNOWLEDGED):
+            return
         ir.async_create_issue(
             self._hass,
             DOMAIN,
             self._issue_id,
-            is_fixable=False,
-            is_persistent=False,
-            severity=ir.IssueSeverity.WARNING,
+            is_fixable=True,
+            severity=ir.IssueSeverity.WARNING,  # the mildest Home Assistant has
             translation_key=ISSUE_RESTRICTED_API,
             translation_placeholders={"host": self._host},
+            data={_ENTRY_ID: self._entry_id},
         )
 
     @callback
     def remove(self) -> None:
         """The endpoint answers again, or the entry is unloaded."""
         ir.async_delete_issue(self._hass, DOMAIN, self._issue_id)
+
+
+class RestrictedApiAcknowledgedFlow(ConfirmRepairFlow):
+    """Show what the gateway lacks; on submit, remember that it was read."""
+
+    def __init__(self, entry_id: str) -> None:
+        """The entry that remembers the acknowledgement."""
+        self._entry_id = entry_id
+
+    async def async_step_confirm(
+        self, user_input: dict[str, str] | None = None
+    ) -> RepairsFlowResult:
+        """The text, then on submit the acknowledgement (the issue goes when the flow ends)."""
+        entry = self.hass.config_entries.async_get_entry(self._entry_id)
+        if user_input is not None and entry is not None:
+            self.hass.config_entries.async_update_entry(
+                entry, data={**entry.data, CONF_RESTRICTED_API_ACKNOWLEDGED: True}
+            )
+        return await super().async_step_confirm(user_input)
 
 
 def certificate_issue_id(entry_id: str) -> str:
@@ -148,8 +161,6 @@ def async_certificate_changed(
         issue_id,
         # The client always reports what it got; without it there is nothing to trust.
         is_fixable=err.actual is not None,
-        # Raised again at the first request after a restart if still true.
-        is_persistent=False,
         severity=ir.IssueSeverity.ERROR,
         translation_key=ISSUE_CERTIFICATE_CHANGED,
         translation_placeholders={
@@ -167,7 +178,7 @@ def async_certificate_trusted(hass: HomeAssistant, entry_id: str) -> None:
     ir.async_delete_issue(hass, DOMAIN, certificate_issue_id(entry_id))
 
 
-class CertificateChangedFlow(RepairsFlow):
+class CertificateChangedFlow(ConfirmRepairFlow):
     """Trust the certificate a gateway presents now, or keep refusing it (close the dialog)."""
 
     def __init__(self, entry_id: str, fingerprint: str) -> None:
@@ -175,12 +186,8 @@ class CertificateChangedFlow(RepairsFlow):
         self._entry_id = entry_id
         self._fingerprint = fingerprint
 
-    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> RepairsFlowResult:
-        """Start with the confirmation."""
-        return await self.async_step_confirm()
-
     async def async_step_confirm(
-        self, user_input: dict[str, Any] | None = None
+        self, user_input: dict[str, str] | None = None
     ) -> RepairsFlowResult:
         """Show both fingerprints; on submit, trust the new one and reload the entry."""
         issue = ir.async_get(self.hass).async_get_issue(DOMAIN, self.issue_id)
@@ -194,17 +201,14 @@ class CertificateChangedFlow(RepairsFlow):
                 entry, data={**entry.data, CONF_CERTIFICATE_FINGERPRINT: self._fingerprint}
             )
             self.hass.config_entries.async_schedule_reload(entry.entry_id)
-            return self.async_create_entry(data={})
-        return self.async_show_form(
-            step_id="confirm",
-            data_schema=vol.Schema({}),
-            description_placeholders=issue.translation_placeholders,
-        )
+        return await super().async_step_confirm(user_input)
 
 
 async def async_create_fix_flow(
     hass: HomeAssistant, issue_id: str, data: dict[str, str | int | float | None] | None
 ) -> RepairsFlow:
-    """The fix flow of a fixable issue: only the certificate issue is one."""
+    """The fix flow of a fixable issue: a certificate to trust, or a restricted API to read."""
     assert data is not None
+    if issue_id.startswith(ISSUE_RESTRICTED_API):
+        return RestrictedApiAcknowledgedFlow(str(data[_ENTRY_ID]))
     return CertificateChangedFlow(str(data[_ENTRY_ID]), str(data[_FINGERPRINT]))

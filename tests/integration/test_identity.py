@@ -21,8 +21,10 @@ from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import device_registry as dr, entity_registry as er, issue_registry as ir
 from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
+from homeassistant.setup import async_setup_component
 from homeassistant.util import slugify
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.powerwall_gateway.connection import CONF_CERTIFICATE_FINGERPRINT
 from custom_components.powerwall_gateway.const import DOMAIN
@@ -299,3 +301,33 @@ async def test_two_powerwall3_gateways_are_told_apart(
         state.name for state in hass.states.async_all("sensor") if "grid_outages" in state.entity_id
     )
     assert outages == sorted(f"Backup Gateway {sim.host} Grid outages" for sim in sims)
+
+
+async def test_restricted_api_issue_is_acknowledged_once_and_for_all(
+    hass: HomeAssistant,
+    gateway_simulator_factory: SimulatorFactory,
+    issue_registry: ir.IssueRegistry,
+    hass_client: ClientSessionGenerator,
+) -> None:
+    """What a Powerwall 3 lacks is said once: "Understood" removes it, also after a reload."""
+    assert await async_setup_component(hass, "repairs", {})
+    sim = await gateway_simulator_factory(scenario="restricted_surface")
+    entry = await add_by_hand(hass, sim.host, sim.password)
+    issue_id = f"restricted_api_{entry.entry_id}"
+    issue = issue_registry.async_get_issue(DOMAIN, issue_id)
+    assert issue is not None
+    assert issue.is_fixable
+    client = await hass_client()
+    response = await client.post(
+        "/api/repairs/issues/fix", json={"handler": DOMAIN, "issue_id": issue_id}
+    )
+    shown = await response.json()
+    assert (shown["type"], shown["step_id"]) == ("form", "confirm")
+    assert shown["description_placeholders"] == {"host": sim.host}
+    response = await client.post(f"/api/repairs/issues/fix/{shown['flow_id']}", json={})
+    assert (await response.json())["type"] == "create_entry"
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
