@@ -54,7 +54,7 @@ def gateway_device_info(entry: ConfigEntry, gateway_id: str, info: GatewayInfo) 
         manufacturer=MANUFACTURER,
         model="Backup Gateway",
         model_id=part_number or None,
-        name="Backup Gateway" if is_din(gateway_id) else f"Backup Gateway {host}",
+        name="Backup Gateway" if info.din or is_din(gateway_id) else f"Backup Gateway {host}",
         serial_number=serial or None,
         sw_version=info.firmware_version,
         configuration_url=f"https://{host}/",
