@@ -56,11 +56,11 @@ from .const import (
 )
 from .errors import UNKNOWN_ERROR, error_key
 from .identity import (
-    CertificateToConfirm,
     DeviceAnswer,
     LoggedInGateway,
     abort_if_identity_taken,
     abort_if_not_entrys_gateway,
+    abort_if_untrusted,
     async_ask_device,
     async_follow_known_gateway,
     async_log_in,
@@ -101,7 +101,8 @@ class PowerwallGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
         """Start with nothing discovered."""
         self._discovered_host: str | None = None
         self._discovered_mac: str | None = None
-        self._new_certificate: CertificateToConfirm | None = None
+        # A device with another certificate than the trusted one, and what was typed for it.
+        self._new_certificate: tuple[DeviceAnswer, dict[str, Any]] | None = None
         # The certificate the person confirmed in this flow: not asked about twice.
         self._confirmed_fingerprint: str | None = None
 
@@ -119,8 +120,8 @@ class PowerwallGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
         try:
             host = normalize_host(host)
         except ValueError as err:
+            LOGGER.debug("Not a host (the form's message has no English reason): %s", err)
             errors[CONF_HOST] = "invalid_host"
-            placeholders["error"] = str(err)
             return None
         if (wait := cooldown_left(self.hass, host)) > 0:
             errors["base"] = "rate_limited"
@@ -174,6 +175,7 @@ class PowerwallGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> None:
         """Abort if ``device`` (or ``unique_id``) is set up; its trusted certificate moves it."""
         entry = configured_entry(self.hass, device)
+        abort_if_untrusted(entry, device)
         unique_id = entry.unique_id if entry is not None else unique_id or device.din
         if unique_id is None:
             return
@@ -341,9 +343,7 @@ class PowerwallGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
                 errors[CONF_PASSWORD] = "confirm_new_certificate"
                 return None
             if actual != self._confirmed_fingerprint:
-                self._new_certificate = CertificateToConfirm(
-                    device, actual, trusted, dict(user_input)
-                )
+                self._new_certificate = (device, dict(user_input))
                 return await self.async_step_confirm_certificate()
         if (gateway := await self._async_log_in(device, user_input, errors, placeholders)) is None:
             return None
@@ -368,30 +368,30 @@ class PowerwallGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
         The entry trusts the new certificate only once that login worked. Closing
         the dialog sends nothing.
         """
-        new = self._new_certificate
-        assert new is not None
+        assert self._new_certificate is not None
+        device, typed = self._new_certificate
+        reauth = self.source == SOURCE_REAUTH
+        entry = self._get_reauth_entry() if reauth else self._get_reconfigure_entry()
         if user_input is None or not user_input[CONF_TRUST_CERTIFICATE]:
             return self.async_show_form(
                 step_id="confirm_certificate",
                 data_schema=CONFIRM_CERTIFICATE_SCHEMA,
                 errors={CONF_TRUST_CERTIFICATE: "trust_not_confirmed"} if user_input else {},
                 description_placeholders={
-                    "host": new.device.host,
-                    "expected": readable_fingerprint(new.trusted),
-                    "actual": readable_fingerprint(new.fingerprint),
+                    "host": device.host,
+                    "expected": readable_fingerprint(entry.data[CONF_CERTIFICATE_FINGERPRINT]),
+                    "actual": readable_fingerprint(device.fingerprint or ""),
                 },
             )
-        self._confirmed_fingerprint = new.fingerprint
+        self._confirmed_fingerprint = device.fingerprint
         errors: dict[str, str] = {}
         placeholders: dict[str, str] = {}
-        gateway = await self._async_log_in(new.device, new.user_input, errors, placeholders)
-        reauth = self.source == SOURCE_REAUTH
+        gateway = await self._async_log_in(device, typed, errors, placeholders)
         if gateway is None:
             if reauth:
                 return self._reauth_form(errors, placeholders)
-            return self._reconfigure_form(errors, placeholders, new.user_input)
-        entry = self._get_reauth_entry() if reauth else self._get_reconfigure_entry()
-        return self._update(entry, gateway, new.user_input)
+            return self._reconfigure_form(errors, placeholders, typed)
+        return self._update(entry, gateway, typed)
 
 
 def _show_error(

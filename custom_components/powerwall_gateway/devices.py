@@ -13,17 +13,15 @@ from homeassistant.util import slugify
 
 from .api import Battery, Diagnostic, GatewayInfo, Powerwalls, Sync
 from .const import DOMAIN, LOGGER, MANUFACTURER, STALE_DEVICE_READS
-from .identity import move_identities
+from .identity import is_din, move_identities
 
 
 @callback
 def async_migrate_battery_identities(hass: HomeAssistant, entry: ConfigEntry) -> None:
-    """Put the gateway into the identity of every battery device and entity of ``entry``.
+    """Scope the battery devices and entities of an entry before 1.2 by its gateway.
 
-    Releases before config entry version 1.2 identified a battery by its serial
-    alone (``battery_<serial>`` when it equalled the gateway's), so a second
-    gateway that sees the same batteries (home-assistant/core#100065) got none.
-    Entity ids stay as they are, and with them history and automations.
+    They were known by serial alone (``battery_<serial>``), so a second gateway
+    seeing the same batteries got none; entity ids, history and automations stay.
     """
     gateway_id = entry.unique_id or entry.entry_id
 
@@ -36,17 +34,17 @@ def async_migrate_battery_identities(hass: HomeAssistant, entry: ConfigEntry) ->
 
 
 def battery_id(serial: str, gateway_id: str) -> str:
-    """The identifier of a battery's device, and the prefix of its entities' unique ids.
-
-    Scoped by the gateway: two gateways that see the same batteries (a site
-    with two Backup Gateways) each show them.
-    """
+    """A battery's device identifier and entities' unique-id prefix, scoped by its gateway."""
     return f"{gateway_id}_{serial}"
 
 
 def gateway_device_info(entry: ConfigEntry, gateway_id: str, info: GatewayInfo) -> DeviceInfo:
-    """The gateway device, identified by the entry's gateway id (the DIN where it has one)."""
+    """The gateway device, by the entry's gateway id; named by its address without a DIN.
+
+    So two gateways without one (Powerwall 3), and their statistics, are told apart.
+    """
     mac = entry.data.get(CONF_MAC)
+    host = entry.data[CONF_HOST]
     # A DIN is "<part number>--<serial number>" (1232100-00-E--TG123456789A4M).
     part_number, _, serial = (info.din or "").rpartition("--")
     return DeviceInfo(
@@ -56,10 +54,10 @@ def gateway_device_info(entry: ConfigEntry, gateway_id: str, info: GatewayInfo) 
         manufacturer=MANUFACTURER,
         model="Backup Gateway",
         model_id=part_number or None,
-        name="Backup Gateway",
+        name="Backup Gateway" if info.din or is_din(gateway_id) else f"Backup Gateway {host}",
         serial_number=serial or None,
         sw_version=info.firmware_version,
-        configuration_url=f"https://{entry.data[CONF_HOST]}/",
+        configuration_url=f"https://{host}/",
     )
 
 
@@ -81,35 +79,13 @@ def battery_device_info(
     )
 
 
-def proves_absence(powerwalls: Powerwalls) -> bool:
-    """Whether a read of the battery list may count against what it does not list.
-
-    An empty list, a list with a garbled or dropped entry, or a gateway that is
-    still enumerating its batteries proves nothing.
-    """
-    return bool(
-        powerwalls.powerwalls
-        and not powerwalls.skipped_powerwalls
-        and not powerwalls.status.enumerating
-    )
-
-
-class MissingReads:
-    """Full reads in a row that lacked something; gone after STALE_DEVICE_READS of them."""
-
-    def __init__(self) -> None:
-        """Start with nothing missing."""
-        self._reads: dict[str, int] = {}
-
-    def gone(self, missing: Iterable[str]) -> set[str]:
-        """Count one read that lacked ``missing``; return those now missing long enough.
-
-        Whatever this read did not lack starts again from zero.
-        """
-        reads = {key: self._reads.get(key, 0) + 1 for key in missing}
-        gone = {key for key, count in reads.items() if count >= STALE_DEVICE_READS}
-        self._reads = {key: count for key, count in reads.items() if key not in gone}
-        return gone
+def _gone(reads: dict[str, int], missing: Iterable[str]) -> set[str]:
+    """Count a read lacking ``missing`` (the rest reset); return what STALE_DEVICE_READS lacked."""
+    counted = {key: reads.get(key, 0) + 1 for key in missing}
+    gone = {key for key, count in counted.items() if count >= STALE_DEVICE_READS}
+    reads.clear()
+    reads.update((key, count) for key, count in counted.items() if key not in gone)
+    return gone
 
 
 # The diagnostic runs whose checks get a sensor each: the run's key, and how to
@@ -128,12 +104,7 @@ CHECK_TRANSLATION_KEYS = frozenset(
 def check_keys(
     prefix: str, owner: DiagnosticOwner
 ) -> Iterator[tuple[str, str, DiagnosticRun, str]]:
-    """``(key, run key, run, check name)`` of each check the owner's runs report.
-
-    The key of a check's sensor is ``<prefix><run>_<slug of the check's name>``;
-    two names that share a key ("Grid code", "grid-code") share one sensor, the
-    first one's.
-    """
+    """``(key, run key, run, check name)`` per check; "Grid code" and "grid-code" share a key."""
     for run_key, run in DIAGNOSTIC_RUNS:
         if (diagnostic := run(owner)) is None:
             continue
@@ -152,29 +123,30 @@ def check_key(run_key: str, name: str) -> str:
 
 
 class StaleEntries:
-    """Remove the devices of batteries, and the sensors of checks, the gateway no longer reports.
+    """Remove the battery devices and check sensors the gateway no longer reports.
 
-    What is missing from STALE_DEVICE_READS full reads in a row goes (a battery
-    that left, a check that firmware renamed or dropped); a read that proves
-    nothing (``proves_absence``, or a list cut to the parse bounds for checks)
-    does not count, and neither does a battery or a run absent altogether.
+    What STALE_DEVICE_READS full reads in a row lack goes (a battery that left, a
+    check firmware renamed); a read that proves nothing does not count, nor a
+    battery or run absent altogether.
     """
 
     def __init__(self, hass: HomeAssistant, entry: ConfigEntry, gateway_id: str) -> None:
         """Watch the devices and check sensors of one entry."""
-        self._hass = hass
-        self._entry = entry
-        self._gateway_id = gateway_id
-        self._missing_devices = MissingReads()
-        self._missing_checks = MissingReads()
+        self._hass, self._entry, self._gateway_id = hass, entry, gateway_id
+        self._missing_devices: dict[str, int] = {}
+        self._missing_checks: dict[str, int] = {}
 
     @callback
     def battery_list_read(self, powerwalls: Powerwalls, batteries: dict[str, Battery]) -> None:
         """Count one full read of the battery list; remove what was gone long enough."""
-        if not proves_absence(powerwalls):
-            return
+        if (
+            not powerwalls.powerwalls
+            or powerwalls.skipped_powerwalls
+            or powerwalls.status.enumerating
+        ):
+            return  # empty, an entry garbled or dropped, or still enumerating: proves nothing
         self._prune_devices(batteries.keys())
-        if not powerwalls.truncated:
+        if not powerwalls.truncated:  # a list cut to the parse bounds proves nothing of checks
             owners: list[tuple[str, str, DiagnosticOwner]] = [
                 (battery_id, "", battery) for battery_id, battery in batteries.items()
             ]
@@ -190,7 +162,7 @@ class StaleEntries:
             ids = {ident for domain, ident in device.identifiers if domain == DOMAIN}
             if ids and self._gateway_id not in ids and not ids & present:
                 missing[device.id] = device
-        for device_id in self._missing_devices.gone(missing):
+        for device_id in _gone(self._missing_devices, missing):
             LOGGER.info("Removing %s: the gateway no longer lists it", missing[device_id].name)
             registry.async_remove_device(device_id)
 
@@ -213,6 +185,6 @@ class StaleEntries:
             and entry.unique_id not in current
             and entry.unique_id.startswith(tuple(runs))
         }
-        for uid in self._missing_checks.gone(missing):
+        for uid in _gone(self._missing_checks, missing):
             LOGGER.info("Removing %s: the gateway no longer reports its check", missing[uid])
             registry.async_remove(missing[uid])

@@ -1,37 +1,14 @@
 """Who a gateway is: its identity, the certificate that proves it, and the entry that is it.
 
-The config flows, the setup of an entry and DHCP discovery all decide here
-which gateway answers at an address and which entry, if any, it belongs to.
-
-The identity model (an entry's unique id):
-
-- **A DIN** (``1232100-00-E--TG123456789A4M``, upper case) when the gateway
-  reports one: in ``/api/status`` before any login, or as ``gateway_din`` in
-  the battery list after one.
-- **Without a DIN** (older firmware; the restricted local API of a Powerwall 3,
-  where ``/api/status`` answers ``404 page not found``): the certificate the
-  gateway presented when it was added, ``CERT-`` and the first 16 hex digits of
-  its SHA-256. Every gateway makes its own self-signed certificate, so two
-  gateways that see the same batteries are two gateways; the entry pins that
-  certificate anyway, and the form and discovery both see it before any
-  password is sent. Only a device that presented no certificate is known by
-  the address it was added at.
-- **Entries of earlier releases keep theirs**: ``SERIALS-`` and a hash of the
-  battery serials, or the address they were added at. Entity ids never change.
-
-An identity only improves: when a gateway set up without a DIN reports one,
-its entry, devices and entities move to the DIN in place (at setup, which
-discovery triggers when it sees the DIN).
-
-A device at an address is an entry's gateway when it reports the entry's
-DIN; or presents the certificate the entry trusts; or, for discovery, has the
-MAC address the entry was discovered with or the address the entry stores.
-Two devices that report different DINs are different gateways, whatever else
-they share. So two entries never get one identity, and discovery never offers
-a configured gateway as new. Of all these, only the trusted certificate
-proves anything: a DIN, a host name and a MAC address are told to anyone who
-asks, so an entry follows its gateway to a new address, and sends its
-password there, only for the certificate it trusts.
+Used by the flows, an entry's setup and DHCP discovery. An entry's unique id is
+the gateway's **DIN** (upper case, from ``/api/status`` or the battery list's
+``gateway_din``); without one (older firmware, a Powerwall 3) ``CERT-`` and 16
+hex digits of the SHA-256 of the certificate it was added with (every gateway
+makes its own), or its address without TLS. Earlier releases' ids (``SERIALS-``
+and a hash, an address) stay until a DIN appears, which the entry, its devices
+and entities then move to. A device is an entry's gateway when it reports its
+DIN, presents its certificate, or (discovery) has its MAC or address; two DINs
+are two gateways. Only the certificate proves anything: a password goes only to it.
 """
 
 from __future__ import annotations
@@ -76,10 +53,8 @@ class DeviceAnswer:
 
     host: str
     info: GatewayInfo
-    # SHA-256 of the certificate it presented; ``None`` only without TLS.
-    fingerprint: str | None
-    # ``/api/status`` answered Go's "404 page not found": the restricted local API
-    # of a Powerwall 3 or recent firmware, or no gateway at all; a login tells.
+    fingerprint: str | None  # of the certificate it presented; ``None`` only without TLS
+    # ``/api/status`` answered "404 page not found": a restricted API, or no gateway at all.
     restricted: bool = False
 
     @property
@@ -101,54 +76,18 @@ class LoggedInGateway:
 
     def entry_data(self, user_input: Mapping[str, Any], mac: str | None) -> dict[str, Any]:
         """What its entry stores: the password typed, the session, the certificate to pin."""
-        data: dict[str, Any] = {
+        return {
             CONF_HOST: self.host,
             CONF_PASSWORD: user_input[CONF_PASSWORD],
             CONF_EMAIL: user_input.get(CONF_EMAIL, ""),
             CONF_SESSION: self.session,
             CONF_CERTIFICATE_FINGERPRINT: self.fingerprint,
-        }
-        if mac:
-            data[CONF_MAC] = mac
-        return data
-
-
-@dataclass(frozen=True, slots=True)
-class CertificateToConfirm:
-    """A device at an entry's address that presents another certificate than the trusted one.
-
-    It was asked only who it is: the password waits for the person to confirm
-    its certificate.
-    """
-
-    device: DeviceAnswer
-    fingerprint: str
-    trusted: str
-    user_input: dict[str, Any]
+        } | ({CONF_MAC: mac} if mac else {})
 
 
 def is_din(unique_id: str | None) -> bool:
     """Whether a gateway identity is a DIN ("1232100-00-E--TG123456789A4M")."""
     return unique_id is not None and "--" in unique_id
-
-
-def gateway_identity(din: str | None, fingerprint: str | None, host: str) -> str:
-    """A new entry's unique id: the DIN, else the certificate, else the address (see above)."""
-    if din:
-        return din.upper()
-    if fingerprint:
-        return f"CERT-{fingerprint[:16].upper()}"
-    return host.upper()
-
-
-def title(host: str, din: str | None) -> str:
-    """A new entry's title: the serial number in the gateway's DIN, else its address.
-
-    A gateway without a DIN is named by the address it was added at, which its
-    owner recognises, not by its certificate.
-    """
-    # A DIN is "<part number>--<serial number>" (1232100-00-E--TG123456789A4M).
-    return f"Backup Gateway {din.rsplit('--', 1)[-1].upper() if din else host}"
 
 
 def trusts(entry: ConfigEntry | None, fingerprint: str | None) -> bool:
@@ -168,17 +107,11 @@ def configured_entry(
     host: str | None = None,
     other_than: ConfigEntry | None = None,
 ) -> ConfigEntry | None:
-    """The entry whose gateway ``device`` is, if any: by DIN, certificate, MAC, then address.
+    """The entry whose gateway ``device`` is, if any: by DIN, certificate, MAC (if given), address.
 
-    ``mac`` and ``host`` are matched only when given (discovery, reconfiguration);
-    ``other_than`` is left out of the search. Ignored gateways are matched by
-    their unique id only, as the flows' own checks do.
+    Ignored gateways are matched by their unique id only, as the flows' own checks do.
     """
-    entries = [
-        entry
-        for entry in hass.config_entries.async_entries(DOMAIN, include_ignore=False)
-        if entry is not other_than
-    ]
+    entries = hass.config_entries.async_entries(DOMAIN, include_ignore=False)
     matches: list[Callable[[ConfigEntry], bool]] = [
         lambda entry: device.din is not None and entry.unique_id == device.din,
         lambda entry: trusts(entry, device.fingerprint),
@@ -188,8 +121,10 @@ def configured_entry(
     for match in matches:
         for entry in entries:
             # Two different DINs are two gateways, whatever else they share.
-            if match(entry) and not (
-                device.din and is_din(entry.unique_id) and entry.unique_id != device.din
+            if (
+                entry is not other_than
+                and match(entry)
+                and not (device.din and is_din(entry.unique_id) and entry.unique_id != device.din)
             ):
                 return entry
     return None
@@ -198,11 +133,10 @@ def configured_entry(
 def abort_if_not_entrys_gateway(
     hass: HomeAssistant, entry: ConfigEntry, device: DeviceAnswer
 ) -> None:
-    """Stop a flow before the login if ``device`` is not ``entry``'s gateway.
+    """Stop a flow before the login if ``device`` is not ``entry``'s gateway, or another's.
 
     A gateway known by its DIN reports it, but on the restricted local API,
-    where the certificate the entry trusts tells it. A device that is another
-    entry's gateway is refused by that entry's name.
+    where the certificate the entry trusts tells it.
     """
     if (
         is_din(entry.unique_id)
@@ -214,6 +148,25 @@ def abort_if_not_entrys_gateway(
         raise AbortFlow("other_gateway_configured", {"title": other.title})
 
 
+def abort_if_untrusted(entry: ConfigEntry | None, device: DeviceAnswer) -> None:
+    """Stop a flow adding ``device`` that claims ``entry``'s identity without its certificate."""
+    trusted = entry.data.get(CONF_CERTIFICATE_FINGERPRINT) if entry else None
+    if entry and trusted not in (None, device.fingerprint):
+        warn_untrusted(entry, device)
+        raise AbortFlow("untrusted_certificate")
+
+
+def warn_untrusted(entry: ConfigEntry, device: DeviceAnswer) -> None:
+    """A device claims to be ``entry``'s gateway without its certificate: only a person can tell."""
+    LOGGER.warning(
+        "The device at %s says it is the gateway set up at %s, but does not present the"
+        " certificate trusted for it; the entry stays where it is. If the gateway was"
+        " replaced or reset, reconfigure the entry with its new address",
+        device.host,
+        entry.data.get(CONF_HOST),
+    )
+
+
 def abort_if_identity_taken(hass: HomeAssistant, entry: ConfigEntry, unique_id: str) -> None:
     """Stop a flow whose login told a DIN that is not ``entry``'s, or is another entry's."""
     if not is_din(unique_id):
@@ -221,21 +174,15 @@ def abort_if_identity_taken(hass: HomeAssistant, entry: ConfigEntry, unique_id: 
     if is_din(entry.unique_id) and unique_id != entry.unique_id:
         raise AbortFlow("wrong_gateway")
     other = hass.config_entries.async_entry_for_domain_unique_id(DOMAIN, unique_id)
-    if other is not None and other is not entry:
+    if other not in (None, entry):
         raise AbortFlow("other_gateway_configured", {"title": other.title})
 
 
 def is_ip_address(host: str) -> bool:
-    """Whether a stored host ("1.2.3.4", "1.2.3.4:443", "[fe80::1]:443") is an IP address.
-
-    Discovery moves only an entry that stores an address, never a name the user typed.
-    """
-    if host.startswith("["):
-        address = host[1 : host.find("]")]
-    else:
-        address = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+    """Whether a stored host ("1.2.3.4", "1.2.3.4:443", "[fe80::1]:443") is an IP address."""
+    address = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
     try:
-        ip_address(address)
+        ip_address(host[1 : host.find("]")] if host.startswith("[") else address)
     except ValueError:
         return False
     return True
@@ -247,26 +194,17 @@ def async_follow_known_gateway(
 ) -> bool:
     """Discovery found ``entry``'s gateway: follow it; ``False`` if it does not prove itself.
 
-    Only an entry that stores an address (not a name the user typed) and lost
-    contact at the old one follows: a gateway on both Ethernet and Wi-Fi must
-    not flip between its two addresses. An entry that trusts the device and is
-    known without the DIN it now reports reloads: its setup moves it to the DIN.
+    Only an entry that stores an address (not a typed name) and lost contact at
+    it follows: a gateway on Ethernet and Wi-Fi must not flip between the two.
+    One that trusts the device and now sees a DIN reloads: its setup moves it.
     """
     host = entry.data.get(CONF_HOST, "")
     trusted = trusts(entry, device.fingerprint)
     reload = entry.state is ConfigEntryState.SETUP_RETRY
-    if is_ip_address(host) and host != device.host and not _working(entry):
+    working = entry.state is ConfigEntryState.LOADED and entry.runtime_data.data.grid is not None
+    if is_ip_address(host) and host != device.host and not working:
         if not trusted:
-            # A device claiming the gateway's identity, or the gateway after a reset
-            # or replacement: only the user can tell, so nothing is offered.
-            LOGGER.warning(
-                "The device at %s says it is the gateway set up at %s, but does not"
-                " present the certificate trusted for it; the entry stays where it is."
-                " If the gateway was replaced or reset, reconfigure the entry with its"
-                " new address",
-                device.host,
-                host,
-            )
+            warn_untrusted(entry, device)
             return False
         reload = hass.config_entries.async_update_entry(
             entry, data={**entry.data, CONF_HOST: device.host, CONF_MAC: mac}
@@ -278,18 +216,8 @@ def async_follow_known_gateway(
     return True
 
 
-def _working(entry: ConfigEntry) -> bool:
-    """Whether an entry is loaded and its last poll reached the gateway."""
-    return entry.state is ConfigEntryState.LOADED and entry.runtime_data.data.grid is not None
-
-
 async def async_ask_device(hass: HomeAssistant, host: str) -> DeviceAnswer:
-    """Ask the device at ``host`` who it is, and which certificate it presents.
-
-    Reads ``/api/status``, which needs no login, with a client that holds no
-    password and no session: whatever answers learns nothing from it. Client
-    errors propagate, but for the restricted local API's "404 page not found".
-    """
+    """Ask the device at ``host`` who it is (``/api/status``, no password, no session)."""
     client = create_client(hass, host, "")
     try:
         try:
@@ -306,13 +234,17 @@ async def async_log_in(
 ) -> LoggedInGateway:
     """Log in to ``device``, pinned to the certificate it presented; learn its identity.
 
-    Client errors propagate; a restricted device that has no login either is
-    no gateway at all.
+    A restricted local API without the battery list is set up when it has the
+    grid status; a restricted device without a login is no gateway at all.
     """
     client = create_client(hass, device.host, password, email, fingerprint=device.fingerprint)
+    powerwalls: Powerwalls | None = None
     try:
         await client.login()
-        powerwalls = await _async_read_powerwalls(client)
+        try:
+            powerwalls = await client.get_powerwalls()
+        except PowerwallUnsupportedError:
+            await client.get_grid_status()
     except PowerwallUnsupportedError as err:
         if device.restricted:
             raise PowerwallNotGatewayError(
@@ -320,28 +252,16 @@ async def async_log_in(
                 f" (404 for /api/status and for the login)"
             ) from err
         raise
-    din = device.din or (powerwalls.gateway_din if powerwalls is not None else None)
+    din = (device.din or (powerwalls.gateway_din if powerwalls is not None else None) or "").upper()
+    certificate = f"CERT-{device.fingerprint[:16].upper()}" if device.fingerprint else None
     return LoggedInGateway(
         host=device.host,
-        unique_id=gateway_identity(din, device.fingerprint, device.host),
-        title=title(device.host, din),
+        unique_id=din or certificate or device.host.upper(),
+        # By the serial number in the DIN ("<part number>--<serial>"), else by the address.
+        title=f"Backup Gateway {din.rsplit('--', 1)[-1] if din else device.host}",
         session=client.export_session(),
         fingerprint=device.fingerprint,
     )
-
-
-async def _async_read_powerwalls(client: PowerwallClient) -> Powerwalls | None:
-    """The battery list; ``None`` for a restricted local API that has the grid status.
-
-    Powerwall 3 and recent gateway firmware answer "not found" for
-    /api/powerwalls but still tell whether the site is on grid: they are set
-    up with what they offer. A device with neither is unsupported.
-    """
-    try:
-        return await client.get_powerwalls()
-    except PowerwallUnsupportedError:
-        await client.get_grid_status()
-        return None
 
 
 async def async_connect_entry(
@@ -349,13 +269,11 @@ async def async_connect_entry(
 ) -> tuple[PowerwallClient, GatewayInfo]:
     """The entry's client, its certificate pinned, and who its gateway is.
 
-    ``/api/status`` needs no login. Where it answers "404 page not found" (a
-    Powerwall 3, recent firmware) a login and the grid status confirm that it
-    is a gateway, which reports no DIN then. An entry set up before
-    certificates were recorded trusts the one presented to that first request,
-    which carries no password. A DIN the gateway reports for the first time
-    becomes the entry's identity. Raises ``ConfigEntryNotReady`` (or
-    ``ConfigEntryAuthFailed`` for a refused password) when that fails.
+    ``/api/status`` needs no login; where it answers 404 (a restricted API) the
+    login and the grid status confirm a gateway without a DIN. An entry set up
+    before certificates were recorded trusts the one that first request saw
+    (it carried no password); a DIN reported for the first time becomes the
+    entry's identity. Raises ``ConfigEntryNotReady``, or ``ConfigEntryAuthFailed``.
     """
     client = create_entry_client(hass, entry)
     try:
@@ -364,22 +282,23 @@ async def async_connect_entry(
         except PowerwallUnsupportedError:
             info = None
         if entry.data.get(CONF_CERTIFICATE_FINGERPRINT) is None:
-            client = _pin_first_certificate(hass, entry, client)
+            hass.config_entries.async_update_entry(
+                entry,
+                data={**entry.data, CONF_CERTIFICATE_FINGERPRINT: client.certificate_fingerprint},
+            )
+            pinned = create_entry_client(hass, entry)
+            pinned.last_payloads.update(client.last_payloads)  # /api/status, for diagnostics
+            client = pinned
         if info is None:
             await client.get_grid_status()
             info = GatewayInfo()
-    except PowerwallAuthenticationError as err:
-        raise ConfigEntryAuthFailed(
-            translation_domain=DOMAIN,
-            translation_key=error_key(err),
-            translation_placeholders={"error": str(err)},
-        ) from err
     except PowerwallError as err:
         if isinstance(err, PowerwallCertificateError):
             # Retried like any failed setup: it costs a TLS handshake, nothing is sent,
             # and the entry recovers by itself if the trusted gateway answers again.
             async_certificate_changed(hass, entry, err)
-        raise ConfigEntryNotReady(
+        auth = isinstance(err, PowerwallAuthenticationError)
+        raise (ConfigEntryAuthFailed if auth else ConfigEntryNotReady)(
             translation_domain=DOMAIN,
             translation_key=error_key(err),
             translation_placeholders={"error": str(err)},
@@ -387,39 +306,17 @@ async def async_connect_entry(
     finally:
         remember_client(hass, client)
     async_certificate_trusted(hass, entry.entry_id)
-    if (din := info.din) and din.upper() != entry.unique_id and not is_din(entry.unique_id):
-        async_migrate_to_din(hass, entry, din.upper())
+    din = (info.din or "").upper()
+    if din and din != entry.unique_id and not is_din(entry.unique_id):
+        # Known without a DIN until now: the entry, its devices and entities move to it.
+        old = entry.unique_id or entry.entry_id
+        LOGGER.info("The gateway at %s now reports its DIN; moving its identity to it", entry.title)
+        move_identities(hass, entry, lambda ident: din if ident == old else _moved(ident, old, din))
+        hass.config_entries.async_update_entry(entry, unique_id=din)
     return client, info
 
 
-def _pin_first_certificate(
-    hass: HomeAssistant, entry: ConfigEntry, client: PowerwallClient
-) -> PowerwallClient:
-    """Trust the certificate ``client`` just saw; return a client pinned to it."""
-    hass.config_entries.async_update_entry(
-        entry, data={**entry.data, CONF_CERTIFICATE_FINGERPRINT: client.certificate_fingerprint}
-    )
-    pinned = create_entry_client(hass, entry)
-    pinned.last_payloads.update(client.last_payloads)  # /api/status, for diagnostics
-    return pinned
-
-
-@callback
-def async_migrate_to_din(hass: HomeAssistant, entry: ConfigEntry, din: str) -> None:
-    """Give an entry set up without a DIN the DIN its firmware now reports.
-
-    The entry, its devices (the gateway's and its batteries') and its entities
-    move to the new identity, so history and automations carry on.
-    """
-    old = entry.unique_id or entry.entry_id
-    LOGGER.info("The gateway at %s now reports its DIN; moving its identity to it", entry.title)
-    move_identities(hass, entry, lambda ident: _replace_prefix(ident, old, din))
-    hass.config_entries.async_update_entry(entry, unique_id=din)
-
-
-def _replace_prefix(ident: str, old: str, new: str) -> str:
-    if ident == old:
-        return new
+def _moved(ident: str, old: str, new: str) -> str:
     return f"{new}_{ident.removeprefix(f'{old}_')}" if ident.startswith(f"{old}_") else ident
 
 

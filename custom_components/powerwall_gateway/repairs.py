@@ -1,67 +1,58 @@
-"""Repair issues: what the user should know about a gateway and can act on.
-
-Also Home Assistant's repairs platform of the integration: the fix flow that
-lets the user trust a gateway's new certificate.
-"""
+"""Repair issues of a gateway, and their fix flows (Home Assistant's repairs platform)."""
 
 from __future__ import annotations
 
 from collections import deque
-from typing import Any
 
-from homeassistant.components.repairs import RepairsFlow, RepairsFlowResult
+from homeassistant.components.repairs import ConfirmRepairFlow, RepairsFlow, RepairsFlowResult
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_HOST
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
-import probatio as vol
 
 from .api import PowerwallCertificateError, readable_fingerprint
 from .connection import CONF_CERTIFICATE_FINGERPRINT
-from .const import DOMAIN, REPEATED_RATE_LIMIT_COUNT, REPEATED_RATE_LIMIT_WINDOW
+from .const import DOMAIN, LOGGER, REPEATED_RATE_LIMIT_COUNT, REPEATED_RATE_LIMIT_WINDOW
 
-ISSUE_RATE_LIMITED = "rate_limited"
-ISSUE_RESTRICTED_API = "restricted_api"
-ISSUE_CERTIFICATE_CHANGED = "certificate_changed"
-# What the certificate issue hands its fix flow.
-_ENTRY_ID = "entry_id"
-_FINGERPRINT = "fingerprint"
+CONF_RESTRICTED_API_ACKNOWLEDGED = "restricted_api_acknowledged"  # in the entry's data, once read
+_ENTRY_ID, _FINGERPRINT = "entry_id", "fingerprint"  # what an issue hands its fix flow
 
 
-def rate_limited_issue_id(entry_id: str) -> str:
-    """The repair issue of one entry whose gateway keeps rate-limiting."""
-    return f"{ISSUE_RATE_LIMITED}_{entry_id}"
+class _EntryIssue:
+    """One entry's issue of the kind ``key``, raised by the subclass."""
 
-
-class RateLimitIssue:
-    """Raise a repair issue when rate limits keep coming back; drop it when they stop.
-
-    One rate limit is the gateway protecting itself. REPEATED_RATE_LIMIT_COUNT
-    separate episodes within REPEATED_RATE_LIMIT_WINDOW mean something else is
-    polling the gateway too, which the user can fix and we cannot.
-    """
+    key: str
 
     def __init__(self, hass: HomeAssistant, entry_id: str, host: str) -> None:
-        """Track the episodes of one entry's gateway."""
-        self._hass = hass
-        self._issue_id = rate_limited_issue_id(entry_id)
-        self._host = host
+        """The issue of one entry's gateway, at ``host``."""
+        self._hass, self._entry_id, self._host = hass, entry_id, host
+        self._issue_id = f"{self.key}_{entry_id}"
+
+    @callback
+    def remove(self) -> None:
+        """Drop the issue: what it said is over, or the entry is unloaded."""
+        ir.async_delete_issue(self._hass, DOMAIN, self._issue_id)
+
+
+class RateLimitIssue(_EntryIssue):
+    """REPEATED_RATE_LIMIT_COUNT rate limits in REPEATED_RATE_LIMIT_WINDOW: another poller."""
+
+    key = "rate_limited"
+
+    def __init__(self, hass: HomeAssistant, entry_id: str, host: str) -> None:
+        """Track the episodes (each until the gateway answers) of one entry's gateway."""
+        super().__init__(hass, entry_id, host)
         self._episodes: deque[float] = deque()
-        self._limited = False
+        self._limited = False  # an episode is under way
 
     @callback
     def rate_limited(self, now: float) -> None:
-        """A request met a rate limit at ``now`` (a timestamp).
-
-        An episode lasts until the gateway answers again, however many requests
-        (of any coordinator) meet it meanwhile.
-        """
+        """A request met a rate limit at ``now`` (a timestamp)."""
         if self._limited:
             return
         self._limited = True
-        window = REPEATED_RATE_LIMIT_WINDOW.total_seconds()
         self._episodes.append(now)
-        while self._episodes[0] < now - window:
+        while self._episodes[0] < now - REPEATED_RATE_LIMIT_WINDOW.total_seconds():
             self._episodes.popleft()
         if len(self._episodes) >= REPEATED_RATE_LIMIT_COUNT:
             ir.async_create_issue(
@@ -70,131 +61,108 @@ class RateLimitIssue:
                 self._issue_id,
                 is_fixable=False,
                 severity=ir.IssueSeverity.WARNING,
-                translation_key=ISSUE_RATE_LIMITED,
+                translation_key="rate_limited",
                 translation_placeholders={"host": self._host, "count": str(len(self._episodes))},
             )
 
     @callback
     def answered(self, now: float) -> None:
-        """The gateway answered at ``now``; a full window without a rate limit drops the issue."""
+        """The gateway answered at ``now``."""
         self._limited = False
-        window = REPEATED_RATE_LIMIT_WINDOW.total_seconds()
-        if self._episodes and self._episodes[-1] < now - window:
+        if self._episodes and self._episodes[-1] < now - REPEATED_RATE_LIMIT_WINDOW.total_seconds():
             self._episodes.clear()
-            ir.async_delete_issue(self._hass, DOMAIN, self._issue_id)
-
-    @callback
-    def remove(self) -> None:
-        """Drop the issue with its entry (a new setup raises it again if still due)."""
-        ir.async_delete_issue(self._hass, DOMAIN, self._issue_id)
+            self.remove()
 
 
-class RestrictedApiIssue:
-    """Tell the user plainly what a gateway with a restricted local API does not offer."""
+class RestrictedApiIssue(_EntryIssue):
+    """Say once what a restricted gateway lacks; once acknowledged, never again for the entry."""
 
-    def __init__(self, hass: HomeAssistant, entry_id: str, host: str) -> None:
-        """The issue of one entry's gateway."""
-        self._hass = hass
-        self._issue_id = f"{ISSUE_RESTRICTED_API}_{entry_id}"
-        self._host = host
+    key = "restricted_api"
 
     @callback
     def create(self) -> None:
         """The gateway answered /api/powerwalls with "not found"."""
-        ir.async_create_issue(
-            self._hass,
-            DOMAIN,
-            self._issue_id,
-            is_fixable=False,
-            is_persistent=False,
-            severity=ir.IssueSeverity.WARNING,
-            translation_key=ISSUE_RESTRICTED_API,
-            translation_placeholders={"host": self._host},
-        )
-
-    @callback
-    def remove(self) -> None:
-        """The endpoint answers again, or the entry is unloaded."""
-        ir.async_delete_issue(self._hass, DOMAIN, self._issue_id)
-
-
-def certificate_issue_id(entry_id: str) -> str:
-    """The repair issue of one entry whose gateway presents an untrusted certificate."""
-    return f"{ISSUE_CERTIFICATE_CHANGED}_{entry_id}"
+        entry = self._hass.config_entries.async_get_entry(self._entry_id)
+        if entry is not None and not entry.data.get(CONF_RESTRICTED_API_ACKNOWLEDGED):
+            ir.async_create_issue(
+                self._hass,
+                DOMAIN,
+                self._issue_id,
+                data={_ENTRY_ID: self._entry_id},
+                is_fixable=True,  # an acknowledgement
+                severity=ir.IssueSeverity.WARNING,  # the mildest Home Assistant has
+                translation_key="restricted_api",
+                translation_placeholders={"host": self._host},
+            )
 
 
 @callback
 def async_certificate_changed(
-    hass: HomeAssistant, entry: ConfigEntry[Any], err: PowerwallCertificateError
+    hass: HomeAssistant, entry: ConfigEntry, err: PowerwallCertificateError
 ) -> None:
-    """The device at the entry's address presents another certificate than the trusted one.
-
-    Nothing was sent to it. The issue shows both fingerprints and offers to
-    trust the new one: replacing or resetting a gateway changes it too.
-    """
+    """Another certificate at the entry's address: nothing sent, one log line, an issue to trust it."""
+    issue_id, host = f"certificate_changed_{entry.entry_id}", entry.data[CONF_HOST]
+    raised = ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
+    if raised is None or (raised.data or {}).get(_FINGERPRINT) != err.actual:
+        LOGGER.warning(
+            "The gateway at %s presents a certificate Home Assistant does not trust, so nothing is"
+            " sent to it. If you replaced or reset the gateway, trust its new certificate in Settings"
+            " > System > Repairs; if not, another device may be answering at its address",
+            host,
+        )
     ir.async_create_issue(
         hass,
         DOMAIN,
-        certificate_issue_id(entry.entry_id),
-        # The client always reports what it got; without it there is nothing to trust.
-        is_fixable=err.actual is not None,
-        # Raised again at the first request after a restart if still true.
-        is_persistent=False,
+        issue_id,
+        data={_ENTRY_ID: entry.entry_id, _FINGERPRINT: err.actual},
+        is_fixable=err.actual is not None,  # the client reports it; else nothing to trust
         severity=ir.IssueSeverity.ERROR,
-        translation_key=ISSUE_CERTIFICATE_CHANGED,
+        translation_key="certificate_changed",
         translation_placeholders={
-            "host": entry.data[CONF_HOST],
+            "host": host,
             "expected": readable_fingerprint(err.expected),
             "actual": readable_fingerprint(err.actual or ""),
         },
-        data={_ENTRY_ID: entry.entry_id, _FINGERPRINT: err.actual},
     )
 
 
 @callback
 def async_certificate_trusted(hass: HomeAssistant, entry_id: str) -> None:
     """The gateway presented the trusted certificate (again), or the entry is gone."""
-    ir.async_delete_issue(hass, DOMAIN, certificate_issue_id(entry_id))
+    ir.async_delete_issue(hass, DOMAIN, f"certificate_changed_{entry_id}")
 
 
-class CertificateChangedFlow(RepairsFlow):
-    """Trust the certificate a gateway presents now, or keep refusing it (close the dialog)."""
+class EntryIssueFlow(ConfirmRepairFlow):
+    """Trust a gateway's new certificate (or close the dialog), or acknowledge a restricted API."""
 
-    def __init__(self, entry_id: str, fingerprint: str) -> None:
-        """The entry to update and the fingerprint to trust."""
-        self._entry_id = entry_id
-        self._fingerprint = fingerprint
-
-    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> RepairsFlowResult:
-        """Start with the confirmation."""
-        return await self.async_step_confirm()
+    def __init__(self, entry_id: str, fingerprint: str | None) -> None:
+        """The entry, and the fingerprint to trust (``None``: an acknowledgement)."""
+        self._entry_id, self._fingerprint = entry_id, fingerprint
 
     async def async_step_confirm(
-        self, user_input: dict[str, Any] | None = None
+        self, user_input: dict[str, str] | None = None
     ) -> RepairsFlowResult:
-        """Show both fingerprints; on submit, trust the new one and reload the entry."""
+        """Show the issue's text; on submit, trust the certificate and reload, or remember it."""
         issue = ir.async_get(self.hass).async_get_issue(DOMAIN, self.issue_id)
         entry = self.hass.config_entries.async_get_entry(self._entry_id)
-        if issue is None or entry is None:
-            # While the dialog was open, the trusted gateway answered again (trusting
-            # the other certificate now would shut it out) or the entry was deleted.
+        if self._fingerprint is not None and (issue is None or entry is None):
+            # The trusted gateway answered again while the dialog was open, or the entry is gone.
             return self.async_abort(reason="resolved")
-        if user_input is not None:
-            self.hass.config_entries.async_update_entry(
-                entry, data={**entry.data, CONF_CERTIFICATE_FINGERPRINT: self._fingerprint}
-            )
-            self.hass.config_entries.async_schedule_reload(entry.entry_id)
-            return self.async_create_entry(data={})
-        return self.async_show_form(
-            step_id="confirm",
-            data_schema=vol.Schema({}),
-            description_placeholders=issue.translation_placeholders,
-        )
+        if user_input is not None and entry is not None:
+            if self._fingerprint is None:
+                data = {**entry.data, CONF_RESTRICTED_API_ACKNOWLEDGED: True}
+            else:
+                data = {**entry.data, CONF_CERTIFICATE_FINGERPRINT: self._fingerprint}
+            self.hass.config_entries.async_update_entry(entry, data=data)
+            if self._fingerprint is not None:
+                self.hass.config_entries.async_schedule_reload(entry.entry_id)
+        return await super().async_step_confirm(user_input)
 
 
 async def async_create_fix_flow(
     hass: HomeAssistant, issue_id: str, data: dict[str, str | int | float | None] | None
 ) -> RepairsFlow:
-    """The fix flow of a fixable issue: only the certificate issue is one."""
+    """The fix flow of a fixable issue: a certificate to trust, or a restricted API to read."""
     assert data is not None
-    return CertificateChangedFlow(str(data[_ENTRY_ID]), str(data[_FINGERPRINT]))
+    fingerprint = data.get(_FINGERPRINT)
+    return EntryIssueFlow(str(data[_ENTRY_ID]), str(fingerprint) if fingerprint else None)

@@ -36,6 +36,7 @@ def test_api_modules_have_no_homeassistant_import() -> None:
         "host.py",
         "models.py",
         "exceptions.py",
+        "outages.py",
         "site.py",
         "pseudonyms.py",
     }

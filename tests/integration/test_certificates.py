@@ -437,7 +437,12 @@ async def test_user_typed_address_of_an_impostor_does_not_move_the_entry(
     freezer: FrozenDateTimeFactory,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """Adding "the same gateway" at another address moves the entry only if it is the same one."""
+    """Adding "the same gateway" at another address moves the entry only if it is the same one.
+
+    A device reporting the entry's DIN with another certificate is not called
+    "already set up": the form says the certificate is not the trusted one and
+    to reconfigure the entry, and the log has a warning saying the same.
+    """
     caplog.set_level(logging.WARNING)
     entry, _ = await gateway_gone(hass, gateway_simulator_factory, lan, freezer)
     impostor = lan[DHCP_ADDRESS] = await gateway_simulator_factory()
@@ -447,9 +452,23 @@ async def test_user_typed_address_of_an_impostor_does_not_move_the_entry(
         data={CONF_HOST: DHCP_ADDRESS, CONF_PASSWORD: impostor.password},
     )
     assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "already_configured"
+    assert result["reason"] == "untrusted_certificate"
     assert entry.data[CONF_HOST] == GATEWAY_ADDRESS
     assert impostor.logins == 0
+    warnings = [
+        r.getMessage()
+        for r in caplog.records
+        if r.name.startswith("custom_components")
+        and r.levelno == logging.WARNING
+        and "certificate" in r.getMessage()
+    ]
+    assert warnings == [
+        (
+            f"The device at {DHCP_ADDRESS} says it is the gateway set up at {GATEWAY_ADDRESS},"
+            " but does not present the certificate trusted for it; the entry stays where it is."
+            " If the gateway was replaced or reset, reconfigure the entry with its new address"
+        )
+    ]
 
 
 # ------------------------------------------- re-authentication and reconfiguration
@@ -593,3 +612,40 @@ async def test_gateway_without_din_confirms_a_new_certificate_too(
     assert result["step_id"] == "confirm_certificate"
     assert other.logins == 0
     assert entry.data[CONF_CERTIFICATE_FINGERPRINT] == gateway.fingerprint
+
+
+async def test_certificate_change_is_logged_once_per_change_in_words(
+    hass: HomeAssistant,
+    gateway_simulator_factory: SimulatorFactory,
+    freezer: FrozenDateTimeFactory,
+    repairs: None,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Two changes, each seen by several polls and a setup retry: one line each, no fingerprints."""
+    gateway = await gateway_simulator_factory()
+    entry = await add_by_hand(hass, gateway.host, gateway.password)
+    fingerprints = {gateway.fingerprint}
+    caplog.clear()
+    for _ in range(2):
+        gateway.use_certificate("second")
+        fingerprints.add(gateway.fingerprint)
+        for _ in range(3):
+            await poll(hass, freezer)
+        await hass.config_entries.async_reload(entry.entry_id)
+        await poll(hass, freezer)  # a setup retry
+        assert entry.state is ConfigEntryState.SETUP_RETRY
+        gateway.use_certificate("first")
+        for _ in range(2):
+            await poll(hass, freezer)
+        assert entry.state is ConfigEntryState.LOADED
+    changes = [r for r in caplog.records if "does not trust" in r.getMessage()]
+    said = (
+        f"The gateway at {gateway.host} presents a certificate Home Assistant does not"
+        " trust, so nothing is sent to it. If you replaced or reset the gateway, trust its"
+        " new certificate in Settings > System > Repairs; if not, another device may be"
+        " answering at its address"
+    )
+    assert [(r.levelno, r.getMessage()) for r in changes] == 2 * [(logging.WARNING, said)]
+    for record in caplog.records:
+        text = record.getMessage()
+        assert not any(fingerprint in text for fingerprint in fingerprints), text

@@ -201,8 +201,26 @@ async def test_user_flow_invalid_host(
         DOMAIN, context={"source": SOURCE_USER}, data={CONF_HOST: host, CONF_PASSWORD: PASSWORD}
     )
     assert result["errors"] == {CONF_HOST: "invalid_host"}
-    assert result["description_placeholders"]["error"]
     mock_client.get_gateway_info.assert_not_called()
+
+
+async def test_invalid_host_reads_in_german_only(
+    hass: HomeAssistant, mock_client: MagicMock
+) -> None:
+    """The message names what a host may hold in the form's language, no English inside."""
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN,
+        context={"source": SOURCE_USER},
+        data={CONF_HOST: "not a host!", CONF_PASSWORD: PASSWORD},
+    )
+    assert result["errors"] == {CONF_HOST: "invalid_host"}
+    german = await async_get_translations(hass, "de", "config", {DOMAIN})
+    message = german[f"component.{DOMAIN}.config.error.invalid_host"]
+    assert message.format(**(result["description_placeholders"] or {})) == (
+        "Das ist weder eine IP-Adresse noch ein Hostname. Gib nur die Adresse des Gateways"
+        " ein, wahlweise mit Port (zum Beispiel 192.168.1.50 oder 192.168.1.50:443): ohne"
+        " Leerzeichen, ohne https:// und ohne Pfad."
+    )
 
 
 async def test_user_flow_already_configured(
@@ -781,7 +799,10 @@ async def test_dhcp_discovery_records_the_certificate(
 async def test_user_flow_keeps_an_entry_that_trusts_another_certificate(
     hass: HomeAssistant, mock_client: MagicMock, mock_config_entry: MockConfigEntry
 ) -> None:
-    """Typing a new address for a set-up gateway moves it only if it presents its certificate."""
+    """Typing a new address for a set-up gateway moves it only if it presents its certificate.
+
+    Otherwise the flow says so (reconfigure the entry), not "already set up".
+    """
     mock_config_entry.add_to_hass(hass)
     trust(hass, mock_config_entry, "cd" * 32)
     result = await hass.config_entries.flow.async_init(
@@ -789,7 +810,7 @@ async def test_user_flow_keeps_an_entry_that_trusts_another_certificate(
         context={"source": SOURCE_USER},
         data={CONF_HOST: "192.168.1.99", CONF_PASSWORD: PASSWORD},
     )
-    assert result["reason"] == "already_configured"
+    assert result["reason"] == "untrusted_certificate"
     assert mock_config_entry.data[CONF_HOST] == HOST
     mock_client.login.assert_not_called()
 

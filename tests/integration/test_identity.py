@@ -19,9 +19,12 @@ from homeassistant.config_entries import (
 from homeassistant.const import CONF_HOST, CONF_MAC, CONF_PASSWORD
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
-from homeassistant.helpers import entity_registry as er, issue_registry as ir
+from homeassistant.helpers import device_registry as dr, entity_registry as er, issue_registry as ir
 from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
+from homeassistant.setup import async_setup_component
+from homeassistant.util import slugify
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.powerwall_gateway.connection import CONF_CERTIFICATE_FINGERPRINT
 from custom_components.powerwall_gateway.const import DOMAIN
@@ -47,6 +50,11 @@ def entity_ids(hass: HomeAssistant, entry: MockConfigEntry) -> dict[str, str]:
         entity.entity_id: entity.unique_id
         for entity in er.async_entries_for_config_entry(registry, entry.entry_id)
     }
+
+
+def grid_connected_of(host: str) -> str:
+    """Grid connected of a gateway without a DIN, whose device is named with its address."""
+    return f"binary_sensor.{slugify(f'Backup Gateway {host}')}_grid_connected"
 
 
 def cert_identity(sim: GatewaySimulator) -> str:
@@ -183,11 +191,13 @@ async def test_powerwall3_is_added_from_the_form(
     assert entry.data[CONF_CERTIFICATE_FINGERPRINT] == sim.fingerprint
     first = sim.requests[0]
     assert (first.path, first.authenticated, first.status) == ("/api/status", False, 404)
-    assert state_of(hass, GRID_CONNECTED).state == "on"
+    grid_connected = state_of(hass, grid_connected_of(sim.host))
+    assert grid_connected.state == "on"
+    assert grid_connected.name == f"Backup Gateway {sim.host} Grid connected"
     assert issue_registry.async_get_issue(DOMAIN, f"restricted_api_{entry.entry_id}")
     sim.set_scenario("restricted_surface", grid_status="SystemIslandedActive")
     await poll(hass, freezer, seconds=10)
-    assert state_of(hass, GRID_CONNECTED).state == "off"
+    assert state_of(hass, grid_connected_of(sim.host)).state == "off"
 
 
 async def test_powerwall3_is_added_from_discovery_and_not_offered_again(
@@ -212,7 +222,7 @@ async def test_powerwall3_is_added_from_discovery_and_not_offered_again(
     assert entry.state is ConfigEntryState.LOADED
     assert entry.unique_id == cert_identity(sim)
     assert entry.data[CONF_MAC] == "aa:bb:cc:dd:ee:ff"
-    assert state_of(hass, GRID_CONNECTED).state == "on"
+    assert state_of(hass, grid_connected_of(DHCP_ADDRESS)).state == "on"
     result = await hass.config_entries.flow.async_init(
         DOMAIN, context={"source": SOURCE_DHCP}, data=dhcp(DHCP_ADDRESS)
     )
@@ -274,3 +284,50 @@ async def test_entry_known_by_its_batteries_keeps_its_identity_and_is_recognised
     )
     assert result["reason"] == "already_configured"
     assert len(hass.config_entries.async_entries(DOMAIN)) == 1
+
+
+async def test_two_powerwall3_gateways_are_told_apart(
+    hass: HomeAssistant, gateway_simulator_factory: SimulatorFactory
+) -> None:
+    """Two gateways without a DIN: their devices and their outage statistics named apart."""
+    sims = [await gateway_simulator_factory(scenario="restricted_surface") for _ in range(2)]
+    for sim in sims:
+        await add_by_hand(hass, sim.host, sim.password)
+    devices = list(dr.async_get(hass).devices)
+    assert sorted(device.name for device in devices) == sorted(
+        f"Backup Gateway {sim.host}" for sim in sims
+    )
+    outages = sorted(
+        state.name for state in hass.states.async_all("sensor") if "grid_outages" in state.entity_id
+    )
+    assert outages == sorted(f"Backup Gateway {sim.host} Grid outages" for sim in sims)
+
+
+async def test_restricted_api_issue_is_acknowledged_once_and_for_all(
+    hass: HomeAssistant,
+    gateway_simulator_factory: SimulatorFactory,
+    issue_registry: ir.IssueRegistry,
+    hass_client: ClientSessionGenerator,
+) -> None:
+    """What a Powerwall 3 lacks is said once: "Understood" removes it, also after a reload."""
+    assert await async_setup_component(hass, "repairs", {})
+    sim = await gateway_simulator_factory(scenario="restricted_surface")
+    entry = await add_by_hand(hass, sim.host, sim.password)
+    issue_id = f"restricted_api_{entry.entry_id}"
+    issue = issue_registry.async_get_issue(DOMAIN, issue_id)
+    assert issue is not None
+    assert issue.is_fixable
+    client = await hass_client()
+    response = await client.post(
+        "/api/repairs/issues/fix", json={"handler": DOMAIN, "issue_id": issue_id}
+    )
+    shown = await response.json()
+    assert (shown["type"], shown["step_id"]) == ("form", "confirm")
+    assert shown["description_placeholders"] == {"host": sim.host}
+    response = await client.post(f"/api/repairs/issues/fix/{shown['flow_id']}", json={})
+    assert (await response.json())["type"] == "create_entry"
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is None

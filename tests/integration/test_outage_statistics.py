@@ -238,9 +238,10 @@ async def test_restart_during_an_outage_neither_loses_nor_double_counts_it(
     freezer: FrozenDateTimeFactory,
     hour: datetime,
 ) -> None:
-    """One outage through a reload and a restart: counted once; the time down is not invented.
+    """One outage through a reload and a restart: counted once, its 480 s counted once.
 
-    The outage lasts 480 s; Home Assistant is down for 300 s of it, so 180 s are seen.
+    Home Assistant is down for 300 s of it: the time off grid spans that gap by
+    the wall clock, as the outage's duration does.
     """
     await step(hass, freezer, simulator)
     simulator.set_scenario("grid_outage", outage=HOUR, reconnect=0)
@@ -253,15 +254,15 @@ async def test_restart_during_an_outage_neither_loses_nor_double_counts_it(
     assert seen(hass) == (1, 110)
     await restart(hass, freezer, simulator, entry, hass_storage, down=300)
     assert state_of(hass, GRID_CONNECTED).state == "off"
-    assert seen(hass) == (1, 110)
+    assert seen(hass) == (1, 410)
     await step(hass, freezer, simulator, polls=6)
     simulator.set_scenario("normal")
     await step(hass, freezer, simulator)
     assert state_of(hass, GRID_CONNECTED).state == "on"
-    assert seen(hass) == (1, 180)
+    assert seen(hass) == (1, 480)
     await step(hass, freezer, simulator, polls=3)
-    assert seen(hass) == (1, 180)
-    assert_statistics(await hourly_statistics(hass, hour), outages=1, time_off_grid=180)
+    assert seen(hass) == (1, 480)
+    assert_statistics(await hourly_statistics(hass, hour), outages=1, time_off_grid=480)
 
 
 async def test_outage_that_began_while_home_assistant_was_down_is_counted_from_start_up(
@@ -323,7 +324,8 @@ async def test_unclean_stop_during_an_outage_never_takes_the_time_off_grid_back(
 
     A reload at 600 s wrote the history; a lower value after the crash (600 s)
     would be a meter reset to the recorder, which then counts those 600 s
-    twice. Down for 300 s, then 200 s more off grid are seen: 2,290 s in all.
+    twice. Down for 300 s (counted, as in the outage's duration), then 200 s
+    more: 2,590 s in all.
     """
     await step(hass, freezer, simulator)
     simulator.set_scenario("grid_outage", outage=HOUR, reconnect=0)
@@ -342,16 +344,53 @@ async def test_unclean_stop_during_an_outage_never_takes_the_time_off_grid_back(
     await start(hass, freezer, simulator, entry, down=300)
     assert state_of(hass, GRID_CONNECTED).state == "off"
     shown.append(seen(hass)[1])
-    assert seen(hass) == (1, 2090)
+    assert seen(hass) == (1, 2390)
     for _ in range(19):
         await step(hass, freezer, simulator)
         shown.append(seen(hass)[1])
     simulator.set_scenario("normal")
     await step(hass, freezer, simulator)
     shown.append(seen(hass)[1])
-    assert seen(hass) == (1, 2290)
+    assert seen(hass) == (1, 2590)
     assert shown == sorted(shown)
-    assert_statistics(await hourly_statistics(hass, hour), outages=1, time_off_grid=2290)
+    assert_statistics(await hourly_statistics(hass, hour), outages=1, time_off_grid=2590)
     sums = await five_minute_sums(hass, hour)
     assert sums == sorted(sums)
-    assert sums[-1] == pytest.approx(2290 / HOUR)
+    assert sums[-1] == pytest.approx(2590 / HOUR)
+
+
+@pytest.mark.parametrize("down", [0, 300], ids=["watched", "restart_during_it"])
+async def test_one_outage_reads_the_same_everywhere(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    entry: MockConfigEntry,
+    simulator: GatewaySimulator,
+    freezer: FrozenDateTimeFactory,
+    hour: datetime,
+    down: int,
+) -> None:
+    """Last outage duration, the time off grid's increase and grid_restored's duration agree.
+
+    A 50-second outage; in the second case Home Assistant is also down for
+    300 s of it, which the duration spans by the wall clock, and so does the
+    time off grid.
+    """
+    await step(hass, freezer, simulator)
+    simulator.set_scenario("grid_outage", outage=HOUR, reconnect=0)
+    await step(hass, freezer, simulator, polls=3)
+    if down:
+        await restart(hass, freezer, simulator, entry, hass_storage, down=down)
+    await step(hass, freezer, simulator, polls=2)
+    simulator.set_scenario("normal")
+    await step(hass, freezer, simulator)
+    assert state_of(hass, GRID_CONNECTED).state == "on"
+    event = state_of(hass, "event.backup_gateway_grid").attributes
+    assert event["event_type"] == "grid_restored"
+    duration = state_of(hass, "sensor.backup_gateway_last_outage_duration")
+    assert duration.attributes["unit_of_measurement"] == "min"
+    statistics = await hourly_statistics(hass, hour)
+    seconds = 50 + down
+    assert event["duration_seconds"] == seconds
+    assert round(float(duration.state) * 60, 6) == seconds
+    assert seen(hass) == (1, seconds)
+    assert round(statistics[TIME_OFF_GRID]["change"] * HOUR, 6) == seconds
