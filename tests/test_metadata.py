@@ -30,7 +30,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 import yaml
 
 import custom_components.powerwall_gateway as integration_package
-from custom_components.powerwall_gateway import errors
+from custom_components.powerwall_gateway.api import exceptions
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPONENTS = ROOT / "custom_components"
@@ -622,6 +622,15 @@ def _keyword(call: ast.Call, name: str) -> ast.expr | None:
     return next((kw.value for kw in call.keywords if kw.arg == name), None)
 
 
+def _error_classes() -> list[type[exceptions.PowerwallError]]:
+    """Every error class of the gateway client."""
+    return [
+        cls
+        for cls in vars(exceptions).values()
+        if isinstance(cls, type) and issubclass(cls, exceptions.PowerwallError)
+    ]
+
+
 def _strings(node: ast.expr, module: ModuleType) -> set[str] | None:
     """The strings an expression can be: literals, ``a if c else b``, module constants."""
     match node:
@@ -632,9 +641,9 @@ def _strings(node: ast.expr, module: ModuleType) -> set[str] | None:
             return None if left is None or right is None else left | right
         case ast.Name(id=name) if isinstance(getattr(module, name, None), str):
             return {getattr(module, name)}
-        case ast.Call(func=ast.Name(id="error_key")):
-            # The one table from client errors to translation keys (errors.py).
-            return {*errors.ERROR_KEYS.values(), errors.UNKNOWN_ERROR}
+        case ast.Attribute(attr="translation_key"):
+            # A client error's own key (api/exceptions.py): any of them.
+            return {cls.translation_key for cls in _error_classes()}
     return None
 
 

@@ -54,7 +54,6 @@ from .const import (
     MIN_POWERWALLS_INTERVAL,
     MIN_SCAN_INTERVAL,
 )
-from .errors import UNKNOWN_ERROR, error_key
 from .identity import (
     DeviceAnswer,
     LoggedInGateway,
@@ -406,8 +405,8 @@ def _show_error(
         if not isinstance(err, PowerwallLoginBackoffError):
             remember_cooldown(hass, host, err.retry_after)
         placeholders["minutes"] = str(math.ceil(err.retry_after / 60))
-    errors["base"] = key = error_key(err)
-    if key in ("invalid_response", UNKNOWN_ERROR):
+    errors["base"] = key = err.translation_key
+    if key in ("invalid_response", PowerwallError.translation_key):
         LOGGER.warning("Unexpected answer from %s: %s", host, err)
         placeholders["error"] = str(err)
 

@@ -20,7 +20,7 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryError
 from homeassistant.helpers import device_registry as dr
-from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
 from .api import (
@@ -65,7 +65,6 @@ from .const import (
     LOGGER,
 )
 from .devices import StaleEntries, battery_id
-from .errors import update_failed
 from .outages import Outage, OutageEvent, OutageTracker
 from .repairs import (
     RateLimitIssue,
@@ -106,6 +105,15 @@ class GatewaySnapshot:
     def sync(self) -> Sync | None:
         """The synchronizer, when the battery list reports one."""
         return self.powerwalls.sync if self.powerwalls is not None else None
+
+
+def update_failed(err: PowerwallError) -> UpdateFailed:
+    """A failed poll, translated, with the gateway's own words."""
+    return UpdateFailed(
+        translation_domain=DOMAIN,
+        translation_key=err.translation_key,
+        translation_placeholders={"error": str(err)},
+    )
 
 
 def _interval(entry: ConfigEntry[Any], option: str, default: int) -> timedelta:

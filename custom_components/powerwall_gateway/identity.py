@@ -43,7 +43,6 @@ from .connection import (
     remember_cooldown,
 )
 from .const import CONF_SESSION, DOMAIN, LOGGER
-from .errors import error_key
 from .repairs import async_certificate_changed, async_certificate_trusted
 
 
@@ -300,7 +299,7 @@ async def async_connect_entry(
         auth = isinstance(err, PowerwallAuthenticationError)
         raise (ConfigEntryAuthFailed if auth else ConfigEntryNotReady)(
             translation_domain=DOMAIN,
-            translation_key=error_key(err),
+            translation_key=err.translation_key,
             translation_placeholders={"error": str(err)},
         ) from err
     finally:

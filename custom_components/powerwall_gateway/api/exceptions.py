@@ -1,18 +1,26 @@
-"""Errors raised by the gateway client.
+"""Errors raised by the gateway client, each with the key of the words that explain it.
 
 Every failure the client can meet is one of these; callers never see an
-``aiohttp`` or ``json`` exception.
+``aiohttp`` or ``json`` exception. ``translation_key`` names the one message
+of a failure everywhere it is shown: the form's error, the setup retry's
+reason and the log line agree.
 """
 
 from __future__ import annotations
+
+from typing import ClassVar
 
 
 class PowerwallError(Exception):
     """Base class for every error of the gateway client."""
 
+    translation_key: ClassVar[str] = "unknown"
+
 
 class PowerwallConnectionError(PowerwallError):
     """The gateway could not be reached: refused, reset, unreachable or timed out."""
+
+    translation_key = "cannot_connect"
 
 
 class PowerwallTimeoutError(PowerwallConnectionError):
@@ -21,6 +29,8 @@ class PowerwallTimeoutError(PowerwallConnectionError):
 
 class PowerwallCertificateError(PowerwallConnectionError):
     """The gateway's TLS certificate does not match the pinned fingerprint."""
+
+    translation_key = "certificate_changed"
 
     def __init__(self, message: str, *, expected: str, actual: str | None) -> None:
         """Keep both fingerprints so a caller can show them to a person."""
@@ -32,9 +42,13 @@ class PowerwallCertificateError(PowerwallConnectionError):
 class PowerwallAuthenticationError(PowerwallError):
     """The gateway rejected the password (or the session, after one re-login)."""
 
+    translation_key = "invalid_auth"
+
 
 class PowerwallRateLimitError(PowerwallError):
     """The gateway answered HTTP 429; nothing is sent until ``retry_after`` passes."""
+
+    translation_key = "rate_limited"
 
     def __init__(self, message: str, *, retry_after: float) -> None:
         """Remember how many seconds the caller must wait."""
@@ -52,6 +66,8 @@ class PowerwallLoginBackoffError(PowerwallRateLimitError):
     this client saw it.
     """
 
+    translation_key = "login_backoff"
+
     def __init__(self, message: str, *, retry_after: float, reason: PowerwallError | None) -> None:
         """Remember the wait and the failed login behind it."""
         super().__init__(message, retry_after=retry_after)
@@ -60,6 +76,8 @@ class PowerwallLoginBackoffError(PowerwallRateLimitError):
 
 class PowerwallBusyError(PowerwallError):
     """The site controller is stopped or busy (HTTP 409, 502 or 503)."""
+
+    translation_key = "busy"
 
     def __init__(self, message: str, *, status: int) -> None:
         """Remember the HTTP status the gateway answered."""
@@ -70,9 +88,13 @@ class PowerwallBusyError(PowerwallError):
 class PowerwallInvalidResponseError(PowerwallError):
     """The gateway answered something that is not the JSON expected."""
 
+    translation_key = "invalid_response"
+
 
 class PowerwallUnsupportedError(PowerwallError):
     """The device does not offer this endpoint (404): a restricted local API, or no gateway."""
+
+    translation_key = "unsupported"
 
 
 class PowerwallNotGatewayError(PowerwallInvalidResponseError):
@@ -81,3 +103,5 @@ class PowerwallNotGatewayError(PowerwallInvalidResponseError):
     Either it answered HTTPS with something no gateway sends, or it does not
     speak HTTPS at all (a plain-HTTP web server, such as Home Assistant's own).
     """
+
+    translation_key = "not_gateway"
