@@ -379,7 +379,10 @@ class PowerwallCoordinator(DataUpdateCoordinator[GatewaySnapshot]):
         if held is not None and keeps_last_values(err, live=live) and not reads.overdue(now):
             LOGGER.debug("Keeping the last %s of %s: %s", name, self.client.host, err)
             return held
-        if name not in self.failing:
+        if isinstance(err, PowerwallCertificateError):
+            # The certificate issue says it once, in words, with what to do.
+            LOGGER.debug("Not reading the %s of %s: untrusted certificate", name, self.client.host)
+        elif name not in self.failing:
             LOGGER.warning(
                 "Cannot read the %s of the gateway at %s: %s",
                 name,

@@ -40,7 +40,7 @@ from simulator.tls import generate_certificate
 from .conftest import add_by_hand, poll, simulator_entry, state_of
 
 GRID_STATUS = "sensor.backup_gateway_grid_status"
-CHANGED = "certificate other than the trusted one"
+CHANGED = "does not trust, so nothing is sent to it"
 GATEWAY_ADDRESS = "192.168.1.50"
 DHCP_ADDRESS = "192.168.1.77"
 
@@ -148,9 +148,9 @@ async def test_certificate_change_sends_nothing_and_asks_the_user(
         await poll(hass, freezer)
     assert impostor.requests == []
     assert state_of(hass, GRID_STATUS).state == STATE_UNAVAILABLE
-    # The live grid status and the flags, a line each.
+    # The live grid status and the flags: one warning says it all.
     assert state_of(hass, "binary_sensor.backup_gateway_updating").state == STATE_UNAVAILABLE
-    assert logged(caplog, CHANGED) == 2
+    assert logged(caplog, CHANGED) == 1
     issue = issue_registry.async_get_issue(DOMAIN, issue_id(entry))
     assert issue is not None
     assert issue.is_fixable
@@ -160,13 +160,13 @@ async def test_certificate_change_sends_nothing_and_asks_the_user(
         "expected": readable(gateway.fingerprint),
         "actual": readable(impostor.fingerprint),
     }
-    # The battery details too, at their next read, with their own line: until
+    # The battery details too, at their next read, without another line: until
     # then they keep their last values, as the repair dialog says.
     assert state_of(hass, battery_entity(gateway)).state == "grid_compliant"
     await poll(hass, freezer, seconds=300)
     assert state_of(hass, battery_entity(gateway)).state == STATE_UNAVAILABLE
     assert impostor.requests == []
-    assert logged(caplog, CHANGED) == 3
+    assert logged(caplog, CHANGED) == 1
 
     # Declined: the dialog shows both fingerprints and is closed; nothing changes.
     shown = await fix_flow(hass_client, issue_id(entry))
@@ -646,6 +646,12 @@ async def test_certificate_change_is_logged_once_per_change_in_words(
         " answering at its address"
     )
     assert [(r.levelno, r.getMessage()) for r in changes] == 2 * [(logging.WARNING, said)]
+    ours = [
+        r.getMessage()
+        for r in caplog.records
+        if r.levelno >= logging.WARNING and r.name.startswith("custom_components.powerwall_gateway")
+    ]
+    assert len(ours) == 2, ours
     for record in caplog.records:
         text = record.getMessage()
         assert not any(fingerprint in text for fingerprint in fingerprints), text
