@@ -36,7 +36,7 @@ from .api import (
     normalize_host,
     readable_fingerprint,
 )
-from .connection import CONF_CERTIFICATE_FINGERPRINT, cooldown_left, remember_cooldown
+from .clients import CONF_CERTIFICATE_FINGERPRINT, cooldown_left, remember_cooldown
 from .const import (
     CONF_GRID_INTERVAL,
     CONF_LOGIN_BACKOFF_UNTIL,

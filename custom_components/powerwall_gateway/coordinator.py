@@ -51,13 +51,11 @@ from .api.site import (
     off_grid_reason,
     seconds_until_reconnect,
 )
-from .connection import remember_client
+from .clients import keep_client_state
 from .const import (
     CONF_GRID_INTERVAL,
-    CONF_LOGIN_BACKOFF_UNTIL,
     CONF_POWERWALLS_INTERVAL,
     CONF_SCAN_INTERVAL,
-    CONF_SESSION,
     DEFAULT_GRID_INTERVAL,
     DEFAULT_POWERWALLS_INTERVAL,
     DEFAULT_SCAN_INTERVAL,
@@ -424,10 +422,9 @@ class PowerwallCoordinator(DataUpdateCoordinator[GatewaySnapshot]):
                 self.rate_limits.rate_limited(dt_util.utcnow().timestamp())
             raise failure from err
         finally:
-            remember_client(self.hass, self.client)
             # Also after a failed read: a renewed session or a new login backoff
             # must outlive a restart.
-            self._save_client_state()
+            keep_client_state(self.hass, self.client, self.config_entry)
         if self._not_answering is not None:
             LOGGER.info("The gateway at %s answers again", self.client.host)
             self._not_answering = None
@@ -445,17 +442,6 @@ class PowerwallCoordinator(DataUpdateCoordinator[GatewaySnapshot]):
                 err,
             )
             self._not_answering = err
-
-    def _save_client_state(self) -> None:
-        """Store the session and any login backoff in the entry, for the next start."""
-        entry = self.config_entry
-        new = {**entry.data, CONF_SESSION: self.client.export_session()}
-        if (backoff := self.client.login_backoff_for) > 0:
-            new[CONF_LOGIN_BACKOFF_UNTIL] = round(dt_util.utcnow().timestamp() + backoff)
-        else:
-            new.pop(CONF_LOGIN_BACKOFF_UNTIL, None)
-        if new != entry.data:
-            self.hass.config_entries.async_update_entry(entry, data=new)
 
     async def _read_firmware_version(self) -> bool:
         """Read the firmware version again after an update; ``False`` if not answered yet."""

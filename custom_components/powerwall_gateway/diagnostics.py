@@ -20,7 +20,7 @@ from homeassistant.helpers.json import json_dumps
 from homeassistant.util.json import json_loads
 
 from .api.pseudonyms import host_name, pseudonyms_for
-from .connection import CONF_CERTIFICATE_FINGERPRINT
+from .clients import CONF_CERTIFICATE_FINGERPRINT
 from .const import CONF_SESSION
 from .coordinator import PowerwallCoordinator, PowerwallGatewayConfigEntry
 from .identity import is_din

@@ -35,11 +35,11 @@ from .api import (
     Powerwalls,
     PowerwallUnsupportedError,
 )
-from .connection import (
+from .clients import (
     CONF_CERTIFICATE_FINGERPRINT,
     create_client,
     create_entry_client,
-    remember_client,
+    keep_client_state,
     remember_cooldown,
 )
 from .const import CONF_SESSION, DOMAIN, LOGGER
@@ -303,7 +303,7 @@ async def async_connect_entry(
             translation_placeholders={"error": str(err)},
         ) from err
     finally:
-        remember_client(hass, client)
+        keep_client_state(hass, client)
     async_certificate_trusted(hass, entry.entry_id)
     din = (info.din or "").upper()
     if din and din != entry.unique_id and not is_din(entry.unique_id):

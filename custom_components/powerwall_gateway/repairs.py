@@ -11,7 +11,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 
 from .api import PowerwallCertificateError, readable_fingerprint
-from .connection import CONF_CERTIFICATE_FINGERPRINT
+from .clients import CONF_CERTIFICATE_FINGERPRINT
 from .const import DOMAIN, LOGGER, REPEATED_RATE_LIMIT_COUNT, REPEATED_RATE_LIMIT_WINDOW
 
 CONF_RESTRICTED_API_ACKNOWLEDGED = "restricted_api_acknowledged"  # in the entry's data, once read

@@ -24,7 +24,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from syrupy.assertion import SnapshotAssertion
 
-from custom_components.powerwall_gateway import connection
+from custom_components.powerwall_gateway import clients
 from custom_components.powerwall_gateway.api import (
     GatewayInfo,
     GridStatusInfo,
@@ -114,7 +114,7 @@ def mock_client(powerwalls_fixture: str) -> Iterator[MagicMock]:
     powerwalls_payload = load_fixture(powerwalls_fixture)
     with (
         patch(
-            "custom_components.powerwall_gateway.connection.PowerwallClient", autospec=True
+            "custom_components.powerwall_gateway.clients.PowerwallClient", autospec=True
         ) as client_class,
     ):
         client = client_class.return_value
@@ -230,5 +230,5 @@ def lan(monkeypatch: pytest.MonkeyPatch) -> dict[str, GatewaySimulator]:
             super().__init__(host, *args, **kwargs)
             self.base_url = f"https://{routes[self.host].host}"
 
-    monkeypatch.setattr(connection, "PowerwallClient", RoutedClient)
+    monkeypatch.setattr(clients, "PowerwallClient", RoutedClient)
     return routes

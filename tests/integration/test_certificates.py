@@ -31,7 +31,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.powerwall_gateway.connection import CONF_CERTIFICATE_FINGERPRINT
+from custom_components.powerwall_gateway.clients import CONF_CERTIFICATE_FINGERPRINT
 from custom_components.powerwall_gateway.const import DOMAIN
 from simulator import GatewaySimulator
 from simulator.pytest_plugin import SimulatorFactory

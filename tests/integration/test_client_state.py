@@ -14,7 +14,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.powerwall_gateway.api import PowerwallTimeoutError
-from custom_components.powerwall_gateway.connection import SESSION
+from custom_components.powerwall_gateway.clients import SESSION
 from custom_components.powerwall_gateway.const import (
     CONF_LOGIN_BACKOFF_UNTIL,
     CONF_SESSION,

@@ -34,7 +34,7 @@ from custom_components.powerwall_gateway.api import (
     PowerwallTimeoutError,
     PowerwallUnsupportedError,
 )
-from custom_components.powerwall_gateway.connection import (
+from custom_components.powerwall_gateway.clients import (
     CONF_CERTIFICATE_FINGERPRINT,
     COOLDOWNS,
 )

@@ -540,7 +540,7 @@ async def test_slow_gateway_times_out_then_recovers(
     both run on the event loop's clock.
     """
     sim = await gateway_simulator_factory()
-    with patch("custom_components.powerwall_gateway.connection.REQUEST_TIMEOUT", 0.2):
+    with patch("custom_components.powerwall_gateway.clients.REQUEST_TIMEOUT", 0.2):
         entry = await setup(hass, sim)
     sim.set_scenario("slow", delay=1.0)
     for _ in range(2):

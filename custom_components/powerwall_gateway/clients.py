@@ -1,10 +1,12 @@
-"""How the integration holds a gateway client: built one way, its cooldown outliving it.
+"""The gateway clients: made one way, and what they learn outliving them.
 
 A reload, a setup retry or a config flow builds a new client. The gateway's
 rate limit does not reset with it, so the cooldown a client learnt is kept per
 gateway address here, handed to the next client for that address and to every
 client still talking to it, whether an entry's or a config flow's: no client
-may log in into a rate limit another one has met.
+may log in into a rate limit another one has met. An entry's session and login
+backoff are kept in the entry, so a restart neither logs in needlessly nor
+during a backoff.
 
 An entry's client also pins the certificate the entry trusts (trust on first
 use): a device that presents another one is sent nothing at all.
@@ -134,13 +136,24 @@ def remember_cooldown(hass: HomeAssistant, host: str, seconds: float) -> None:
         client.hold_off(seconds)
 
 
-def remember_client(hass: HomeAssistant, client: PowerwallClient) -> None:
-    """Keep an entry client's cooldown for every client of its gateway, the next one included.
+def keep_client_state(
+    hass: HomeAssistant, client: PowerwallClient, entry: ConfigEntry[Any] | None = None
+) -> None:
+    """Keep what a client learnt: its cooldown for every client of its gateway.
 
-    Its login backoff is kept in the entry (``login_backoff_until``), the one
-    place a reload and a restart both read it from.
+    With an ``entry``, also its session and any login backoff (a UTC timestamp)
+    in the entry, the one place a reload and a restart both read them from.
     """
     remember_cooldown(hass, client.host, client.rate_limited_for)
+    if entry is None:
+        return
+    new = {**entry.data, CONF_SESSION: client.export_session()}
+    if (backoff := client.login_backoff_for) > 0:
+        new[CONF_LOGIN_BACKOFF_UNTIL] = round(dt_util.utcnow().timestamp() + backoff)
+    else:
+        new.pop(CONF_LOGIN_BACKOFF_UNTIL, None)
+    if new != entry.data:
+        hass.config_entries.async_update_entry(entry, data=new)
 
 
 def resume_login_backoff(client: PowerwallClient, stored_until: object) -> None:
