@@ -1,7 +1,9 @@
-"""A Home Assistant-free client for the local API of a Tesla Backup Gateway.
+"""A Tesla Backup Gateway's local API without Home Assistant: the client, and what its answers mean.
 
 Nothing in this package imports Home Assistant, so it can be tested, and
-shipped, on its own.
+shipped, on its own: the client with its models and errors, the site policy
+(``site``), the outage history (``outages``) and the diagnostics' pseudonyms
+(``pseudonyms``).
 """
 
 from .certificate import readable_fingerprint
