@@ -105,7 +105,7 @@ class GatewaySnapshot:
         return self.powerwalls.sync if self.powerwalls is not None else None
 
 
-def update_failed(err: PowerwallError) -> UpdateFailed:
+def _update_failed(err: PowerwallError) -> UpdateFailed:
     """A failed poll, translated, with the gateway's own words."""
     return UpdateFailed(
         translation_domain=DOMAIN,
@@ -204,7 +204,7 @@ class PowerwallCoordinator(DataUpdateCoordinator[GatewaySnapshot]):
                     raise ConfigEntryError(
                         translation_domain=DOMAIN, translation_key="unsupported"
                     ) from err
-                raise update_failed(err) from err
+                raise _update_failed(err) from err
             grid = self._failed_read("grid status", self.grid_reads, err, now, previous.grid)
         else:
             self.grid_reads.succeeded(now)
@@ -385,7 +385,7 @@ class PowerwallCoordinator(DataUpdateCoordinator[GatewaySnapshot]):
                 "Cannot read the %s of the gateway at %s: %s",
                 name,
                 self.client.host,
-                update_failed(err),  # its translated message, with the gateway's words
+                _update_failed(err),  # its translated message, with the gateway's words
             )
         self.failing[name] = err
         return None
