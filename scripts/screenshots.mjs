@@ -209,6 +209,18 @@ await page.evaluate(
   GRID_CONNECTED,
 );
 await waitForState(GRID_CONNECTED, "off");
+// The batteries' details are read at the next status interval: wait until
+// the battery page shows the outage too.
+await page.waitForFunction(
+  (deviceId) => {
+    const hass = document.querySelector("home-assistant").hass;
+    return Object.values(hass.entities).some(
+      (e) => e.device_id === deviceId && hass.states[e.entity_id]?.state === "grid_uncompliant",
+    );
+  },
+  battery.id,
+  { timeout: 120_000 },
+);
 await gridOutage();
 await useLanguage("en");
 await gridOutage();
