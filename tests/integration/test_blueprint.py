@@ -335,6 +335,9 @@ def outage_event(duration_seconds: float | None) -> dict[str, Any]:
         (40, "The grid is back after 40 seconds."),
         (61, "The grid is back after 1 minute."),
         (150, "The grid is back after 3 minutes."),
+        # 2.49 minutes: "2m" on the device page, so 2 here (not 150 s rounded again).
+        (149.5, "The grid is back after 2 minutes."),
+        (89.9, "The grid is back after 1 minute."),
         (3599.9, "The grid is back after 1 hour."),
         (3660, "The grid is back after 1 hour 1 minute."),
         (7200, "The grid is back after 2 hours."),
