@@ -5,7 +5,7 @@ runs in Home Assistant's test harness (``pytest_homeassistant_custom_component``
 in a process of its own per battery count, against the gateway simulator over
 real HTTPS on loopback, with an accelerated clock. The harness rather than a
 ``hass`` started in-process with a temporary configuration: its frozen clock
-fires Home Assistant's own timers on demand, so the coordinators' real schedule
+fires Home Assistant's own timers on demand, so the coordinator's real schedule
 runs an hour in seconds and stays deterministic, and it is the set-up every test
 of this repository already runs (loopback-only sockets, the simulator fixtures,
 clean teardown). A real ``hass`` would need real time, or a patched event-loop

@@ -9,7 +9,7 @@ The harness is the one the tests use: a real ``HomeAssistant`` with the
 integration set up from a config entry, the gateway simulator over real HTTPS on
 loopback, and a frozen clock moved on by ``freezer``. Home Assistant's own timers
 fire the polls (``async_fire_time_changed``), so the cadence measured is the one
-the coordinators schedule, an hour of it in a second or two.
+the coordinator schedules, an hour of it in a second or two.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from .coordinator import GatewaySnapshot, PowerwallGatewayConfigEntry
 from .entity import PowerwallEntity, PowerwallEntityDescription
 from .outages import OutageEvent
 
-# Read-only entities fed by coordinators: no limit needed.
+# Read-only entities fed by a coordinator: no limit needed.
 PARALLEL_UPDATES = 0
 
 

@@ -1,6 +1,7 @@
 """One gateway model: setup waits only for the live grid status; details hold or fail on their own.
 
-Each test here reproduces a defect of the hand-wired coordinators (issue 20).
+Each test here reproduces a defect of the hand-wired coordinators: those of issue 20
+failed on 87922e5, those of issues 26 and 27 on cccae7c.
 """
 
 from __future__ import annotations

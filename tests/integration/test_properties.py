@@ -2,7 +2,7 @@
 
 The parser's fuzz tests feed it mutated payloads; these feed the same mutations
 through the whole integration: the client's model (or its refusal), the
-battery and status coordinators, devices coming and going, every entity's state
+coordinator's snapshot, devices coming and going, every entity's state
 write. One Home Assistant for all examples, so each example reads after the
 ones before, as a gateway's answers follow each other.
 """

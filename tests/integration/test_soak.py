@@ -65,9 +65,9 @@ TRACE_FROM = 8 * HOUR
 MEMORY_EVERY = 2 * HOUR
 QUIET_FROM = 16 * HOUR  # every fault is over
 # Memory may grow once over the day by what its faults leave for good: an idle
-# pooled TLS connection (128 KiB of buffers each) opened when three polls ran at
-# once, the outage remembered, log-once records, and after the impostor the
-# coordinators' last exceptions (with their tracebacks) and new TLS state:
+# pooled TLS connection (128 KiB of buffers each), the outage remembered,
+# log-once records, and after the impostor the coordinator's failing reads
+# (with their tracebacks) and new TLS state:
 # under 1 MiB when this test runs alone, 1.8 MB in a full run. The quiet window
 # below is what would catch a leak.
 MEMORY_ONE_OFF_BOUND = 4 * 1024 * 1024
