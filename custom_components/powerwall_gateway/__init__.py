@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import EVENT_HOMEASSISTANT_STOP, Platform
+from homeassistant.const import EVENT_HOMEASSISTANT_STOP, Platform, UnitOfTime
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 
 from .const import DOMAIN
 from .coordinator import PowerwallCoordinator, PowerwallGatewayConfigEntry
@@ -47,6 +47,15 @@ async def async_migrate_entry(hass: HomeAssistant, entry: PowerwallGatewayConfig
     if entry.minor_version < 2:
         async_migrate_battery_identities(hass, entry)
         hass.config_entries.async_update_entry(entry, minor_version=2)
+    if entry.minor_version < 3:
+        # The last outage's duration in seconds (whole minutes read 50 s as "1m").
+        registry = er.async_get(hass)
+        unique_id = f"{entry.unique_id or entry.entry_id}_last_outage_duration"
+        if entity_id := registry.async_get_entity_id(Platform.SENSOR, DOMAIN, unique_id):
+            registry.async_update_entity_options(
+                entity_id, "sensor.private", {"suggested_unit_of_measurement": UnitOfTime.SECONDS}
+            )
+        hass.config_entries.async_update_entry(entry, minor_version=3)
     return True
 
 

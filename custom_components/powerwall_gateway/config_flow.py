@@ -94,7 +94,7 @@ class PowerwallGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
 
     VERSION = 1
     # 1.2: battery devices and entities are identified by gateway and serial.
-    MINOR_VERSION = 2
+    MINOR_VERSION = 3
 
     def __init__(self) -> None:
         """Start with nothing discovered."""

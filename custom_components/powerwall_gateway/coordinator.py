@@ -165,8 +165,7 @@ class PowerwallCoordinator(DataUpdateCoordinator[GatewaySnapshot]):
         entry.async_on_unload(self.rate_limits.remove)
         entry.async_on_unload(self.restricted_issue.remove)
         self._stale = StaleEntries(hass, entry, self.gateway_id)
-        # Set once the gateway refused the password: only re-authentication (which
-        # reloads the entry) may log in again, since repeated failed logins lock it.
+        # Password refused: only re-authentication logs in again, as failed logins lock it.
         self._password_rejected = False
         # What keeps the gateway from answering (a rate limit, a busy site), logged once.
         self._not_answering: PowerwallError | None = None
@@ -244,7 +243,7 @@ class PowerwallCoordinator(DataUpdateCoordinator[GatewaySnapshot]):
 
     @property
     def flags_from_battery_list(self) -> bool:
-        """Whether the flags now come from the battery list (their endpoint is locked or absent)."""
+        """Whether the flags come from the battery list (their endpoint locked or absent)."""
         return self._flags_locked(dt_util.utcnow())
 
     def _hurry_batteries(self) -> None:

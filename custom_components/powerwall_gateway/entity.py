@@ -1,8 +1,6 @@
 """The one entity base: a value of the gateway's snapshot, or of one battery in it.
 
-A gateway entity's description reads the snapshot; a battery entity's reads its
-battery there. Either is available while the coordinator's last poll worked
-(history entities always) and its description says the value exists.
+Available while the last poll worked (history always) and ``available_fn`` says so.
 """
 
 from __future__ import annotations

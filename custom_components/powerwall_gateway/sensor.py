@@ -146,8 +146,8 @@ GATEWAY_SENSORS: tuple[PowerwallSensorEntityDescription[GatewaySnapshot], ...] =
         key="last_outage_duration",
         translation_key="last_outage_duration",
         device_class=SensorDeviceClass.DURATION,
+        # In seconds, as the notification says it: the device page shows "50s", "2m 30s".
         native_unit_of_measurement=UnitOfTime.SECONDS,
-        suggested_unit_of_measurement=UnitOfTime.MINUTES,
         suggested_display_precision=0,
         always_available=True,
         value_fn=partial(_outage, which="duration"),

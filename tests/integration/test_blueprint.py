@@ -186,7 +186,7 @@ async def test_blueprint_tells_of_an_outage_and_its_end(
         if len(calls) == 2:
             break
     assert [call.data["kind"] for call in calls] == ["grid_lost", "grid_restored"]
-    assert calls[1].data["message"] == "The grid is back after 11 minutes."
+    assert calls[1].data["message"] == "The grid is back after 11 minutes 1 second."
 
 
 async def test_blueprint_tells_when_the_powerwall_waits_for_the_user(
@@ -333,15 +333,15 @@ def outage_event(duration_seconds: float | None) -> dict[str, Any]:
         (0, "The grid is back after less than a second."),
         (1, "The grid is back after 1 second."),
         (40, "The grid is back after 40 seconds."),
-        (61, "The grid is back after 1 minute."),
-        (150, "The grid is back after 3 minutes."),
-        # 2.49 minutes: "2m" on the device page, so 2 here (not 150 s rounded again).
-        (149.5, "The grid is back after 2 minutes."),
-        (89.9, "The grid is back after 1 minute."),
+        (61, "The grid is back after 1 minute 1 second."),
+        (120, "The grid is back after 2 minutes."),
+        # The device page rounds to whole seconds too: 149.5 s is "2m 30s" there.
+        (149.5, "The grid is back after 2 minutes 30 seconds."),
+        (150, "The grid is back after 2 minutes 30 seconds."),
         (3599.9, "The grid is back after 1 hour."),
         (3660, "The grid is back after 1 hour 1 minute."),
         (7200, "The grid is back after 2 hours."),
-        (7200 + 125, "The grid is back after 2 hours 2 minutes."),
+        (7200 + 125, "The grid is back after 2 hours 2 minutes 5 seconds."),
     ],
 )
 async def test_blueprint_says_how_long_the_grid_was_out(

@@ -30,7 +30,7 @@ async def test_setup_and_unload(
 
 @pytest.mark.parametrize(
     ("version", "minor_version", "state"),
-    [(2, 1, ConfigEntryState.MIGRATION_ERROR), (1, 3, ConfigEntryState.LOADED)],
+    [(2, 1, ConfigEntryState.MIGRATION_ERROR), (1, 4, ConfigEntryState.LOADED)],
 )
 async def test_entry_of_a_newer_release_is_left_alone(
     hass: HomeAssistant,

@@ -387,10 +387,10 @@ async def test_one_outage_reads_the_same_everywhere(
     event = state_of(hass, "event.backup_gateway_grid").attributes
     assert event["event_type"] == "grid_restored"
     duration = state_of(hass, "sensor.backup_gateway_last_outage_duration")
-    assert duration.attributes["unit_of_measurement"] == "min"
+    assert duration.attributes["unit_of_measurement"] == "s"
     statistics = await hourly_statistics(hass, hour)
     seconds = 50 + down
     assert event["duration_seconds"] == seconds
-    assert round(float(duration.state) * 60, 6) == seconds
+    assert float(duration.state) == seconds
     assert seen(hass) == (1, seconds)
     assert round(statistics[TIME_OFF_GRID]["change"] * HOUR, 6) == seconds

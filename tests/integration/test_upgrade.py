@@ -102,7 +102,7 @@ async def test_entity_ids_and_unique_ids_survive_the_update(
     assert {(platform, uid): now.get((platform, migrated(uid))) for platform, uid in old} == old
     assert set(now.values()) - set(old.values()) == NEW_ENTITIES
     assert sum(not uid.startswith(din) for _, uid in old) == 36  # the two batteries' entities
-    assert entry.minor_version == 2
+    assert entry.minor_version == 3
     battery_devices = {
         ident
         for device in dr.async_entries_for_config_entry(device_registry, entry.entry_id)
@@ -166,5 +166,10 @@ async def test_an_install_of_the_three_coordinator_release_keeps_every_id(
     assert ids() == before
     assert devices() == devices_before
     assert hass.states.get("binary_sensor.backup_gateway_bubble_shedding") is not None
+    # Config entry 1.3: the last outage's duration in seconds, as on a new install.
+    assert entry.minor_version == 3
+    duration = hass.states.get("sensor.backup_gateway_last_outage_duration")
+    assert duration is not None
+    assert duration.attributes["unit_of_measurement"] == "s"
     await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
