@@ -146,7 +146,7 @@ GATEWAY_SENSORS: tuple[PowerwallSensorEntityDescription[GatewaySnapshot], ...] =
         key="last_outage_duration",
         translation_key="last_outage_duration",
         device_class=SensorDeviceClass.DURATION,
-        # In seconds, as the notification says it: the device page shows "50s", "2m 30s".
+        # To the second, as the notification says it: the device page shows "50 s", "150 s".
         native_unit_of_measurement=UnitOfTime.SECONDS,
         suggested_display_precision=0,
         always_available=True,
