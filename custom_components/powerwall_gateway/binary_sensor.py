@@ -39,14 +39,6 @@ class PowerwallBinarySensorEntityDescription[SubjectT](
     value_fn: Callable[[SubjectT], bool | None]
 
 
-def _has_grid(data: GatewaySnapshot) -> bool:
-    return data.grid is not None
-
-
-def _has_flags(data: GatewaySnapshot) -> bool:
-    return data.flags is not None
-
-
 def _flag(name: str, data: GatewaySnapshot) -> bool | None:
     flag: bool | None = getattr(data.flags, name)
     return flag
@@ -88,8 +80,8 @@ GRID_CONNECTED = PowerwallBinarySensorEntityDescription[GatewaySnapshot](
     key="grid_status",
     translation_key="grid_status",
     device_class=BinarySensorDeviceClass.CONNECTIVITY,
-    exists_fn=_has_grid,
-    available_fn=_has_grid,
+    exists_fn=GatewaySnapshot.has_grid,
+    available_fn=GatewaySnapshot.has_grid,
     value_fn=lambda data: data.grid.connected if data.grid else None,
 )
 
@@ -100,8 +92,8 @@ FLAG_BINARY_SENSORS = tuple(
         translation_key=key,
         device_class=device_class,
         entity_category=category,
-        exists_fn=_has_flags,
-        available_fn=_has_flags,
+        exists_fn=GatewaySnapshot.has_flags,
+        available_fn=GatewaySnapshot.has_flags,
         value_fn=partial(_flag, key),
     )
     for key, device_class, category in (

@@ -99,6 +99,14 @@ class GatewaySnapshot:
     # The change of the grid connection this poll saw; no later snapshot carries it.
     event: OutageEvent | None = None
 
+    def has_grid(self) -> bool:
+        """Whether it holds the live grid status (the grid entities' ``available_fn``)."""
+        return self.grid is not None
+
+    def has_flags(self) -> bool:
+        """Whether it holds the gateway's flags."""
+        return self.flags is not None
+
     @property
     def sync(self) -> Sync | None:
         """The synchronizer, when the battery list reports one."""
@@ -210,7 +218,7 @@ class PowerwallCoordinator(DataUpdateCoordinator[GatewaySnapshot]):
             self._answered("grid status")
             self.unknown_values.check("grid_status", (read.grid_status,), GridStatus)
             event = self.outages.observe(read.connected, now)
-            if previous is not None and previous.grid not in (None, read):
+            if previous and previous.grid and previous.grid.grid_status != read.grid_status:
                 # Reconnection timers and grid states arrive with the change.
                 self.flag_reads.hurry()
                 self._hurry_batteries()

@@ -68,14 +68,6 @@ class PowerwallSensorEntityDescription[SubjectT](
     attributes_fn: Callable[[SubjectT], dict[str, Any] | None] = lambda _: None
 
 
-def _has_grid(data: GatewaySnapshot) -> bool:
-    return data.grid is not None
-
-
-def _has_flags(data: GatewaySnapshot) -> bool:
-    return data.flags is not None
-
-
 def _outage(data: GatewaySnapshot, which: str) -> Any:
     """A time or the duration (in seconds) of the last outage; ``None`` when unknown."""
     outage = data.last_outage
@@ -92,8 +84,8 @@ def _message(name: str, normal: str) -> PowerwallSensorEntityDescription[Gateway
         device_class=SensorDeviceClass.ENUM,
         entity_category=DIAGNOSTIC,
         options=list(GatewayMessage),
-        exists_fn=_has_flags,
-        available_fn=_has_flags,
+        exists_fn=GatewaySnapshot.has_flags,
+        available_fn=GatewaySnapshot.has_flags,
         value_fn=lambda data: gateway_message(getattr(data.flags, name), normal),
         attributes_fn=lambda data: {"message": getattr(data.flags, name)},
     )
@@ -105,8 +97,8 @@ GATEWAY_SENSORS: tuple[PowerwallSensorEntityDescription[GatewaySnapshot], ...] =
         translation_key="grid_status",
         device_class=SensorDeviceClass.ENUM,
         options=[state_key(status) for status in GridStatus],
-        exists_fn=_has_grid,
-        available_fn=_has_grid,
+        exists_fn=GatewaySnapshot.has_grid,
+        available_fn=GatewaySnapshot.has_grid,
         value_fn=lambda data: enum_state(data.grid.grid_status) if data.grid else None,
     ),
     # Why the site is not (yet) back on grid: grid status, flags and batteries together.
@@ -115,8 +107,8 @@ GATEWAY_SENSORS: tuple[PowerwallSensorEntityDescription[GatewaySnapshot], ...] =
         translation_key="off_grid_reason",
         device_class=SensorDeviceClass.ENUM,
         options=list(OffGridReason),
-        exists_fn=_has_grid,
-        available_fn=_has_grid,
+        exists_fn=GatewaySnapshot.has_grid,
+        available_fn=GatewaySnapshot.has_grid,
         value_fn=lambda data: data.off_grid_reason,
         attributes_fn=lambda data: {
             # Seconds left before the batteries reconnect, and the gateway's own words.

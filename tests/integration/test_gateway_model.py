@@ -18,6 +18,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.powerwall_gateway.api import (
+    GridStatusInfo,
     PowerwallBusyError,
     PowerwallConnectionError,
     PowerwallUnsupportedError,
@@ -325,3 +326,19 @@ async def test_failed_reads_of_the_list_do_not_count_towards_removing_a_battery(
     assert device_registry.async_get_device_by_identifier(device, sim_entry.entry_id)
     await poll(hass, freezer, 300)  # the second
     assert device_registry.async_get_device_by_identifier(device, sim_entry.entry_id) is None
+
+
+async def test_only_a_new_grid_status_reads_the_details_again(
+    hass: HomeAssistant,
+    mock_client: MagicMock,
+    init_integration: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Grid services switching on, the status unchanged, is no grid change: no early read."""
+    await poll(hass, freezer, 30)
+    reads = mock_client.get_powerwalls.await_count
+    mock_client.get_grid_status.return_value = GridStatusInfo.from_json(
+        {"grid_status": "SystemGridConnected", "grid_services_active": True}
+    )
+    await poll(hass, freezer, 10)
+    assert mock_client.get_powerwalls.await_count == reads
